@@ -1,0 +1,43 @@
+# prodstack: two commands on a fresh machine.
+#   make demo   creates the environment, starts the emulator, deploys the production stack
+#               and prints its outputs
+#   make test   runs the tests (unit, terraform validate, end-to-end on the emulator)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Offline machines: use the provider mirror when there is one; otherwise Terraform's registry.
+PRODSTACK_PLUGIN_MIRROR ?= $(firstword $(wildcard /opt/tf-plugins))
+export PRODSTACK_PLUGIN_MIRROR
+
+.PHONY: demo test test-fast lint bench down clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/prodstack emulator start
+	$(BIN)/prodstack up --env production --reset-state
+
+test: $(BIN)/.installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest
+
+test-fast: $(BIN)/.installed
+	$(BIN)/pytest -m "not e2e and not plan"
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check src tests bench
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/loop.py
+
+down: $(BIN)/.installed
+	$(BIN)/prodstack down --yes --purge --env production
+
+clean:
+	-$(BIN)/prodstack emulator stop
+	rm -rf .prodstack

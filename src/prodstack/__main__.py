@@ -1,0 +1,5 @@
+"""`python -m prodstack` runs the CLI."""
+
+from prodstack.cli import main
+
+main()

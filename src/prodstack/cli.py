@@ -1,0 +1,219 @@
+"""The `prodstack` command line: synth, plan, up, down, outputs, validate, emulator.
+
+Every command turns a `UserError` into one line on stderr and a non-zero exit; no traceback
+reaches the user.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from prodstack import emulator, synth
+from prodstack.errors import UserError
+from prodstack.profiles import PROFILES
+from prodstack.settings import TARGETS, Settings, load_settings
+from prodstack.workflow import Workspace, describe_plan, outputs, plan, up
+
+
+def stack_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--env, --target, --config, --set: turned into a validated `settings` argument."""
+
+    @click.option("--env", "env", default="production", show_default=True,
+                  help=f"Environment profile: {', '.join(PROFILES)}.")
+    @click.option("--target", default="local", show_default=True,
+                  help=f"Where to deploy: {', '.join(TARGETS)}.")
+    @click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                  help="TOML settings file.")
+    @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+                  help="Override one setting (repeatable).")
+    @functools.wraps(func)
+    def wrapper(env: str, target: str, config_file: str | None, overrides: tuple[str, ...],
+                **kwargs: Any) -> Any:
+        settings = load_settings(env=env, target=target, config_file=config_file,
+                                 overrides=overrides)
+        return func(settings=settings, **kwargs)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="prodstack")
+def cli() -> None:
+    """A production AWS web stack, planned and applied by Terraform.
+
+    Runs against the embedded emulator by default (--target local); --target aws deploys to
+    the account in your AWS credentials, with an S3 backend.
+    """
+
+
+@cli.command("synth")
+@stack_options
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the Terraform JSON [default: .prodstack/<target>-<env>].")
+def synth_cmd(settings: Settings, out_dir: str | None) -> None:
+    """Write the stack's Terraform JSON (and, for aws, its backend settings)."""
+    from prodstack.paths import stack_dir
+
+    target = Path(out_dir) if out_dir else stack_dir(settings.target, settings.env)
+    for path in synth.write(settings, target):
+        click.echo(str(path))
+
+
+@cli.command("plan")
+@stack_options
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when there are no changes, 2 when there are (Terraform's meaning).")
+@click.option("--reset-state", is_flag=True,
+              help="Local target: start from empty state if the emulator lost its resources.")
+def plan_cmd(settings: Settings, detailed_exitcode: bool, reset_state: bool) -> None:
+    """Show what `up` would change."""
+    result = plan(Workspace(settings), reset_state=reset_state)
+    click.echo(describe_plan(result))
+    for address, action in result.planned:
+        click.echo(f"  {action:>8}  {address}")
+    if detailed_exitcode and result.changes:
+        sys.exit(2)
+
+
+@cli.command("up")
+@stack_options
+@click.option("--reset-state", is_flag=True,
+              help="Local target: start from empty state if the emulator lost its resources.")
+def up_cmd(settings: Settings, reset_state: bool) -> None:
+    """Deploy the stack (plan, then apply) and print its outputs."""
+    values = up(Workspace(settings), reset_state=reset_state)
+    _print_outputs(values, "text")
+
+
+@cli.command("down")
+@stack_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--purge", is_flag=True,
+              help="Also remove the audit and log buckets, the trail's key and final "
+                   "snapshots (what a plain down keeps).")
+def down_cmd(settings: Settings, yes: bool, purge: bool) -> None:
+    """Tear the stack down in a safe order, keeping audit logs unless --purge."""
+    from prodstack.teardown import down
+
+    what = f"{settings.env} on {settings.target}" + (" and PURGE its audit logs" if purge else "")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UserError("down needs --yes when not run from a terminal", exit_code=2)
+        click.confirm(f"Destroy {what}?", abort=True)
+    report = down(Workspace(settings), purge=purge)
+    click.echo(f"destroyed {report.destroyed} resources")
+    if report.final_snapshot:
+        click.echo(f"final database snapshot: {report.final_snapshot}")
+    if report.kept:
+        click.echo("kept (audit trail and logs; the next `up` adopts them again): "
+                   + ", ".join(a for a in report.kept if a.startswith("aws_s3_bucket.")
+                               or a == "aws_kms_key.logs"))
+        click.echo("remove them with: prodstack down --yes --purge"
+                   f" --env {settings.env} --target {settings.target}")
+    for item in report.purged:
+        click.echo(f"purged {item}")
+
+
+@cli.command("outputs")
+@stack_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def outputs_cmd(settings: Settings, fmt: str) -> None:
+    """Print the deployed stack's outputs."""
+    _print_outputs(outputs(Workspace(settings)), fmt)
+
+
+@cli.command("validate")
+@stack_options
+def validate_cmd(settings: Settings) -> None:
+    """Synthesize and run `terraform validate` (no emulator, no credentials needed)."""
+    from prodstack.tf.validate import validate_settings
+
+    count = validate_settings(settings)
+    click.echo(f"valid: {settings.env} on {settings.target}, {count} resources")
+
+
+def _print_outputs(values: dict[str, Any], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(values, indent=2, sort_keys=True))
+        return
+    width = max((len(k) for k in values), default=0)
+    for key in sorted(values):
+        value = values[key]
+        text = value if isinstance(value, str) else json.dumps(value)
+        click.echo(f"{key:<{width}}  {text}")
+
+
+@cli.group("emulator")
+def emulator_group() -> None:
+    """The embedded AWS emulator (moto server on 127.0.0.1)."""
+
+
+@emulator_group.command("start")
+def emulator_start() -> None:
+    """Start the emulator in the background (no-op when it runs)."""
+    info, started = emulator.start()
+    click.echo(f"emulator {'started' if started else 'already running'} "
+               f"(pid {info.pid}) at {info.url}")
+
+
+@emulator_group.command("stop")
+def emulator_stop() -> None:
+    """Stop the emulator; everything it held is gone."""
+    click.echo("emulator stopped" if emulator.stop() else "emulator was not running")
+
+
+@emulator_group.command("status")
+def emulator_status() -> None:
+    """Say whether the emulator runs (exit 1 when it does not)."""
+    info = emulator.running()
+    if info is None:
+        click.echo("emulator is not running")
+        sys.exit(1)
+    click.echo(f"emulator is running (pid {info.pid}) at {info.url}")
+
+
+@emulator_group.command("url")
+def emulator_url() -> None:
+    """Print the emulator's endpoint as the last line (exit 1 when it is not running)."""
+    info = emulator.running()
+    if info is None:
+        raise UserError("the emulator is not running (start it with `prodstack emulator start`)")
+    click.echo(info.url)
+
+
+@emulator_group.command("reset")
+def emulator_reset() -> None:
+    """Drop every resource the emulator holds (local state is not touched)."""
+    info = emulator.running()
+    if info is None:
+        raise UserError("the emulator is not running")
+    emulator.reset(info.url)
+    click.echo(f"emulator at {info.url} reset")
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UserError as exc:
+        click.echo(f"prodstack: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("prodstack: interrupted", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    sys.exit(0)

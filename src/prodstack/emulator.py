@@ -1,0 +1,157 @@
+"""The embedded AWS emulator: moto server on a free 127.0.0.1 port, run in the background.
+
+Its pid and port live in `<workdir>/emulator.json` so that every prodstack process (and the
+tests) find the same server. Only loopback is ever used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from prodstack.errors import UserError
+from prodstack.paths import work_root
+
+HOST = "127.0.0.1"
+START_TIMEOUT_SECONDS = 30
+# Known emulator settings: AWS managed policies must exist (roles attach them); certificates
+# validate after a short wait, as they would once the DNS records exist.
+EMULATOR_ENV = {
+    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+    "MOTO_ACM_VALIDATION_WAIT": "3",
+}
+
+
+@dataclass(frozen=True)
+class EmulatorInfo:
+    pid: int
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+
+def _state_file() -> Path:
+    return work_root() / "emulator.json"
+
+
+def _log_file() -> Path:
+    return work_root() / "emulator.log"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def answers(url: str, timeout: float = 2.0) -> bool:
+    """True when a server answers HTTP at `url` (any status: an error page is an answer)."""
+    try:
+        with urllib.request.urlopen(f"{url}/moto-api/", timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def read_info() -> EmulatorInfo | None:
+    path = _state_file()
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        return EmulatorInfo(pid=int(data["pid"]), port=int(data["port"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def running() -> EmulatorInfo | None:
+    """The emulator if it is running and answering, else None."""
+    info = read_info()
+    if info and _pid_alive(info.pid) and answers(info.url):
+        return info
+    return None
+
+
+def start() -> tuple[EmulatorInfo, bool]:
+    """Start the emulator unless it runs; returns (info, started_now)."""
+    info = running()
+    if info:
+        return info, False
+    port = _free_port()
+    work_root().mkdir(parents=True, exist_ok=True)
+    log = _log_file().open("ab")
+    env = {**os.environ, **EMULATOR_ENV}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+        start_new_session=True,
+    )
+    info = EmulatorInfo(pid=proc.pid, port=port)
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise UserError(f"emulator exited at start (code {proc.returncode}); see {_log_file()}")
+        if answers(info.url, timeout=0.5):
+            _state_file().write_text(json.dumps({"pid": info.pid, "port": info.port}))
+            return info, True
+        time.sleep(0.2)
+    proc.kill()
+    raise UserError(f"emulator did not answer within {START_TIMEOUT_SECONDS} s; see {_log_file()}")
+
+
+def stop() -> bool:
+    """Stop the emulator; True if one was running."""
+    info = read_info()
+    _state_file().unlink(missing_ok=True)
+    if not info or not _pid_alive(info.pid):
+        return False
+    try:
+        os.killpg(info.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        os.kill(info.pid, signal.SIGTERM)
+    for _ in range(50):
+        if not _pid_alive(info.pid):
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(info.pid, signal.SIGKILL)
+    return True
+
+
+def reset(url: str) -> None:
+    """Drop every resource the emulator holds."""
+    req = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30):
+            pass
+    except (urllib.error.URLError, OSError) as exc:
+        raise UserError(f"emulator at {url} did not accept a reset: {exc}") from None
+
+
+def require() -> EmulatorInfo:
+    """The running emulator, started if needed (the local target calls this)."""
+    info, _ = start()
+    return info

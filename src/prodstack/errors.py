@@ -1,0 +1,19 @@
+"""The one exception type a user sees: a message on one line and an exit code."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """An error caused by input or environment, reported as one line, never a traceback."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class SettingError(UserError):
+    """A setting with a bad value; the message names the setting."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"setting {name!r}: {problem}", exit_code=2)
+        self.name = name

@@ -1,0 +1,122 @@
+"""Environment profiles: what `production`, `staging` and `dev` size, and every trade they make.
+
+Profiles change sizes and costs, never the wiring. Every place where a profile gives up
+availability or safety for cost is declared here as a `Trade` with the catalog id it touches
+and the reason, so that the audit can report it as accepted instead of hiding it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Trade:
+    fm_id: str
+    what: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    instance_type: str
+    min_size: int
+    max_size: int
+    db_instance_class: str
+    db_allocated_storage: int
+    db_max_allocated_storage: int
+    db_multi_az: bool
+    db_deletion_protection: bool
+    db_final_snapshot: bool
+    db_backup_retention_days: int
+    db_performance_insights: bool
+    db_monitoring_interval: int
+    nat_per_az: bool
+    log_retention_days: int
+    audit_retention_days: int
+    backup_plan_retention_days: int
+    trades: tuple[Trade, ...] = field(default=())
+
+
+_SINGLE_AZ_DB = Trade(
+    "FM-3.1",
+    "database runs in one AZ",
+    "non-production data; a failover window of minutes is acceptable to halve the DB cost",
+)
+_ONE_NAT = Trade(
+    "FM-3.2",
+    "one NAT gateway shared by every AZ",
+    "dev traffic tolerates losing egress with one AZ; saves one NAT gateway per extra AZ",
+)
+_NO_DELETION_PROTECTION = Trade(
+    "FM-X5",
+    "no deletion protection and no final snapshot",
+    "dev databases are disposable and rebuilt from migrations",
+)
+
+PROFILES: dict[str, Profile] = {
+    "production": Profile(
+        name="production",
+        instance_type="t4g.small",
+        min_size=2,
+        max_size=6,
+        db_instance_class="db.t4g.medium",
+        db_allocated_storage=20,
+        db_max_allocated_storage=200,
+        db_multi_az=True,
+        db_deletion_protection=True,
+        db_final_snapshot=True,
+        db_backup_retention_days=14,
+        db_performance_insights=True,
+        db_monitoring_interval=60,
+        nat_per_az=True,
+        log_retention_days=365,
+        audit_retention_days=365,
+        backup_plan_retention_days=35,
+    ),
+    "staging": Profile(
+        name="staging",
+        instance_type="t4g.small",
+        min_size=2,
+        max_size=4,
+        db_instance_class="db.t4g.small",
+        db_allocated_storage=20,
+        db_max_allocated_storage=100,
+        db_multi_az=False,
+        db_deletion_protection=True,
+        db_final_snapshot=True,
+        db_backup_retention_days=7,
+        db_performance_insights=False,
+        db_monitoring_interval=60,
+        nat_per_az=True,
+        log_retention_days=90,
+        audit_retention_days=180,
+        backup_plan_retention_days=14,
+        trades=(_SINGLE_AZ_DB,),
+    ),
+    "dev": Profile(
+        name="dev",
+        instance_type="t4g.micro",
+        min_size=1,
+        max_size=2,
+        db_instance_class="db.t4g.micro",
+        db_allocated_storage=20,
+        db_max_allocated_storage=50,
+        db_multi_az=False,
+        db_deletion_protection=False,
+        db_final_snapshot=False,
+        db_backup_retention_days=7,
+        db_performance_insights=False,
+        db_monitoring_interval=0,
+        nat_per_az=False,
+        log_retention_days=90,
+        audit_retention_days=90,
+        backup_plan_retention_days=7,
+        trades=(_SINGLE_AZ_DB, _ONE_NAT, _NO_DELETION_PROTECTION),
+    ),
+}
+
+
+def get_profile(name: str) -> Profile:
+    return PROFILES[name]

@@ -1,0 +1,143 @@
+"""Edge: ACM certificate that validates, internet-facing ALB, listeners, target groups, WAF.
+
+Fixes FM-1.1 (DNS validation records and `aws_acm_certificate_validation`; the HTTPS listener
+uses the *validated* ARN, or a certificate the user already has), FM-2.1 (WAFv2 ACL with a
+per-IP rate rule and AWS managed rule groups, associated with the ALB), FM-X7 (TLS 1.3
+policy), FM-6.1 (blue and green target groups behind a weighted forward).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prodstack.stack.context import StackContext
+from prodstack.stack.storage import ALB_LOG_PREFIX
+from prodstack.tf.document import expr, ref
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+COLOURS = ("blue", "green")
+LIVE_COLOUR = "blue"
+RATE_LIMIT_PER_5_MIN = 2000
+MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesSQLiRuleSet",
+)
+
+
+def build(ctx: StackContext) -> None:
+    doc, r, s = ctx.doc, ctx.refs, ctx.settings
+    certificate_arn = s.certificate_arn or _certificate(ctx)
+    r.alb = doc.resource(
+        "aws_lb", "web", name=ctx.name("alb")[:32], load_balancer_type="application",
+        internal=False, security_groups=[r.alb_sg.id],
+        subnets=[sn.id for sn in r.public_subnets],
+        drop_invalid_header_fields=True,
+        enable_deletion_protection=expr("!var.teardown") if s.env == "production" else False,
+        desync_mitigation_mode="strictest",
+        access_logs=[{"bucket": r.log_bucket.id, "prefix": ALB_LOG_PREFIX, "enabled": True}],
+        tags=ctx.tags("alb"),
+        depends_on=[ref("aws_s3_bucket_policy", "logs")],
+    )
+    for colour in COLOURS:
+        r.target_groups[colour] = doc.resource(
+            "aws_lb_target_group", colour, name=ctx.name(f"web-{colour}")[:32], port=80,
+            protocol="HTTP", vpc_id=r.vpc.id, target_type="instance",
+            deregistration_delay=30,
+            health_check=[{"enabled": True, "path": "/", "matcher": "200", "interval": 15,
+                           "healthy_threshold": 2, "unhealthy_threshold": 3, "timeout": 5}],
+            tags=ctx.tags(f"web-{colour}", colour=colour),
+        )
+    doc.resource(
+        "aws_lb_listener", "http", load_balancer_arn=r.alb.arn, port=80, protocol="HTTP",
+        default_action=[{"type": "redirect", "redirect": [
+            {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}]}],
+        tags=ctx.tags("http"),
+    )
+    weights = {c: (100 if c == LIVE_COLOUR else 0) for c in COLOURS}
+    r.https_listener = doc.resource(
+        "aws_lb_listener", "https", load_balancer_arn=r.alb.arn, port=443, protocol="HTTPS",
+        ssl_policy=TLS_POLICY, certificate_arn=certificate_arn,
+        default_action=[{"type": "forward", "forward": [{
+            "target_group": [{"arn": r.target_groups[c].arn, "weight": weights[c]}
+                             for c in COLOURS],
+            "stickiness": [{"enabled": False, "duration": 1}],
+        }]}],
+        tags=ctx.tags("https"),
+        # The live colour and the weights belong to `prodstack deploy`: Terraform sets them
+        # once and never undoes a deploy.
+        lifecycle={"ignore_changes": ["default_action"]},
+    )
+    if r.hosted_zone_id and s.effective_domain:
+        doc.resource(
+            "aws_route53_record", "site", zone_id=r.hosted_zone_id, name=s.effective_domain,
+            type="A", alias=[{"name": r.alb["dns_name"], "zone_id": r.alb["zone_id"],
+                              "evaluate_target_health": True}],
+        )
+    _waf(ctx)
+
+
+def _certificate(ctx: StackContext) -> str:
+    doc, r, s = ctx.doc, ctx.refs, ctx.settings
+    domain = s.effective_domain
+    cert = doc.resource(
+        "aws_acm_certificate", "site", domain_name=domain,
+        subject_alternative_names=[f"www.{domain}"], validation_method="DNS",
+        key_algorithm="RSA_2048", tags=ctx.tags("certificate"),
+        lifecycle={"create_before_destroy": True},
+    )
+    doc.resource(
+        "aws_route53_record", "certificate_validation",
+        for_each=expr(
+            "{ for o in aws_acm_certificate.site.domain_validation_options : "
+            "o.domain_name => { name = o.resource_record_name, "
+            "type = o.resource_record_type, value = o.resource_record_value } }"
+        ),
+        zone_id=r.hosted_zone_id, name=expr("each.value.name"), type=expr("each.value.type"),
+        records=[expr("each.value.value")], ttl=300, allow_overwrite=True,
+    )
+    validation = doc.resource(
+        "aws_acm_certificate_validation", "site", certificate_arn=cert.arn,
+        validation_record_fqdns=expr(
+            "[for rec in aws_route53_record.certificate_validation : rec.fqdn]"),
+        timeouts={"create": "45m"},
+    )
+    return validation["certificate_arn"]
+
+
+def _waf(ctx: StackContext) -> None:
+    doc, r = ctx.doc, ctx.refs
+    rules: list[dict[str, Any]] = [{
+        "name": "rate-limit-per-ip", "priority": 0, "action": [{"block": [{}]}],
+        "statement": [{"rate_based_statement": [
+            {"limit": RATE_LIMIT_PER_5_MIN, "aggregate_key_type": "IP"}]}],
+        "visibility_config": [_visibility(ctx, "rate-limit")],
+    }]
+    for i, group in enumerate(MANAGED_RULE_GROUPS, start=1):
+        rules.append({
+            "name": group, "priority": i, "override_action": [{"none": [{}]}],
+            "statement": [{"managed_rule_group_statement": [
+                {"name": group, "vendor_name": "AWS"}]}],
+            "visibility_config": [_visibility(ctx, group)],
+        })
+    acl = doc.resource(
+        "aws_wafv2_web_acl", "web", name=ctx.name("web"), scope="REGIONAL",
+        description="Rate limit per IP and AWS managed rules in front of the ALB",
+        default_action=[{"allow": [{}]}], rule=rules,
+        visibility_config=[_visibility(ctx, "web-acl")], tags=ctx.tags("web-acl"),
+    )
+    doc.resource("aws_wafv2_web_acl_association", "web", resource_arn=r.alb.arn,
+                 web_acl_arn=acl.arn)
+    group = doc.resource(
+        "aws_cloudwatch_log_group", "waf", name=f"aws-waf-logs-{ctx.prefix}",
+        retention_in_days=ctx.profile.log_retention_days, kms_key_id=r.logs_key.arn,
+        tags=ctx.tags("waf-logs"),
+    )
+    doc.resource("aws_wafv2_web_acl_logging_configuration", "web",
+                 resource_arn=acl.arn, log_destination_configs=[group.arn])
+
+
+def _visibility(ctx: StackContext, metric: str) -> dict[str, Any]:
+    return {"cloudwatch_metrics_enabled": True, "sampled_requests_enabled": True,
+            "metric_name": f"{ctx.prefix}-{metric}"[:128]}

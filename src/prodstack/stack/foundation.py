@@ -1,0 +1,43 @@
+"""Foundation: Terraform and provider requirements, default tags, account and AZ data sources.
+
+Every resource is tagged `environment`, `project` and `managed-by` through the provider's
+default tags (the original requirement spells `environment` in lower case).
+"""
+
+from __future__ import annotations
+
+from prodstack.stack.context import StackContext
+
+TERRAFORM_VERSION = ">= 1.10.0"
+AWS_PROVIDER_VERSION = "~> 5.100"
+
+
+def default_tags(ctx: StackContext) -> dict[str, str]:
+    return {"environment": ctx.settings.env, "project": ctx.settings.project,
+            "managed-by": "prodstack"}
+
+
+def build(ctx: StackContext) -> None:
+    doc, r, s = ctx.doc, ctx.refs, ctx.settings
+    doc.terraform.update({
+        "required_version": TERRAFORM_VERSION,
+        "required_providers": {"aws": {"source": "hashicorp/aws",
+                                       "version": AWS_PROVIDER_VERSION}},
+    })
+    doc.provider("aws", region=s.region, default_tags=[{"tags": default_tags(ctx)}])
+    # Set only by `prodstack down`, in a targeted apply just before the destroy.
+    doc.variable("teardown", "bool", False,
+                 "Lifts deletion protection (database, load balancer) for a confirmed down.")
+    doc.variable("purge", "bool", False, "A `down --purge`: no final database snapshot.")
+    doc.variable("final_snapshot_suffix", "string", "final",
+                 "Makes the final snapshot's name unique to one teardown.")
+    identity = doc.data("aws_caller_identity", "current")
+    partition = doc.data("aws_partition", "current")
+    azs = doc.data("aws_availability_zones", "available", state="available",
+                   filter=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}])
+    r.account_id = identity["account_id"]
+    r.partition = partition["partition"]
+    r.region = s.region
+    r.az_names = [azs[f"names[{i}]"] for i in range(s.azs)]
+    if s.hosted_zone_id:
+        r.hosted_zone_id = s.hosted_zone_id

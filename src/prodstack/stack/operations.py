@@ -1,0 +1,70 @@
+"""Operations: an SSM maintenance window that patches the web tier, and AWS Backup for the database.
+
+Fixes the stack side of FM-4.4: a backup plan with a retention of its own, beside the RDS
+automated backups, covering the database through a backup selection. (`prodstack backup
+verify` restores from it; the emulator cannot create selections, see the local target.)
+"""
+
+from __future__ import annotations
+
+from prodstack.stack.context import StackContext
+from prodstack.tf.document import policy_document
+
+PATCH_SCHEDULE = "cron(0 3 ? * SUN *)"
+BACKUP_SCHEDULE = "cron(0 5 * * ? *)"
+
+
+def build(ctx: StackContext) -> None:
+    _patching(ctx)
+    _backup(ctx)
+
+
+def _patching(ctx: StackContext) -> None:
+    doc = ctx.doc
+    window = doc.resource(
+        "aws_ssm_maintenance_window", "patching", name=ctx.name("patching"),
+        schedule=PATCH_SCHEDULE, duration=3, cutoff=1, allow_unassociated_targets=False,
+        description="Weekly OS patching of the web tier", tags=ctx.tags("patching"),
+    )
+    target = doc.resource(
+        "aws_ssm_maintenance_window_target", "web", window_id=window.id, name="web-tier",
+        resource_type="INSTANCE",
+        targets=[{"key": "tag:PatchGroup", "values": [ctx.name("web")]}],
+    )
+    doc.resource(
+        "aws_ssm_maintenance_window_task", "patch", window_id=window.id, name="patch-web-tier",
+        task_type="RUN_COMMAND", task_arn="AWS-RunPatchBaseline", priority=1,
+        max_concurrency="50%", max_errors="1",
+        targets=[{"key": "WindowTargetIds", "values": [target.id]}],
+        task_invocation_parameters=[{"run_command_parameters": [{
+            "timeout_seconds": 3600,
+            "parameter": [{"name": "Operation", "values": ["Install"]},
+                          {"name": "RebootOption", "values": ["RebootIfNeeded"]}],
+        }]}],
+    )
+
+
+def _backup(ctx: StackContext) -> None:
+    doc, r, p = ctx.doc, ctx.refs, ctx.profile
+    vault = doc.resource("aws_backup_vault", "main", name=ctx.name("vault"),
+                         kms_key_arn=r.data_key.arn, tags=ctx.tags("vault"))
+    plan = doc.resource(
+        "aws_backup_plan", "main", name=ctx.name("backup"),
+        rule=[{"rule_name": "daily", "target_vault_name": vault.name_attr,
+               "schedule": BACKUP_SCHEDULE, "start_window": 60, "completion_window": 180,
+               "lifecycle": [{"delete_after": p.backup_plan_retention_days}]}],
+        tags=ctx.tags("backup"),
+    )
+    role = doc.resource(
+        "aws_iam_role", "backup", name=ctx.name("backup"),
+        assume_role_policy=policy_document({
+            "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
+            "Action": "sts:AssumeRole"}),
+        tags=ctx.tags("backup"),
+    )
+    for name, policy in (("backup", "AWSBackupServiceRolePolicyForBackup"),
+                         ("restore", "AWSBackupServiceRolePolicyForRestores")):
+        doc.resource("aws_iam_role_policy_attachment", f"backup_{name}", role=role.name_attr,
+                     policy_arn=f"arn:{r.partition}:iam::aws:policy/service-role/{policy}")
+    doc.resource("aws_backup_selection", "database", name=ctx.name("database"),
+                 plan_id=plan.id, iam_role_arn=role.arn, resources=[r.db.arn])

@@ -1,0 +1,156 @@
+"""Web tier: launch template, instance role, blue and green ASGs, target-tracking scaling.
+
+Fixes FM-X6 (IMDSv2 required), FM-X2 (ASGs pin the launch template's `latest_version` and
+roll with `instance_refresh`), FM-3.3 (CPU and request-count target tracking), FM-3.4 (ELB
+health checks with a 600 s grace period), FM-X3 (`desired_capacity` is never set: the
+scaling policies own it) and FM-6.1 (one ASG per colour, each behind its own target group).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from prodstack.stack.context import StackContext
+from prodstack.stack.edge import COLOURS, LIVE_COLOUR
+from prodstack.tf.document import Block, policy_document
+
+HEALTH_CHECK_GRACE_SECONDS = 600
+CPU_TARGET_PERCENT = 50.0
+REQUESTS_PER_TARGET = 1000.0
+PAGE_MARKER = "Production Server"
+_ARM = re.compile(r"^[a-z]+\d+[a-z]*g[a-z]*\.")
+
+USER_DATA = """#!/bin/bash
+set -euo pipefail
+dnf install -y httpd amazon-cloudwatch-agent
+TOKEN=$(curl -sS -X PUT http://169.254.169.254/latest/api/token \\
+  -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+IID=$(curl -sS -H "X-aws-ec2-metadata-token: $TOKEN" \\
+  http://169.254.169.254/latest/meta-data/instance-id)
+cat > /var/www/html/index.html <<HTML
+<!doctype html><html><head><title>{project}</title></head>
+<body><h1>{marker}</h1><p>{env} / $IID</p></body></html>
+HTML
+cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'JSON'
+{{"metrics": {{"namespace": "{project}/{env}",
+  "append_dimensions": {{"AutoScalingGroupName": "${{aws:AutoScalingGroupName}}"}},
+  "metrics_collected": {{"mem": {{"measurement": ["mem_used_percent"]}},
+                        "disk": {{"measurement": ["used_percent"], "resources": ["/"]}}}}}},
+ "logs": {{"logs_collected": {{"files": {{"collect_list": [
+  {{"file_path": "/var/log/httpd/access_log", "log_group_name": "/{project}/{env}/httpd-access"}},
+  {{"file_path": "/var/log/httpd/error_log", "log_group_name": "/{project}/{env}/httpd-error"}}]}}}}}}}}
+JSON
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\
+  -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
+systemctl enable --now httpd
+"""
+
+
+def architecture(instance_type: str) -> str:
+    return "arm64" if _ARM.match(instance_type) else "x86_64"
+
+
+def user_data(project: str, env: str) -> str:
+    script = USER_DATA.format(project=project, env=env, marker=PAGE_MARKER)
+    return base64.b64encode(script.encode()).decode()
+
+
+def build(ctx: StackContext) -> None:
+    doc, r, s = ctx.doc, ctx.refs, ctx.settings
+    instance_type = s.value("instance_type")
+    if s.image_id:
+        image_id = s.image_id
+    else:
+        ami = doc.data(
+            "aws_ssm_parameter", "al2023",
+            name="/aws/service/ami-amazon-linux-latest/"
+                 f"al2023-ami-kernel-default-{architecture(instance_type)}",
+        )
+        image_id = ami["insecure_value"]
+    role = _instance_role(ctx)
+    profile = doc.resource("aws_iam_instance_profile", "web", name=ctx.name("web"),
+                           role=role.name_attr, tags=ctx.tags("web"))
+    template = doc.resource(
+        "aws_launch_template", "web", name=ctx.name("web"), image_id=image_id,
+        instance_type=instance_type, update_default_version=True,
+        iam_instance_profile=[{"arn": profile.arn}],
+        network_interfaces=[{"associate_public_ip_address": False, "delete_on_termination": True,
+                             "security_groups": [r.web_sg.id]}],
+        metadata_options=[{"http_endpoint": "enabled", "http_tokens": "required",
+                           "http_put_response_hop_limit": 1,
+                           "instance_metadata_tags": "enabled"}],
+        monitoring=[{"enabled": True}],
+        block_device_mappings=[{"device_name": "/dev/xvda", "ebs": [{
+            "volume_size": 20, "volume_type": "gp3", "encrypted": "true",
+            "kms_key_id": r.data_key.arn, "delete_on_termination": "true"}]}],
+        user_data=user_data(s.project, s.env),
+        tag_specifications=[
+            {"resource_type": "instance", "tags": ctx.tags("web")},
+            {"resource_type": "volume", "tags": ctx.tags("web")},
+        ],
+        tags=ctx.tags("web"),
+    )
+    for colour in COLOURS:
+        live = colour == LIVE_COLOUR
+        asg = doc.resource(
+            "aws_autoscaling_group", f"web_{colour}", name=ctx.name(f"web-{colour}"),
+            min_size=s.value("min_size") if live else 0,
+            max_size=s.value("max_size"),
+            vpc_zone_identifier=[sn.id for sn in r.app_subnets],
+            target_group_arns=[r.target_groups[colour].arn],
+            health_check_type="ELB", health_check_grace_period=HEALTH_CHECK_GRACE_SECONDS,
+            default_instance_warmup=300,
+            launch_template=[{"id": template.id, "version": template["latest_version"]}],
+            instance_refresh=[{"strategy": "Rolling",
+                               "preferences": [{"min_healthy_percentage": 90}]}],
+            enabled_metrics=["GroupInServiceInstances", "GroupDesiredCapacity",
+                             "GroupMinSize", "GroupMaxSize", "GroupTotalInstances"],
+            metrics_granularity="1Minute",
+            wait_for_capacity_timeout="0",
+            tag=[{"key": k, "value": v, "propagate_at_launch": True} for k, v in
+                 {**ctx.tags(f"web-{colour}"), "colour": colour,
+                  "PatchGroup": ctx.name("web")}.items()],
+            lifecycle={"ignore_changes": ["desired_capacity"]},
+        )
+        r.asgs[colour] = asg
+        _scaling_policies(ctx, colour, asg)
+
+
+def _scaling_policies(ctx: StackContext, colour: str, asg: Block) -> None:
+    r = ctx.refs
+    ctx.doc.resource(
+        "aws_autoscaling_policy", f"{colour}_cpu", name=ctx.name(f"{colour}-cpu"),
+        autoscaling_group_name=asg.name_attr, policy_type="TargetTrackingScaling",
+        target_tracking_configuration=[{
+            "predefined_metric_specification": [
+                {"predefined_metric_type": "ASGAverageCPUUtilization"}],
+            "target_value": CPU_TARGET_PERCENT}],
+    )
+    label = "${" + f"{r.alb.address}.arn_suffix" + "}/${" + \
+        f"{r.target_groups[colour].address}.arn_suffix" + "}"
+    ctx.doc.resource(
+        "aws_autoscaling_policy", f"{colour}_requests", name=ctx.name(f"{colour}-requests"),
+        autoscaling_group_name=asg.name_attr, policy_type="TargetTrackingScaling",
+        target_tracking_configuration=[{
+            "predefined_metric_specification": [{
+                "predefined_metric_type": "ALBRequestCountPerTarget", "resource_label": label}],
+            "target_value": REQUESTS_PER_TARGET}],
+    )
+
+
+def _instance_role(ctx: StackContext) -> Block:
+    doc, r = ctx.doc, ctx.refs
+    role = doc.resource(
+        "aws_iam_role", "web", name=ctx.name("web"),
+        assume_role_policy=policy_document({
+            "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole"}),
+        tags=ctx.tags("web"),
+    )
+    for name, policy in (("ssm_core", "AmazonSSMManagedInstanceCore"),
+                         ("cloudwatch_agent", "CloudWatchAgentServerPolicy")):
+        doc.resource("aws_iam_role_policy_attachment", f"web_{name}", role=role.name_attr,
+                     policy_arn=f"arn:{r.partition}:iam::aws:policy/{policy}")
+    r.web_role = role
+    return role

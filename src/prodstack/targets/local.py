@@ -1,0 +1,100 @@
+"""The local target: the stack against the embedded emulator (moto server on 127.0.0.1).
+
+Everything here exists only because the emulator is not AWS; none of it reaches what the aws
+target synthesizes. Each adjustment carries its reason, and `EMULATOR_DIFFERENCES` is the
+table the README prints.
+"""
+
+from __future__ import annotations
+
+from prodstack.stack.context import StackContext
+
+ENDPOINT_VARIABLE = "emulator_endpoint"
+SERVICES = (
+    "acm", "autoscaling", "backup", "cloudtrail", "cloudwatch", "cloudwatchlogs",
+    "configservice", "dynamodb", "ec2", "elbv2", "iam", "kms", "rds", "route53", "s3",
+    "secretsmanager", "sns", "ssm", "sts", "wafv2",
+)
+
+# (what, why) for every emulator-only adjustment; the README shows this table.
+EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
+    ("Provider endpoints point at the emulator, with dummy credentials",
+     "no AWS account; traffic stays on 127.0.0.1"),
+    ("Provider `max_retries = 1`",
+     "an action the emulator lacks answers HTTP 500, which the SDK would retry for minutes"),
+    ("A Route53 zone for the demo domain is created in the emulator",
+     "DNS validation of the certificate needs a zone; on AWS you give `hosted_zone_id`"),
+    ("`aws_backup_selection` is left out",
+     "the emulator does not implement CreateBackupSelection; the plan and vault are kept"),
+    ("The maintenance window's target and patch task are left out (the window is kept)",
+     "the emulator ignores target filters and lacks GetMaintenanceWindowTask"),
+    ("`ignore_changes` on attributes the emulator does not read back (listed per resource "
+     "in `IGNORE_CHANGES`)",
+     "without it every re-plan would show changes that AWS itself would not"),
+)
+
+REMOVED_RESOURCES: tuple[tuple[str, str], ...] = (
+    ("aws_backup_selection", "database"),
+    ("aws_ssm_maintenance_window_target", "web"),
+    ("aws_ssm_maintenance_window_task", "patch"),
+)
+
+# Attributes the emulator reads back differently from what was written (re-plan must be clean).
+_ASG = ("default_instance_warmup",)
+_POLICY = ("enabled", "predictive_scaling_configuration")
+_TAGS = ("tags", "tags_all")
+_DESCRIPTION = ("description",)
+IGNORE_CHANGES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("aws_autoscaling_group", "web_blue"): _ASG,
+    ("aws_autoscaling_group", "web_green"): _ASG,
+    ("aws_autoscaling_policy", "blue_cpu"): _POLICY,
+    ("aws_autoscaling_policy", "blue_requests"): _POLICY,
+    ("aws_autoscaling_policy", "green_cpu"): _POLICY,
+    ("aws_autoscaling_policy", "green_requests"): _POLICY,
+    ("aws_backup_plan", "main"): _TAGS,
+    ("aws_backup_vault", "main"): _TAGS,
+    ("aws_db_instance", "main"): ("performance_insights_enabled",
+                                  "performance_insights_kms_key_id",
+                                  "performance_insights_retention_period"),
+    ("aws_db_parameter_group", "main"): ("parameter",),
+    ("aws_launch_template", "web"): ("tag_specifications",),
+    ("aws_vpc_security_group_egress_rule", "alb_to_web"): _DESCRIPTION,
+    ("aws_vpc_security_group_egress_rule", "web_to_db"): _DESCRIPTION,
+    ("aws_vpc_security_group_ingress_rule", "db_from_web"): _DESCRIPTION,
+    ("aws_vpc_security_group_ingress_rule", "web_from_alb"): _DESCRIPTION,
+}
+
+
+def before(ctx: StackContext) -> None:
+    s = ctx.settings
+    if not s.hosted_zone_id and s.effective_domain:
+        zone = ctx.doc.resource("aws_route53_zone", "demo", name=s.effective_domain,
+                                comment="prodstack demo zone (emulator only)", force_destroy=True)
+        ctx.refs.hosted_zone_id = zone["zone_id"]
+
+
+def after(ctx: StackContext) -> None:
+    doc = ctx.doc
+    endpoint = doc.variable(ENDPOINT_VARIABLE, "string", "http://127.0.0.1:5000",
+                            "The embedded emulator's URL (set by prodstack)")
+    provider = doc.providers["aws"][0]
+    provider.update({
+        "access_key": "test",
+        "secret_key": "test",
+        "skip_credentials_validation": True,
+        "skip_metadata_api_check": True,
+        "skip_region_validation": True,
+        # Must stay false: without the account id, security group rule references drift.
+        "skip_requesting_account_id": False,
+        "s3_use_path_style": True,
+        "max_retries": 1,
+        "endpoints": [{service: endpoint for service in SERVICES}],
+    })
+    for type_, name in REMOVED_RESOURCES:
+        doc.remove(type_, name)
+    for (type_, name), attrs in IGNORE_CHANGES.items():
+        body = doc.resources.get(type_, {}).get(name)
+        if body is None:
+            continue
+        lifecycle = body.setdefault("lifecycle", {})
+        lifecycle["ignore_changes"] = sorted({*lifecycle.get("ignore_changes", []), *attrs})

@@ -1,0 +1,182 @@
+"""Ordered teardown (FM-6.3): `prodstack down` never fails half-way and never loses audit data.
+
+Order: stop the trail and the Config recorder; lift deletion protection and name the final
+snapshot (a targeted apply of the `teardown` variables); keep the audit and log buckets and
+the key that encrypts the trail (removed from state, recorded in `kept.json` so that the next
+`up` imports them again) unless `--purge`; with `--purge`, empty the buckets (Object Lock
+governance is bypassed) and remove what an earlier `down` kept; then destroy.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from prodstack.aws_clients import client
+from prodstack.errors import UserError
+from prodstack.stack.storage import KEPT_ON_DOWN
+from prodstack.tf.progress import fmt_seconds
+from prodstack.tf.runner import Terraform, TerraformError
+from prodstack.workflow import KEPT_FILE, Workspace, say
+
+PROTECTED = ("aws_db_instance.main", "aws_lb.web")
+
+
+@dataclass
+class DownReport:
+    destroyed: int = 0
+    kept: list[str] = field(default_factory=list)
+    purged: list[str] = field(default_factory=list)
+    final_snapshot: str | None = None
+    seconds: float = 0.0
+
+
+def kept_addresses(addresses: list[str]) -> list[str]:
+    """State addresses that a plain `down` keeps: audit/log buckets and the logs key."""
+    keep = []
+    for address in addresses:
+        type_, _, name = address.partition(".")
+        if (type_.startswith("aws_s3_bucket") and name in KEPT_ON_DOWN) or address in (
+            "aws_kms_key.logs", "aws_kms_alias.logs"
+        ):
+            keep.append(address)
+    return keep
+
+
+def _ids(tf: Terraform, addresses: list[str]) -> dict[str, str]:
+    """Import ids (the `id` attribute) of state resources, for re-import on the next up."""
+    state = json.loads(tf.run("state", "pull").stdout or "{}")
+    by_address: dict[str, str] = {}
+    for res in state.get("resources", []):
+        address = f"{res['type']}.{res['name']}"
+        if address in addresses and res.get("instances"):
+            by_address[address] = str(res["instances"][0]["attributes"].get("id"))
+    return by_address
+
+
+def _quiet(call: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return call(*args, **kwargs)
+    except (ClientError, BotoCoreError):
+        return None
+
+
+def stop_audit(ws: Workspace) -> None:
+    s = ws.settings
+    _quiet(client("cloudtrail", s, ws.endpoint).stop_logging, Name=f"{s.name_prefix}-trail")
+    _quiet(client("config", s, ws.endpoint).stop_configuration_recorder,
+           ConfigurationRecorderName=f"{s.name_prefix}-recorder")
+
+
+def empty_bucket(ws: Workspace, bucket: str) -> int:
+    """Delete every object version and delete marker (bypassing governance retention)."""
+    s3 = client("s3", ws.settings, ws.endpoint)
+    removed = 0
+    try:
+        pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
+        for page in pages:
+            objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                       for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if objects:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True},
+                                  BypassGovernanceRetention=True)
+                removed += len(objects)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
+            raise UserError(f"could not empty bucket {bucket}: {exc}") from None
+    return removed
+
+
+def _account_id(ws: Workspace) -> str:
+    ident = _quiet(client("sts", ws.settings, ws.endpoint).get_caller_identity)
+    if not ident:
+        raise UserError("cannot read the account id (are the credentials valid?)")
+    return str(ident["Account"])
+
+
+def purge_leftovers(ws: Workspace, account: str) -> list[str]:
+    """Remove what an earlier `down` kept: buckets, the logs key, final snapshots."""
+    s = ws.settings
+    removed: list[str] = []
+    s3 = client("s3", s, ws.endpoint)
+    for role in KEPT_ON_DOWN:
+        bucket = f"{s.name_prefix}-{role}-{account}-{s.region}"
+        if _quiet(s3.head_bucket, Bucket=bucket) is None:
+            continue
+        empty_bucket(ws, bucket)
+        _quiet(s3.delete_bucket, Bucket=bucket)
+        removed.append(f"bucket {bucket}")
+    kms = client("kms", s, ws.endpoint)
+    aliases = _quiet(kms.list_aliases) or {"Aliases": []}
+    for alias in aliases["Aliases"]:
+        if alias["AliasName"] == f"alias/{s.name_prefix}-logs" and alias.get("TargetKeyId"):
+            _quiet(kms.delete_alias, AliasName=alias["AliasName"])
+            _quiet(kms.schedule_key_deletion, KeyId=alias["TargetKeyId"], PendingWindowInDays=7)
+            removed.append(f"key {alias['TargetKeyId']} (scheduled for deletion in 7 days)")
+    rds = client("rds", s, ws.endpoint)
+    snaps = _quiet(rds.describe_db_snapshots, SnapshotType="manual") or {"DBSnapshots": []}
+    for snap in snaps["DBSnapshots"]:
+        if snap["DBSnapshotIdentifier"].startswith(f"{s.name_prefix}-db-"):
+            _quiet(rds.delete_db_snapshot, DBSnapshotIdentifier=snap["DBSnapshotIdentifier"])
+            removed.append(f"snapshot {snap['DBSnapshotIdentifier']}")
+    (ws.workdir / KEPT_FILE).unlink(missing_ok=True)
+    return removed
+
+
+def down(ws: Workspace, purge: bool) -> DownReport:
+    started = time.monotonic()
+    report = DownReport()
+    suffix = f"final-{time.strftime('%Y%m%d%H%M%S')}"
+    tf = ws.prepare()
+    addresses = tf.state_list()
+    account = _account_id(ws)
+    if addresses:
+        stop_audit(ws)
+        _lift_protection(ws, tf, purge, suffix, report)
+        if purge:
+            for role in KEPT_ON_DOWN + ("data",):
+                empty_bucket(ws, f"{ws.settings.name_prefix}-{role}-{account}-"
+                                 f"{ws.settings.region}")
+        else:
+            keep = kept_addresses(addresses)
+            ids = _ids(tf, keep)
+            tf.state_rm(keep)
+            if ids:
+                (ws.workdir / KEPT_FILE).write_text(json.dumps(ids, indent=2))
+            report.kept = keep
+        try:
+            result = tf.plan(destroy=True, extra=_teardown_vars(purge, suffix))
+            if result.changes:
+                progress = tf.apply(total=len(result.planned), verb="destroy")
+                report.destroyed = progress.done
+        except TerraformError as exc:
+            raise ws.emulator_down_hint(exc) from None
+    if purge:
+        report.purged = purge_leftovers(ws, account)
+    report.seconds = time.monotonic() - started
+    say(f"down finished in {fmt_seconds(report.seconds)}")
+    return report
+
+
+def _teardown_vars(purge: bool, suffix: str) -> list[str]:
+    return ["-var=teardown=true", f"-var=purge={'true' if purge else 'false'}",
+            f"-var=final_snapshot_suffix={suffix}"]
+
+
+def _lift_protection(ws: Workspace, tf: Terraform, purge: bool, suffix: str,
+                     report: DownReport) -> None:
+    """Targeted apply: deletion protection off, final snapshot named (or skipped on purge)."""
+    if ws.settings.profile.db_final_snapshot and not purge:
+        report.final_snapshot = f"{ws.settings.name_prefix}-db-{suffix}"
+    targets = [f"-target={a}" for a in PROTECTED]
+    try:
+        result = tf.plan(extra=[*targets, *_teardown_vars(purge, suffix)])
+        if result.changes:
+            say("lifting deletion protection for the teardown…")
+            tf.apply(total=len(result.planned), verb="unprotect")
+    except TerraformError as exc:
+        raise ws.emulator_down_hint(exc) from None

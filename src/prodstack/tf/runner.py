@@ -1,0 +1,196 @@
+"""Runs Terraform in a working folder: init, validate, plan, apply, output, show, state.
+
+Plan and apply run with `-json`; the stream drives `Progress`, and every line goes to a log
+file under `logs/`. A failure raises `TerraformError` with the first error diagnostic's
+summary and detail on one line, and the log file's path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prodstack.errors import UserError
+from prodstack.tf.cliconfig import init_args, write_cli_config
+from prodstack.tf.progress import Diagnostic, Progress
+
+PLAN_FILE = "tfplan"
+
+
+class TerraformError(UserError):
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None,
+                 log: Path | None = None) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics or []
+        self.log = log
+
+
+@dataclass
+class PlanResult:
+    changes: int
+    summary: dict[str, int]
+    planned: list[tuple[str, str]]
+    seconds: float
+
+
+@dataclass
+class Terraform:
+    workdir: Path
+    logs: Path
+    plugin_mirror: str | None = None
+    plugin_dir: str | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+    parallelism: int = 20
+    show_progress: bool = True
+
+    def __post_init__(self) -> None:
+        if shutil.which("terraform") is None:
+            raise UserError("terraform is not installed or not on PATH (need 1.10 or newer)")
+        self.logs.mkdir(parents=True, exist_ok=True)
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "TF_CLI_CONFIG_FILE": str(write_cli_config(self.plugin_mirror)),
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",
+        })
+        for name, value in self.variables.items():
+            env[f"TF_VAR_{name}"] = value
+        return env
+
+    def _log_path(self, verb: str) -> Path:
+        return self.logs / f"{time.strftime('%Y%m%d-%H%M%S')}-{verb}.log"
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """A short, non-streaming command (init, validate, output, show, state)."""
+        log = self._log_path(args[0])
+        proc = subprocess.run(["terraform", *args], cwd=self.workdir, env=self._env(),
+                              capture_output=True, text=True, check=False)
+        log.write_text(f"$ terraform {' '.join(args)}\n{proc.stdout}\n{proc.stderr}")
+        if check and proc.returncode != 0:
+            raise TerraformError(f"terraform {args[0]} failed: {_first_error(proc)} "
+                                 f"(full log: {log})", log=log)
+        return proc
+
+    def init(self) -> None:
+        marker = self.workdir / ".terraform" / "prodstack-init"
+        config = sorted(p.name + str(p.stat().st_mtime_ns) for p in
+                        self.workdir.glob("*.tf.json"))
+        stamp = json.dumps([config, self.plugin_mirror, self.plugin_dir])
+        if marker.exists() and marker.read_text() == stamp:
+            return
+        self.run("init", "-input=false", "-no-color", "-reconfigure",
+                 *init_args(self.plugin_dir))
+        marker.write_text(stamp)
+
+    def validate(self) -> dict[str, Any]:
+        proc = self.run("validate", "-json", "-no-color", check=False)
+        try:
+            return json.loads(proc.stdout)
+        except json.JSONDecodeError:
+            raise TerraformError(f"terraform validate failed: {_first_error(proc)}") from None
+
+    def stream(self, verb: str, args: list[str], total: int = 0) -> tuple[int, Progress, Path]:
+        """Run a `-json` command, rendering progress. Returns (exit code, progress, log)."""
+        log = self._log_path(verb)
+        progress = Progress(verb=verb, total=total, enabled=self.show_progress)
+        with log.open("w") as sink:
+            sink.write(f"$ terraform {' '.join(args)}\n")
+            proc = subprocess.Popen(["terraform", *args], cwd=self.workdir, env=self._env(),
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            assert proc.stdout is not None
+            try:
+                for line in proc.stdout:
+                    sink.write(line)
+                    try:
+                        msg = json.loads(line)
+                    except json.JSONDecodeError:
+                        if line.strip():
+                            progress.errors.append(Diagnostic("error", line.strip(), "", ""))
+                        continue
+                    progress.handle(msg)
+                code = proc.wait()
+            except KeyboardInterrupt:
+                proc.send_signal(signal.SIGINT)
+                proc.wait()
+                progress.finish()
+                raise UserError(f"interrupted; Terraform stopped cleanly (log: {log})",
+                                exit_code=130) from None
+            finally:
+                progress.finish()
+        return code, progress, log
+
+    def plan(self, destroy: bool = False, refresh: bool = True,
+             extra: list[str] | None = None) -> PlanResult:
+        args = ["plan", "-json", "-input=false", f"-out={PLAN_FILE}", "-detailed-exitcode",
+                f"-parallelism={self.parallelism}"]
+        if destroy:
+            args.append("-destroy")
+        if not refresh:
+            args.append("-refresh=false")
+        args += extra or []
+        code, progress, log = self.stream("plan", args)
+        if code == 1 or progress.errors:
+            raise _error("plan", progress, log)
+        changes = sum(progress.summary.get(k, 0) for k in ("add", "change", "remove", "import"))
+        return PlanResult(changes=changes if code == 2 else 0, summary=progress.summary,
+                          planned=progress.planned, seconds=progress.seconds)
+
+    def apply(self, total: int, verb: str = "apply") -> Progress:
+        args = ["apply", "-json", "-input=false", "-auto-approve",
+                f"-parallelism={self.parallelism}", PLAN_FILE]
+        code, progress, log = self.stream(verb, args, total=total)
+        (self.workdir / PLAN_FILE).unlink(missing_ok=True)
+        if code != 0 or progress.errors:
+            raise _error(verb, progress, log)
+        return progress
+
+    def outputs(self) -> dict[str, Any]:
+        proc = self.run("output", "-json", "-no-color")
+        data = json.loads(proc.stdout or "{}")
+        return {k: v.get("value") for k, v in data.items()}
+
+    def show_plan(self) -> dict[str, Any]:
+        proc = self.run("show", "-json", "-no-color", PLAN_FILE)
+        return json.loads(proc.stdout)
+
+    def state_list(self) -> list[str]:
+        proc = self.run("state", "list", "-no-color", check=False)
+        if proc.returncode != 0:
+            return []
+        return [line.strip() for line in proc.stdout.splitlines() if line.strip()]
+
+    def state_rm(self, addresses: list[str]) -> None:
+        if addresses:
+            self.run("state", "rm", "-no-color", *addresses)
+
+
+def _first_error(proc: subprocess.CompletedProcess[str]) -> str:
+    text = (proc.stderr or "") + "\n" + (proc.stdout or "")
+    lines = [ln.strip(" │╷╵") for ln in text.splitlines()]
+    lines = [ln.strip() for ln in lines if ln.strip()]
+    for i, line in enumerate(lines):
+        if line.startswith("Error:"):
+            rest = " ".join(lines[i + 1:i + 4])
+            return f"{line[6:].strip()}: {rest}"[:500]
+    return (lines[-1] if lines else f"exit code {proc.returncode}")[:500]
+
+
+def _error(verb: str, progress: Progress, log: Path) -> TerraformError:
+    if progress.errors:
+        first = progress.errors[0].one_line()
+        more = len(progress.errors) - 1
+        extra = f" (+{more} more error{'s' if more > 1 else ''})" if more else ""
+        message = f"{verb} failed: {first}{extra}; full log: {log}"
+    else:
+        message = f"{verb} failed; full log: {log}"
+    return TerraformError(message, progress.errors, log)

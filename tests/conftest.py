@@ -1,0 +1,42 @@
+"""Shared fixtures: synthesized documents (cached per profile and target) and settings."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import pytest
+
+from prodstack.settings import Settings, load_settings
+from prodstack.synth import build_document
+
+AWS_SETS = ("state_bucket=acme-tf-state", "domain=shop.acme.io", "hosted_zone_id=Z0123456789ABC",
+            "alarm_emails=oncall@acme.io")
+
+
+def settings_for(env: str = "production", target: str = "local", *extra: str) -> Settings:
+    overrides = (*AWS_SETS, *extra) if target == "aws" else extra
+    return load_settings(env=env, target=target, overrides=overrides)
+
+
+@functools.cache
+def _doc(env: str, target: str, extra: tuple[str, ...]) -> dict[str, Any]:
+    return build_document(settings_for(env, target, *extra)).to_dict()
+
+
+@pytest.fixture
+def synth():
+    """`synth(env, target, *sets)` -> the Terraform JSON as a dict (cached)."""
+
+    def make(env: str = "production", target: str = "local", *extra: str) -> dict[str, Any]:
+        return _doc(env, target, tuple(extra))
+
+    return make
+
+
+def resources(doc: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
+    return doc.get("resource", {}).get(type_, {})
+
+
+def count(doc: dict[str, Any], type_: str) -> int:
+    return len(resources(doc, type_))
