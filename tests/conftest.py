@@ -40,3 +40,10 @@ def resources(doc: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
 
 def count(doc: dict[str, Any], type_: str) -> int:
     return len(resources(doc, type_))
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()

@@ -26,7 +26,7 @@ MAX_AZS = 5
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
+_NAME = re.compile(r"^[a-z][a-z0-9-]{1,9}$")  # load balancer names stop at 32
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _DB_CLASS = re.compile(r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
@@ -197,7 +197,8 @@ def load_settings(
 def validate(s: Settings) -> None:
     """Raise `SettingError` for the first bad value."""
     if not _NAME.match(s.project):
-        raise SettingError("project", "use 2-21 lower-case letters, digits or '-'")
+        raise SettingError("project", "use 2-10 lower-case letters, digits or '-', "
+                           "starting with a letter (AWS load balancer names stop at 32)")
     if not _REGION.match(s.region):
         raise SettingError("region", f"{s.region!r} is not an AWS region name")
     if s.state_region and not _REGION.match(s.state_region):
@@ -276,7 +277,8 @@ def _validate_edge(s: Settings) -> None:
     if s.hosted_zone_id and not _ZONE_ID.match(s.hosted_zone_id):
         raise SettingError("hosted_zone_id", f"{s.hosted_zone_id!r} is not a Route53 zone id")
     if s.certificate_arn and not _CERT_ARN.match(s.certificate_arn):
-        raise SettingError("certificate_arn", f"{s.certificate_arn!r} is not an ACM certificate ARN")
+        raise SettingError("certificate_arn",
+                           f"{s.certificate_arn!r} is not an ACM certificate ARN")
     if s.target != "aws":
         return
     if not s.certificate_arn and not domain:

@@ -1,10 +1,11 @@
 """Ordered teardown (FM-6.3): `prodstack down` never fails half-way and never loses audit data.
 
-Order: stop the trail and the Config recorder; lift deletion protection and name the final
-snapshot (a targeted apply of the `teardown` variables); keep the audit and log buckets and
-the key that encrypts the trail (removed from state, recorded in `kept.json` so that the next
-`up` imports them again) unless `--purge`; with `--purge`, empty the buckets (Object Lock
-governance is bypassed) and remove what an earlier `down` kept; then destroy.
+Order: stop the trail and the Config recorder; lift deletion protection of the database and
+the load balancer (the database still leaves its final snapshot in production); keep the
+audit and log buckets and the key that encrypts the trail (removed from state and recorded
+in `kept.json`, so that the next `up` imports them again) unless `--purge`; with `--purge`,
+empty the buckets (Object Lock governance is bypassed) and remove what an earlier `down`
+kept; then destroy.
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ from prodstack.aws_clients import client
 from prodstack.errors import UserError
 from prodstack.stack.storage import KEPT_ON_DOWN
 from prodstack.tf.progress import fmt_seconds
-from prodstack.tf.runner import Terraform, TerraformError
-from prodstack.workflow import KEPT_FILE, Workspace, say
-
-PROTECTED = ("aws_db_instance.main", "aws_lb.web")
+from prodstack.tf.runner import TerraformError
+from prodstack.workflow import KEPT_FILE, Workspace, forget_kept, say
 
 
 @dataclass
@@ -47,9 +46,8 @@ def kept_addresses(addresses: list[str]) -> list[str]:
     return keep
 
 
-def _ids(tf: Terraform, addresses: list[str]) -> dict[str, str]:
+def _ids(state: dict[str, Any], addresses: list[str]) -> dict[str, str]:
     """Import ids (the `id` attribute) of state resources, for re-import on the next up."""
-    state = json.loads(tf.run("state", "pull").stdout or "{}")
     by_address: dict[str, str] = {}
     for res in state.get("resources", []):
         address = f"{res['type']}.{res['name']}"
@@ -98,18 +96,32 @@ def _account_id(ws: Workspace) -> str:
     return str(ident["Account"])
 
 
+def delete_bucket(ws: Workspace, bucket: str, attempts: int = 5) -> bool:
+    """Empty and delete a bucket; retried, because access logs may still arrive. True if gone."""
+    s3 = client("s3", ws.settings, ws.endpoint)
+    for _ in range(attempts):
+        if _quiet(s3.head_bucket, Bucket=bucket) is None:
+            return True
+        empty_bucket(ws, bucket)
+        try:
+            s3.delete_bucket(Bucket=bucket)
+            return True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
+                return True
+            time.sleep(1)
+    raise UserError(f"bucket {bucket} could not be emptied and deleted; run the purge again")
+
+
 def purge_leftovers(ws: Workspace, account: str) -> list[str]:
-    """Remove what an earlier `down` kept: buckets, the logs key, final snapshots."""
+    """Remove what `down` keeps: buckets (sources before the log bucket), key, snapshots."""
     s = ws.settings
     removed: list[str] = []
     s3 = client("s3", s, ws.endpoint)
     for role in KEPT_ON_DOWN:
         bucket = f"{s.name_prefix}-{role}-{account}-{s.region}"
-        if _quiet(s3.head_bucket, Bucket=bucket) is None:
-            continue
-        empty_bucket(ws, bucket)
-        _quiet(s3.delete_bucket, Bucket=bucket)
-        removed.append(f"bucket {bucket}")
+        if _quiet(s3.head_bucket, Bucket=bucket) is not None and delete_bucket(ws, bucket):
+            removed.append(f"bucket {bucket}")
     kms = client("kms", s, ws.endpoint)
     aliases = _quiet(kms.list_aliases) or {"Aliases": []}
     for alias in aliases["Aliases"]:
@@ -123,33 +135,33 @@ def purge_leftovers(ws: Workspace, account: str) -> list[str]:
         if snap["DBSnapshotIdentifier"].startswith(f"{s.name_prefix}-db-"):
             _quiet(rds.delete_db_snapshot, DBSnapshotIdentifier=snap["DBSnapshotIdentifier"])
             removed.append(f"snapshot {snap['DBSnapshotIdentifier']}")
-    (ws.workdir / KEPT_FILE).unlink(missing_ok=True)
+    forget_kept(ws)
     return removed
 
 
 def down(ws: Workspace, purge: bool) -> DownReport:
     started = time.monotonic()
     report = DownReport()
-    suffix = f"final-{time.strftime('%Y%m%d%H%M%S')}"
     tf = ws.prepare()
     addresses = tf.state_list()
     account = _account_id(ws)
     if addresses:
+        state = json.loads(tf.run("state", "pull").stdout or "{}")
         stop_audit(ws)
-        _lift_protection(ws, tf, purge, suffix, report)
+        report.final_snapshot = lift_protection(ws, state)
+        # The audit and log buckets (and the trail's key) leave Terraform's hands either way:
+        # a plain down keeps them for the next up; --purge deletes them after the destroy,
+        # when nothing writes access logs into them any more.
+        # kept.json is written first, so that an interrupted down loses track of nothing.
+        keep = kept_addresses(addresses)
+        (ws.workdir / KEPT_FILE).write_text(json.dumps(_ids(state, keep), indent=2))
+        tf.state_rm(keep)
         if purge:
-            for role in KEPT_ON_DOWN + ("data",):
-                empty_bucket(ws, f"{ws.settings.name_prefix}-{role}-{account}-"
-                                 f"{ws.settings.region}")
+            empty_bucket(ws, f"{ws.settings.name_prefix}-data-{account}-{ws.settings.region}")
         else:
-            keep = kept_addresses(addresses)
-            ids = _ids(tf, keep)
-            tf.state_rm(keep)
-            if ids:
-                (ws.workdir / KEPT_FILE).write_text(json.dumps(ids, indent=2))
             report.kept = keep
         try:
-            result = tf.plan(destroy=True, extra=_teardown_vars(purge, suffix))
+            result = tf.plan(destroy=True)
             if result.changes:
                 progress = tf.apply(total=len(result.planned), verb="destroy")
                 report.destroyed = progress.done
@@ -157,26 +169,28 @@ def down(ws: Workspace, purge: bool) -> DownReport:
             raise ws.emulator_down_hint(exc) from None
     if purge:
         report.purged = purge_leftovers(ws, account)
+        report.final_snapshot = None
     report.seconds = time.monotonic() - started
     say(f"down finished in {fmt_seconds(report.seconds)}")
     return report
 
 
-def _teardown_vars(purge: bool, suffix: str) -> list[str]:
-    return ["-var=teardown=true", f"-var=purge={'true' if purge else 'false'}",
-            f"-var=final_snapshot_suffix={suffix}"]
-
-
-def _lift_protection(ws: Workspace, tf: Terraform, purge: bool, suffix: str,
-                     report: DownReport) -> None:
-    """Targeted apply: deletion protection off, final snapshot named (or skipped on purge)."""
-    if ws.settings.profile.db_final_snapshot and not purge:
-        report.final_snapshot = f"{ws.settings.name_prefix}-db-{suffix}"
-    targets = [f"-target={a}" for a in PROTECTED]
-    try:
-        result = tf.plan(extra=[*targets, *_teardown_vars(purge, suffix)])
-        if result.changes:
-            say("lifting deletion protection for the teardown…")
-            tf.apply(total=len(result.planned), verb="unprotect")
-    except TerraformError as exc:
-        raise ws.emulator_down_hint(exc) from None
+def lift_protection(ws: Workspace, state: dict[str, Any]) -> str | None:
+    """Turn deletion protection off (only here, in a confirmed down); return the final snapshot."""
+    final_snapshot = None
+    for res in state.get("resources", []):
+        if res.get("mode") != "managed" or not res.get("instances"):
+            continue
+        attrs = res["instances"][0]["attributes"]
+        if res["type"] == "aws_db_instance":
+            if attrs.get("deletion_protection"):
+                rds = client("rds", ws.settings, ws.endpoint)
+                _quiet(rds.modify_db_instance, DBInstanceIdentifier=attrs["identifier"],
+                       DeletionProtection=False, ApplyImmediately=True)
+            if not attrs.get("skip_final_snapshot"):
+                final_snapshot = attrs.get("final_snapshot_identifier")
+        elif res["type"] == "aws_lb" and attrs.get("enable_deletion_protection"):
+            elbv2 = client("elbv2", ws.settings, ws.endpoint)
+            _quiet(elbv2.modify_load_balancer_attributes, LoadBalancerArn=attrs["arn"],
+                   Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}])
+    return final_snapshot

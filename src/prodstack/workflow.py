@@ -25,6 +25,7 @@ from prodstack.tf.runner import PlanResult, Terraform, TerraformError
 
 STATE_FILE = "terraform.tfstate"
 KEPT_FILE = "kept.json"  # what an earlier `down` kept, by address and import id
+IMPORTS_FILE = "imports.tf.json"  # import blocks that adopt it on the next `up`
 
 
 def say(message: str) -> None:
@@ -120,10 +121,11 @@ def describe_plan(result: PlanResult) -> str:
 def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
     """Plan and apply; returns the outputs."""
     started = time.monotonic()
+    adopted = adopt_kept(ws)
     tf = ws.prepare(reset_state=reset_state)
+    if adopted:
+        say(f"adopting {len(adopted)} resources kept by an earlier down")
     try:
-        for address in reimport_kept(ws, tf):
-            say(f"adopted {address}, kept by an earlier down")
         say(f"planning {ws.settings.env} on {ws.settings.target}…")
         result = tf.plan()
         if result.changes:
@@ -133,8 +135,13 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
                 f"{fmt_seconds(progress.seconds)}")
         else:
             say("no changes: the stack is up to date")
+        forget_kept(ws)
     except TerraformError as exc:
-        raise ws.emulator_down_hint(exc) from None
+        hinted = ws.emulator_down_hint(exc)
+        if hinted is exc and ws.has_state():
+            raise UserError(f"{exc} — what was created is in state: rerun `prodstack up` to "
+                            "converge, or `prodstack down --yes` to remove it") from None
+        raise hinted from None
     say(f"up finished in {fmt_seconds(time.monotonic() - started)}")
     return tf.outputs()
 
@@ -147,17 +154,19 @@ def outputs(ws: Workspace) -> dict[str, Any]:
     return tf.outputs()
 
 
-def reimport_kept(ws: Workspace, tf: Terraform) -> list[str]:
-    """Import what an earlier `down` kept, so that `up` adopts it instead of failing."""
+def adopt_kept(ws: Workspace) -> list[str]:
+    """Write `import` blocks for what an earlier `down` kept, so `up` adopts it again."""
     path = ws.workdir / KEPT_FILE
+    imports = ws.workdir / IMPORTS_FILE
     if not path.exists():
+        imports.unlink(missing_ok=True)
         return []
     ids: dict[str, str] = json.loads(path.read_text())
-    present = set(tf.state_list())
-    imported = []
-    for address, import_id in ids.items():
-        if address not in present:
-            tf.run("import", "-input=false", "-no-color", address, import_id)
-            imported.append(address)
-    path.unlink()
-    return imported
+    blocks = [{"to": address, "id": import_id} for address, import_id in ids.items()]
+    imports.write_text(json.dumps({"import": blocks}, indent=2) + "\n")
+    return list(ids)
+
+
+def forget_kept(ws: Workspace) -> None:
+    (ws.workdir / KEPT_FILE).unlink(missing_ok=True)
+    (ws.workdir / IMPORTS_FILE).unlink(missing_ok=True)

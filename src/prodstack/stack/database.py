@@ -4,7 +4,8 @@ Fixes FM-2.2 (`publicly_accessible = false` written out), FM-3.1 (Multi-AZ in pr
 FM-5.3 (profile-sized class, storage autoscaling), FM-X1 (master password managed by RDS in
 Secrets Manager, never in state), FM-X4 (major version pinned, minor versions upgraded by
 AWS), FM-X5 (deletion protection and a final snapshot in production; both are lifted only
-by `prodstack down`, through the `teardown` variable, as part of a confirmed teardown).
+by `prodstack down`, as part of a confirmed teardown). The final snapshot is named after the
+instance's creation time, kept in a `terraform_data`, so every deployment's is unique.
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ def build(ctx: StackContext) -> None:
                        "AmazonRDSEnhancedMonitoringRole",
         )
     protected = p.db_deletion_protection
+    final_snapshot = None
+    if p.db_final_snapshot:
+        created = doc.resource("terraform_data", "db_created", input=expr("plantimestamp()"),
+                               lifecycle={"ignore_changes": ["input"]})
+        final_snapshot = (ctx.name("db") + "-final-" +
+                          expr(f'formatdate("YYYYMMDDhhmmss", {created.address}.output)'))
     r.db = doc.resource(
         "aws_db_instance", "main", identifier=ctx.name("db"), engine="postgres",
         engine_version=ENGINE_MAJOR, auto_minor_version_upgrade=True,
@@ -71,12 +78,9 @@ def build(ctx: StackContext) -> None:
         performance_insights_retention_period=7 if p.db_performance_insights else None,
         monitoring_interval=p.db_monitoring_interval,
         monitoring_role_arn=monitoring_role.arn if monitoring_role else None,
-        deletion_protection=expr("!var.teardown") if protected else False,
-        skip_final_snapshot=expr("var.purge") if p.db_final_snapshot else True,
-        final_snapshot_identifier=(
-            ctx.name("db") + "-${var.final_snapshot_suffix}"
-            if p.db_final_snapshot else None
-        ),
+        deletion_protection=protected,
+        skip_final_snapshot=not p.db_final_snapshot,
+        final_snapshot_identifier=final_snapshot,
         apply_immediately=ctx.settings.env != "production",
         tags=ctx.tags("db"),
     )

@@ -30,11 +30,11 @@ def build(ctx: StackContext) -> None:
     doc, r, s = ctx.doc, ctx.refs, ctx.settings
     certificate_arn = s.certificate_arn or _certificate(ctx)
     r.alb = doc.resource(
-        "aws_lb", "web", name=ctx.name("alb")[:32], load_balancer_type="application",
+        "aws_lb", "web", name=ctx.name("alb"), load_balancer_type="application",
         internal=False, security_groups=[r.alb_sg.id],
         subnets=[sn.id for sn in r.public_subnets],
         drop_invalid_header_fields=True,
-        enable_deletion_protection=expr("!var.teardown") if s.env == "production" else False,
+        enable_deletion_protection=s.env == "production",
         desync_mitigation_mode="strictest",
         access_logs=[{"bucket": r.log_bucket.id, "prefix": ALB_LOG_PREFIX, "enabled": True}],
         tags=ctx.tags("alb"),
@@ -42,7 +42,7 @@ def build(ctx: StackContext) -> None:
     )
     for colour in COLOURS:
         r.target_groups[colour] = doc.resource(
-            "aws_lb_target_group", colour, name=ctx.name(f"web-{colour}")[:32], port=80,
+            "aws_lb_target_group", colour, name=ctx.name(f"web-{colour}"), port=80,
             protocol="HTTP", vpc_id=r.vpc.id, target_type="instance",
             deregistration_delay=30,
             health_check=[{"enabled": True, "path": "/", "matcher": "200", "interval": 15,

@@ -25,12 +25,6 @@ def build(ctx: StackContext) -> None:
                                        "version": AWS_PROVIDER_VERSION}},
     })
     doc.provider("aws", region=s.region, default_tags=[{"tags": default_tags(ctx)}])
-    # Set only by `prodstack down`, in a targeted apply just before the destroy.
-    doc.variable("teardown", "bool", False,
-                 "Lifts deletion protection (database, load balancer) for a confirmed down.")
-    doc.variable("purge", "bool", False, "A `down --purge`: no final database snapshot.")
-    doc.variable("final_snapshot_suffix", "string", "final",
-                 "Makes the final snapshot's name unique to one teardown.")
     identity = doc.data("aws_caller_identity", "current")
     partition = doc.data("aws_partition", "current")
     azs = doc.data("aws_availability_zones", "available", state="available",

@@ -1,4 +1,4 @@
-"""Network: VPC, public/app/database subnets per AZ, NAT per AZ, endpoints, flow logs, security groups.
+"""Network: VPC, subnets per AZ and tier, NAT per AZ, endpoints, flow logs, security groups.
 
 Fixes FM-3.2 (one NAT gateway per AZ, each AZ's app subnet routes through its own NAT),
 FM-5.1 (S3 and DynamoDB gateway endpoints keep AWS-bound traffic off the NAT) and

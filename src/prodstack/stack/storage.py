@@ -18,7 +18,7 @@ from prodstack.tf.document import Block, policy_document, ref
 LOG_BUCKET, AUDIT_BUCKET, DATA_BUCKET = "logs", "audit", "data"
 ALB_LOG_PREFIX = "alb"
 ACCESS_LOG_PREFIX = "s3-access"
-KEPT_ON_DOWN = (LOG_BUCKET, AUDIT_BUCKET)
+KEPT_ON_DOWN = (AUDIT_BUCKET, LOG_BUCKET)  # sources before the bucket they log to
 
 
 @dataclass

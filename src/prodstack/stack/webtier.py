@@ -9,6 +9,7 @@ scaling policies own it) and FM-6.1 (one ASG per colour, each behind its own tar
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 from prodstack.stack.context import StackContext
@@ -33,13 +34,7 @@ cat > /var/www/html/index.html <<HTML
 <body><h1>{marker}</h1><p>{env} / $IID</p></body></html>
 HTML
 cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'JSON'
-{{"metrics": {{"namespace": "{project}/{env}",
-  "append_dimensions": {{"AutoScalingGroupName": "${{aws:AutoScalingGroupName}}"}},
-  "metrics_collected": {{"mem": {{"measurement": ["mem_used_percent"]}},
-                        "disk": {{"measurement": ["used_percent"], "resources": ["/"]}}}}}},
- "logs": {{"logs_collected": {{"files": {{"collect_list": [
-  {{"file_path": "/var/log/httpd/access_log", "log_group_name": "/{project}/{env}/httpd-access"}},
-  {{"file_path": "/var/log/httpd/error_log", "log_group_name": "/{project}/{env}/httpd-error"}}]}}}}}}}}
+{agent_config}
 JSON
 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\
   -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
@@ -47,12 +42,28 @@ systemctl enable --now httpd
 """
 
 
+def agent_config(project: str, env: str) -> str:
+    """CloudWatch agent: memory and disk metrics, httpd logs."""
+    files = [{"file_path": f"/var/log/httpd/{name}_log",
+              "log_group_name": f"/{project}/{env}/httpd-{name}"} for name in ("access", "error")]
+    return json.dumps({
+        "metrics": {
+            "namespace": f"{project}/{env}",
+            "append_dimensions": {"AutoScalingGroupName": "${aws:AutoScalingGroupName}"},
+            "metrics_collected": {"mem": {"measurement": ["mem_used_percent"]},
+                                  "disk": {"measurement": ["used_percent"], "resources": ["/"]}},
+        },
+        "logs": {"logs_collected": {"files": {"collect_list": files}}},
+    }, indent=1)
+
+
 def architecture(instance_type: str) -> str:
     return "arm64" if _ARM.match(instance_type) else "x86_64"
 
 
 def user_data(project: str, env: str) -> str:
-    script = USER_DATA.format(project=project, env=env, marker=PAGE_MARKER)
+    script = USER_DATA.format(project=project, env=env, marker=PAGE_MARKER,
+                              agent_config=agent_config(project, env))
     return base64.b64encode(script.encode()).decode()
 
 
@@ -69,6 +80,11 @@ def build(ctx: StackContext) -> None:
         )
         image_id = ami["insecure_value"]
     role = _instance_role(ctx)
+    for name in ("access", "error"):  # the agent ships httpd logs here (see agent_config)
+        doc.resource("aws_cloudwatch_log_group", f"httpd_{name}",
+                     name=f"/{s.project}/{s.env}/httpd-{name}",
+                     retention_in_days=ctx.profile.log_retention_days,
+                     kms_key_id=r.logs_key.arn, tags=ctx.tags(f"httpd-{name}"))
     profile = doc.resource("aws_iam_instance_profile", "web", name=ctx.name("web"),
                            role=role.name_attr, tags=ctx.tags("web"))
     template = doc.resource(
@@ -107,6 +123,8 @@ def build(ctx: StackContext) -> None:
             enabled_metrics=["GroupInServiceInstances", "GroupDesiredCapacity",
                              "GroupMinSize", "GroupMaxSize", "GroupTotalInstances"],
             metrics_granularity="1Minute",
+            # Terraform does not wait for healthy capacity: `prodstack verify` and the
+            # blue/green deploy gate on target health, where a failure can be acted on.
             wait_for_capacity_timeout="0",
             tag=[{"key": k, "value": v, "propagate_at_launch": True} for k, v in
                  {**ctx.tags(f"web-{colour}"), "colour": colour,

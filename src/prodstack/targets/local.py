@@ -8,6 +8,7 @@ table the README prints.
 from __future__ import annotations
 
 from prodstack.stack.context import StackContext
+from prodstack.tf.document import expr
 
 ENDPOINT_VARIABLE = "emulator_endpoint"
 SERVICES = (
@@ -20,14 +21,17 @@ SERVICES = (
 EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
     ("Provider endpoints point at the emulator, with dummy credentials",
      "no AWS account; traffic stays on 127.0.0.1"),
-    ("Provider `max_retries = 1`",
-     "an action the emulator lacks answers HTTP 500, which the SDK would retry for minutes"),
+    ("Provider `max_retries = 3` (three attempts)",
+     "an action the emulator lacks answers HTTP 500, which the default 25 attempts would "
+     "retry for minutes; three still absorb a dropped loopback connection"),
     ("A Route53 zone for the demo domain is created in the emulator",
      "DNS validation of the certificate needs a zone; on AWS you give `hosted_zone_id`"),
     ("`aws_backup_selection` is left out",
      "the emulator does not implement CreateBackupSelection; the plan and vault are kept"),
     ("The maintenance window's target and patch task are left out (the window is kept)",
      "the emulator ignores target filters and lacks GetMaintenanceWindowTask"),
+    ("The backup plan's name carries the deployment's creation time",
+     "the emulator keeps deleted backup plans and refuses a second plan with the same name"),
     ("`ignore_changes` on attributes the emulator does not read back (listed per resource "
      "in `IGNORE_CHANGES`)",
      "without it every re-plan would show changes that AWS itself would not"),
@@ -87,11 +91,17 @@ def after(ctx: StackContext) -> None:
         # Must stay false: without the account id, security group rule references drift.
         "skip_requesting_account_id": False,
         "s3_use_path_style": True,
-        "max_retries": 1,
+        "max_retries": 3,
         "endpoints": [{service: endpoint for service in SERVICES}],
     })
     for type_, name in REMOVED_RESOURCES:
         doc.remove(type_, name)
+    plan = doc.resources.get("aws_backup_plan", {}).get("main")
+    if plan is not None:
+        created = doc.resource("terraform_data", "emulator_deployment",
+                               input=expr("plantimestamp()"),
+                               lifecycle={"ignore_changes": ["input"]})
+        plan["name"] += "-" + expr(f'formatdate("YYYYMMDDhhmmss", {created.address}.output)')
     for (type_, name), attrs in IGNORE_CHANGES.items():
         body = doc.resources.get(type_, {}).get(name)
         if body is None:

@@ -1,0 +1,95 @@
+"""Plan any Terraform configuration offline, against the embedded emulator, into plan JSON.
+
+The user's folder is copied to a scratch folder (their files are never touched); an override
+file points the `aws` provider at the emulator with dummy credentials and replaces any backend
+with a local one; then `init`, `plan` and `show -json`. Used by `prodstack audit` and
+`prodstack cost` for folders, and for prodstack's own stack (the aws target's configuration,
+planned against an empty emulator, so the plan holds every resource the aws target creates).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from prodstack import emulator, synth
+from prodstack.errors import UserError
+from prodstack.settings import Settings, load_settings
+from prodstack.targets.local import SERVICES
+from prodstack.tf.runner import Terraform
+
+OVERRIDE_FILE = "zz_prodstack_offline_override.tf.json"
+_SKIP = {".terraform", ".git", "terraform.tfstate", "terraform.tfstate.backup",
+         ".terraform.lock.hcl"}
+
+
+def override_document(endpoint: str, region: str = "us-west-1") -> dict[str, Any]:
+    return {
+        "terraform": {"backend": {"local": {}}},
+        "provider": {"aws": {
+            "region": region,
+            "access_key": "test",
+            "secret_key": "test",
+            "skip_credentials_validation": True,
+            "skip_metadata_api_check": True,
+            "skip_region_validation": True,
+            "skip_requesting_account_id": False,
+            "s3_use_path_style": True,
+            "max_retries": 3,
+            "endpoints": [{service: endpoint for service in SERVICES}],
+        }},
+    }
+
+
+def _copy_config(source: Path, dest: Path) -> None:
+    for item in source.iterdir():
+        if item.name in _SKIP or item.name.endswith(".tfstate"):
+            continue
+        target = dest / item.name
+        if item.is_dir():
+            shutil.copytree(item, target, ignore=shutil.ignore_patterns(*_SKIP))
+        else:
+            shutil.copy2(item, target)
+
+
+def plan_folder(folder: Path, settings: Settings | None = None,
+                show_progress: bool = False) -> dict[str, Any]:
+    """Plan the configuration in `folder` against the emulator; returns `terraform show -json`."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError(f"{folder}: not a folder", exit_code=2)
+    if not any(folder.glob("*.tf")) and not any(folder.glob("*.tf.json")):
+        raise UserError(f"{folder}: no Terraform configuration (*.tf, *.tf.json) in it",
+                        exit_code=2)
+    settings = settings or load_settings()
+    info, _ = emulator.start()
+    with tempfile.TemporaryDirectory(prefix="prodstack-plan-") as tmp:
+        work = Path(tmp)
+        _copy_config(folder, work)
+        (work / OVERRIDE_FILE).write_text(json.dumps(override_document(info.url,
+                                                                       settings.region)))
+        tf = Terraform(workdir=work, logs=work / "logs", plugin_mirror=settings.plugin_mirror,
+                       plugin_dir=settings.plugin_dir, show_progress=show_progress)
+        tf.run("init", "-input=false", "-no-color", "-reconfigure")
+        tf.plan(refresh=False)
+        return tf.show_plan()
+
+
+def plan_stack(settings: Settings, show_progress: bool = False) -> dict[str, Any]:
+    """Plan prodstack's own stack as the aws target would create it (offline, empty state)."""
+    aws_like = settings
+    if settings.target != "aws":
+        aws_like = replace(
+            settings, target="aws",
+            state_bucket=settings.state_bucket or "prodstack-offline-plan",
+            domain=settings.effective_domain,
+            hosted_zone_id=settings.hosted_zone_id or "ZPRODSTACKOFFLINE",
+            alarm_emails=settings.effective_alarm_emails,
+        )
+    with tempfile.TemporaryDirectory(prefix="prodstack-stack-") as tmp:
+        synth.write(aws_like, Path(tmp))
+        return plan_folder(Path(tmp), settings=aws_like, show_progress=show_progress)

@@ -1,0 +1,96 @@
+"""The production stack on the emulator: up, a clean re-plan, live checks, down --purge.
+
+One deployment shared by the whole module; the last test tears it down and proves through
+boto3 that nothing is left. If a test in between fails, the fixture still purges.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.e2e.conftest import Cli, boto
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def deployed(cli: Cli, fresh_emulator: str):
+    cli("up")
+    outputs = json.loads(cli("outputs", "--format", "json").stdout)
+    yield outputs
+    state = cli.home / "local-production" / "terraform.tfstate"
+    if state.exists() and json.loads(state.read_text()).get("resources"):
+        cli("down", "--yes", "--purge", check=False)
+
+
+def test_up_prints_the_outputs(deployed):
+    assert deployed["environment"] == "production"
+    assert deployed["vpc_id"].startswith("vpc-")
+    assert len(deployed["nat_gateway_ids"]) == 2
+    assert set(deployed["target_groups"]) == {"blue", "green"}
+    assert deployed["url"] == "https://prodstack-demo.test/"
+
+
+def test_replan_shows_no_changes(cli, deployed):
+    proc = cli("plan", "--detailed-exitcode", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No changes" in proc.stdout
+
+
+def test_live_network_and_edge(deployed, fresh_emulator):
+    ec2 = boto("ec2", fresh_emulator)
+    nats = ec2.describe_nat_gateways(
+        Filters=[{"Name": "vpc-id", "Values": [deployed["vpc_id"]]}])["NatGateways"]
+    assert len({n["SubnetId"] for n in nats if n["State"] == "available"}) == 2
+    elbv2 = boto("elbv2", fresh_emulator)
+    lb = elbv2.describe_load_balancers(LoadBalancerArns=[deployed["alb_arn"]])
+    assert lb["LoadBalancers"][0]["Scheme"] == "internet-facing"
+    listener = elbv2.describe_listeners(ListenerArns=[deployed["https_listener_arn"]])
+    assert listener["Listeners"][0]["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    acm = boto("acm", fresh_emulator)
+    cert = acm.describe_certificate(CertificateArn=listener["Listeners"][0]["Certificates"][0][
+        "CertificateArn"])
+    assert cert["Certificate"]["Status"] == "ISSUED"
+    waf = boto("wafv2", fresh_emulator)
+    acl = waf.get_web_acl_for_resource(ResourceArn=deployed["alb_arn"])["WebACL"]
+    assert any("RateBasedStatement" in r["Statement"] for r in acl["Rules"])
+
+
+def test_live_web_tier_and_database(deployed, fresh_emulator):
+    asg = boto("autoscaling", fresh_emulator).describe_auto_scaling_groups(
+        AutoScalingGroupNames=[deployed["asg_names"]["blue"]])["AutoScalingGroups"][0]
+    assert asg["HealthCheckType"] == "ELB" and asg["HealthCheckGracePeriod"] >= 600
+    assert len(asg["Instances"]) >= 2
+    db = boto("rds", fresh_emulator).describe_db_instances(
+        DBInstanceIdentifier=deployed["db_identifier"])["DBInstances"][0]
+    assert db["MultiAZ"] is True and db["PubliclyAccessible"] is False
+    assert db["StorageEncrypted"] is True and db["DeletionProtection"] is True
+    assert db["MasterUserSecret"]["SecretArn"] == deployed["db_secret_arn"]
+
+
+def test_live_audit(deployed, fresh_emulator):
+    status = boto("cloudtrail", fresh_emulator).get_trail_status(Name=deployed["trail_name"])
+    assert status["IsLogging"] is True
+    recorders = boto("config", fresh_emulator).describe_configuration_recorder_status()
+    assert recorders["ConfigurationRecordersStatus"][0]["recording"] is True
+
+
+def test_down_purge_leaves_nothing(cli, deployed, fresh_emulator):
+    proc = cli("down", "--yes", "--purge")
+    assert "destroyed" in proc.stdout
+    ec2 = boto("ec2", fresh_emulator)
+    vpcs = [v for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
+    assert vpcs == []
+    nats = [n for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] != "deleted"]
+    assert nats == []
+    assert boto("elbv2", fresh_emulator).describe_load_balancers()["LoadBalancers"] == []
+    assert boto("autoscaling", fresh_emulator).describe_auto_scaling_groups()[
+        "AutoScalingGroups"] == []
+    assert boto("rds", fresh_emulator).describe_db_instances()["DBInstances"] == []
+    assert boto("rds", fresh_emulator).describe_db_snapshots(SnapshotType="manual")[
+        "DBSnapshots"] == []
+    assert boto("s3", fresh_emulator).list_buckets()["Buckets"] == []
+    assert boto("cloudtrail", fresh_emulator).describe_trails()["trailList"] == []
+    assert boto("wafv2", fresh_emulator).list_web_acls(Scope="REGIONAL")["WebACLs"] == []

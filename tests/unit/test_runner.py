@@ -1,0 +1,86 @@
+"""The Terraform runner with a stand-in `terraform` on PATH: progress, summary, one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from prodstack.errors import UserError
+from prodstack.tf.progress import Progress
+from prodstack.tf.runner import Terraform, TerraformError
+
+
+def fake_terraform(bin_dir: Path, lines: list[dict], exit_code: int) -> None:
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    script = bin_dir / "terraform"
+    payload = "\n".join(json.dumps(line) for line in lines)
+    script.write_text(f"#!/bin/sh\ncat <<'EOF'\n{payload}\nEOF\nexit {exit_code}\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+
+def hook(kind: str, addr: str) -> dict:
+    return {"type": kind, "hook": {"resource": {"addr": addr}, "action": "create"}}
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PRODSTACK_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    (tmp_path / "work").mkdir()
+    return lambda lines, code: (fake_terraform(tmp_path / "bin", lines, code),
+                                Terraform(workdir=tmp_path / "work", logs=tmp_path / "logs",
+                                          show_progress=False))[1]
+
+
+def test_plan_counts_changes(runner):
+    tf = runner([
+        {"type": "planned_change", "change": {"resource": {"addr": "aws_vpc.main"},
+                                              "action": "create"}},
+        {"type": "change_summary", "changes": {"add": 1, "change": 0, "remove": 0}},
+    ], 2)
+    result = tf.plan()
+    assert result.changes == 1 and result.planned == [("aws_vpc.main", "create")]
+
+
+def test_failed_apply_is_one_line_with_detail_and_log(runner, tmp_path):
+    tf = runner([
+        hook("apply_start", "aws_vpc.main"), hook("apply_complete", "aws_vpc.main"),
+        hook("apply_start", "aws_db_instance.main"), hook("apply_errored", "aws_db_instance.main"),
+        {"type": "diagnostic", "diagnostic": {
+            "severity": "error", "summary": "creating RDS DB Instance",
+            "detail": "InvalidParameterCombination:\n  bad class",
+            "address": "aws_db_instance.main"}},
+    ], 1)
+    with pytest.raises(TerraformError) as err:
+        tf.apply(total=2)
+    message = str(err.value)
+    assert "\n" not in message
+    expected = "creating RDS DB Instance (aws_db_instance.main): InvalidParameterCombination: bad"
+    assert expected in message
+    assert "full log:" in message and err.value.log and err.value.log.exists()
+    assert isinstance(err.value, UserError)
+
+
+def test_progress_on_a_terminal_shows_done_of_total_and_current():
+    out = io.StringIO()
+    out.isatty = lambda: True  # type: ignore[method-assign]
+    progress = Progress(verb="apply", total=3, out=out)
+    progress.handle(hook("apply_start", "aws_vpc.main"))
+    progress.handle(hook("apply_complete", "aws_vpc.main"))
+    progress.handle(hook("apply_start", "aws_lb.web"))
+    progress.finish()
+    text = out.getvalue()
+    assert "apply [1/3] aws_lb.web" in text and "elapsed" in text
+    assert progress.done == 1
+
+
+def test_missing_terraform_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(UserError, match="terraform is not installed"):
+        Terraform(workdir=tmp_path, logs=tmp_path / "logs")

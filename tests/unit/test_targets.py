@@ -1,0 +1,68 @@
+"""Targets: emulator-only adjustments stay in the local target; aws gets the S3 backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from prodstack.settings import load_settings
+from prodstack.synth import BACKEND_FILE, MAIN_FILE, write
+from prodstack.targets.local import IGNORE_CHANGES, REMOVED_RESOURCES
+from tests.conftest import AWS_SETS, resources
+
+
+def test_local_points_every_service_at_the_emulator_variable(synth):
+    doc = synth()
+    provider = doc["provider"]["aws"][0]
+    assert set(provider["endpoints"][0].values()) == {"${var.emulator_endpoint}"}
+    assert provider["skip_requesting_account_id"] is False
+    assert provider["max_retries"] == 3
+    assert "backend" not in doc["terraform"]
+
+
+def test_aws_target_has_no_emulator_adjustment(synth):
+    doc = synth("production", "aws")
+    provider = doc["provider"]["aws"][0]
+    for key in ("endpoints", "access_key", "secret_key", "skip_credentials_validation",
+                "max_retries"):
+        assert key not in provider
+    assert "emulator_endpoint" not in doc.get("variable", {})
+    assert "aws_route53_zone" not in doc["resource"]
+    for type_, name in REMOVED_RESOURCES:
+        assert name in resources(doc, type_)
+    for (type_, name), attrs in IGNORE_CHANGES.items():
+        ignored = resources(doc, type_)[name].get("lifecycle", {}).get("ignore_changes", [])
+        assert not set(attrs) & set(ignored), (type_, name)
+
+
+def test_local_applies_every_adjustment(synth):
+    doc = synth()
+    for type_, name in REMOVED_RESOURCES:
+        assert name not in resources(doc, type_)
+    for (type_, name), attrs in IGNORE_CHANGES.items():
+        assert set(attrs) <= set(resources(doc, type_)[name]["lifecycle"]["ignore_changes"])
+    zone = resources(doc, "aws_route53_zone")["demo"]
+    assert zone["name"] == "prodstack-demo.test"
+
+
+def test_fm_1_2_1_3_backend_is_complete_and_locks(tmp_path: Path):
+    settings = load_settings(env="staging", target="aws", overrides=AWS_SETS)
+    write(settings, tmp_path)
+    backend = json.loads((tmp_path / BACKEND_FILE).read_text())["terraform"]["backend"]["s3"]
+    assert backend == {"bucket": "acme-tf-state", "key": "prodstack/staging/terraform.tfstate",
+                       "region": "us-west-1", "encrypt": True, "use_lockfile": True}
+    main = json.loads((tmp_path / MAIN_FILE).read_text())
+    assert "backend" not in main["terraform"]
+
+
+def test_switching_to_local_removes_a_stale_backend_file(tmp_path: Path):
+    write(load_settings(target="aws", overrides=AWS_SETS), tmp_path)
+    write(load_settings(target="local"), tmp_path)
+    assert not (tmp_path / BACKEND_FILE).exists()
+
+
+def test_synth_is_deterministic(tmp_path: Path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    write(load_settings(), a)
+    write(load_settings(), b)
+    assert (a / MAIN_FILE).read_text() == (b / MAIN_FILE).read_text()
