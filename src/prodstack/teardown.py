@@ -71,18 +71,29 @@ def stop_audit(ws: Workspace) -> None:
 
 
 def empty_bucket(ws: Workspace, bucket: str) -> int:
-    """Delete every object version and delete marker (bypassing governance retention)."""
+    """Delete every object version and delete marker (purge only).
+
+    The bucket policy goes first: its TLS-only deny would refuse the emulator's plain-HTTP
+    calls, and the bucket is about to be deleted anyway. Governance retention is bypassed.
+    """
     s3 = client("s3", ws.settings, ws.endpoint)
     removed = 0
     try:
+        s3.delete_bucket_policy(Bucket=bucket)
         pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
         for page in pages:
             objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
                        for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-            if objects:
-                s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True},
-                                  BypassGovernanceRetention=True)
-                removed += len(objects)
+            for start in range(0, len(objects), 1000):
+                batch = objects[start:start + 1000]
+                result = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch,
+                                                                  "Quiet": True},
+                                           BypassGovernanceRetention=True)
+                if result.get("Errors"):
+                    first = result["Errors"][0]
+                    raise UserError(f"could not empty bucket {bucket}: {first.get('Code')} on "
+                                    f"{first.get('Key')} ({len(result['Errors'])} objects)")
+                removed += len(batch)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
             raise UserError(f"could not empty bucket {bucket}: {exc}") from None

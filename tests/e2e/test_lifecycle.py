@@ -77,6 +77,23 @@ def test_live_audit(deployed, fresh_emulator):
     assert recorders["ConfigurationRecordersStatus"][0]["recording"] is True
 
 
+def test_down_keeps_audit_data_and_the_next_up_adopts_it(cli, deployed, fresh_emulator):
+    proc = cli("down", "--yes")
+    assert "final database snapshot: prodstack-production-db-final-" in proc.stdout
+    snapshot = proc.stdout.split("final database snapshot: ")[1].split()[0]
+    rds = boto("rds", fresh_emulator)
+    assert rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot)["DBSnapshots"]
+    assert rds.describe_db_instances()["DBInstances"] == []
+    ec2 = boto("ec2", fresh_emulator)
+    assert [v for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")] == []
+    buckets = {b["Name"] for b in boto("s3", fresh_emulator).list_buckets()["Buckets"]}
+    assert buckets == {deployed["buckets"]["audit"], deployed["buckets"]["logs"]}
+    cli("up")
+    again = json.loads(cli("outputs", "--format", "json").stdout)
+    assert again["buckets"] == deployed["buckets"]
+    assert cli("plan", "--detailed-exitcode", check=False).returncode == 0
+
+
 def test_down_purge_leaves_nothing(cli, deployed, fresh_emulator):
     proc = cli("down", "--yes", "--purge")
     assert "destroyed" in proc.stdout
