@@ -1,4 +1,4 @@
-"""Times the loop engineers live in, on the emulator: synth, validate, up, no-op plan, down.
+"""Times the loop on the emulator: synth, validate, up, no-op plan, verify, down.
 
 Usage: python bench/loop.py [--rounds N] [--env ENV]
 Each round deploys and purges the stack in a scratch PRODSTACK_HOME with its own emulator;
@@ -44,6 +44,7 @@ def main() -> None:
                 times["validate"].append(timed(["validate", *e], env))
                 times["up"].append(timed(["up", *e], env))
                 times["plan (no-op)"].append(timed(["plan", "--detailed-exitcode", *e], env))
+                times["verify"].append(timed(["verify", *e], env))
                 times["down --purge"].append(timed(["down", "--yes", "--purge", *e], env))
         finally:
             subprocess.run([sys.executable, "-m", "prodstack", "emulator", "stop"], env=env,

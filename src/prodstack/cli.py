@@ -66,6 +66,22 @@ def synth_cmd(settings: Settings, out_dir: str | None) -> None:
         click.echo(str(path))
 
 
+@cli.command("bootstrap")
+@stack_options
+def bootstrap_cmd(settings: Settings) -> None:
+    """Create the remote-state bucket (its own small stack, local state) and print the backend."""
+    from prodstack.bootstrap import run
+
+    result = run(settings)
+    click.echo(f"state bucket: {result.bucket}" + (" (no changes)" if not result.changes else ""))
+    if result.replica_bucket:
+        click.echo(f"replica: {result.replica_bucket} ({settings.state_replica_region})")
+    click.echo("backend settings (the aws target writes them to backend.tf.json):")
+    for key, value in result.backend.items():
+        click.echo(f"  {key} = {json.dumps(value)}")
+    click.echo(f"use it with: --set state_bucket={result.bucket}")
+
+
 @cli.command("plan")
 @stack_options
 @click.option("--detailed-exitcode", is_flag=True,
@@ -130,6 +146,23 @@ def outputs_cmd(settings: Settings, fmt: str) -> None:
     _print_outputs(outputs(Workspace(settings)), fmt)
 
 
+@cli.command("verify")
+@stack_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def verify_cmd(settings: Settings, fmt: str) -> None:
+    """Check the deployed stack live, one check per catalog fix and per part (exit 1 on fail)."""
+    from prodstack.verify.base import VerifyContext
+    from prodstack.verify.runner import render, run_checks
+
+    ws = Workspace(settings, show_progress=False)
+    values = outputs(ws)
+    outcomes, seconds = run_checks(VerifyContext(settings, values, ws.endpoint))
+    click.echo(render(outcomes, seconds, fmt))
+    if any(o.status == "fail" for o in outcomes):
+        sys.exit(1)
+
+
 @cli.command("validate")
 @stack_options
 def validate_cmd(settings: Settings) -> None:
@@ -138,6 +171,15 @@ def validate_cmd(settings: Settings) -> None:
 
     count = validate_settings(settings)
     click.echo(f"valid: {settings.env} on {settings.target}, {count} resources")
+
+
+def _register_optional_commands() -> None:
+    from prodstack.cost.command import cost_cmd
+
+    cli.add_command(cost_cmd)
+
+
+_register_optional_commands()
 
 
 def _print_outputs(values: dict[str, Any], fmt: str) -> None:

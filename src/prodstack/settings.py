@@ -50,6 +50,7 @@ class Settings:
     alarm_emails: tuple[str, ...] = ()
     state_bucket: str | None = None
     state_region: str | None = None
+    state_replica_region: str | None = None
     instance_type: str | None = None
     image_id: str | None = None
     db_instance_class: str | None = None
@@ -201,8 +202,12 @@ def validate(s: Settings) -> None:
                            "starting with a letter (AWS load balancer names stop at 32)")
     if not _REGION.match(s.region):
         raise SettingError("region", f"{s.region!r} is not an AWS region name")
-    if s.state_region and not _REGION.match(s.state_region):
-        raise SettingError("state_region", f"{s.state_region!r} is not an AWS region name")
+    for name in ("state_region", "state_replica_region"):
+        value = getattr(s, name)
+        if value and not _REGION.match(value):
+            raise SettingError(name, f"{value!r} is not an AWS region name")
+    if s.state_replica_region and s.state_replica_region == (s.state_region or s.region):
+        raise SettingError("state_replica_region", "must differ from the state bucket's region")
     if s.azs < 2:
         raise SettingError("azs", f"needs at least 2 availability zones, got {s.azs}")
     if s.azs > MAX_AZS:

@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from prodstack.aws_clients import client
 from prodstack.errors import UserError
 from prodstack.stack.storage import KEPT_ON_DOWN
+from prodstack.targets import local
 from prodstack.tf.progress import fmt_seconds
 from prodstack.tf.runner import TerraformError
 from prodstack.workflow import KEPT_FILE, Workspace, forget_kept, say
@@ -178,6 +179,8 @@ def down(ws: Workspace, purge: bool) -> DownReport:
                 report.destroyed = progress.done
         except TerraformError as exc:
             raise ws.emulator_down_hint(exc) from None
+        if ws.local and ws.endpoint:
+            local.after_destroy(ws.settings, ws.endpoint)
     if purge:
         report.purged = purge_leftovers(ws, account)
         report.final_snapshot = None

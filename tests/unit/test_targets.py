@@ -66,3 +66,11 @@ def test_synth_is_deterministic(tmp_path: Path):
     write(load_settings(), a)
     write(load_settings(), b)
     assert (a / MAIN_FILE).read_text() == (b / MAIN_FILE).read_text()
+
+
+def test_readme_lists_every_emulator_difference():
+    from prodstack.targets.local import EMULATOR_DIFFERENCES
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for what, why in EMULATOR_DIFFERENCES:
+        assert f"| {what} | {why} |" in readme, what

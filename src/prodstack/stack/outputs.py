@@ -28,3 +28,13 @@ def build(ctx: StackContext) -> None:
     out("buckets", {"logs": r.log_bucket.id, "audit": r.audit_bucket.id,
                     "data": r.data_bucket.id}, "S3 buckets")
     out("trail_name", ctx.name("trail"), "The CloudTrail trail")
+    out("app_subnet_ids", [sn.id for sn in r.app_subnets], "Web tier subnets, one per AZ")
+    out("http_listener_arn", "${aws_lb_listener.http.arn}", "The HTTP listener (redirect)")
+    out("web_acl_arn", "${aws_wafv2_web_acl.web.arn}", "The WAF web ACL")
+    out("launch_template_id", "${aws_launch_template.web.id}", "The web tier launch template")
+    out("flow_log_id", "${aws_flow_log.vpc.id}", "The VPC flow log")
+    out("recorder_name", ctx.name("recorder") if s.config_recorder else "",
+        "The AWS Config recorder (empty when the account has its own)")
+    out("maintenance_window_id", "${aws_ssm_maintenance_window.patching.id}",
+        "The patching maintenance window")
+    out("backup_plan_id", "${aws_backup_plan.main.id}", "The database backup plan")

@@ -7,6 +7,13 @@ table the README prints.
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from prodstack.aws_clients import client
+from prodstack.settings import Settings
 from prodstack.stack.context import StackContext
 from prodstack.tf.document import expr
 
@@ -32,6 +39,8 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
      "the emulator ignores target filters and lacks GetMaintenanceWindowTask"),
     ("The backup plan's name carries the deployment's creation time",
      "the emulator keeps deleted backup plans and refuses a second plan with the same name"),
+    ("`down` deletes the trail by name after Terraform's destroy",
+     "the emulator's DeleteTrail ignores the ARN that Terraform passes, and keeps the trail"),
     ("`ignore_changes` on attributes the emulator does not read back (listed per resource "
      "in `IGNORE_CHANGES`)",
      "without it every re-plan would show changes that AWS itself would not"),
@@ -69,6 +78,22 @@ IGNORE_CHANGES: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
+def provider_settings(endpoint: str) -> dict[str, Any]:
+    """The aws provider arguments that point it at the emulator."""
+    return {
+        "access_key": "test",
+        "secret_key": "test",
+        "skip_credentials_validation": True,
+        "skip_metadata_api_check": True,
+        "skip_region_validation": True,
+        # Must stay false: without the account id, security group rule references drift.
+        "skip_requesting_account_id": False,
+        "s3_use_path_style": True,
+        "max_retries": 3,
+        "endpoints": [{service: endpoint for service in SERVICES}],
+    }
+
+
 def before(ctx: StackContext) -> None:
     s = ctx.settings
     if not s.hosted_zone_id and s.effective_domain:
@@ -81,19 +106,7 @@ def after(ctx: StackContext) -> None:
     doc = ctx.doc
     endpoint = doc.variable(ENDPOINT_VARIABLE, "string", "http://127.0.0.1:5000",
                             "The embedded emulator's URL (set by prodstack)")
-    provider = doc.providers["aws"][0]
-    provider.update({
-        "access_key": "test",
-        "secret_key": "test",
-        "skip_credentials_validation": True,
-        "skip_metadata_api_check": True,
-        "skip_region_validation": True,
-        # Must stay false: without the account id, security group rule references drift.
-        "skip_requesting_account_id": False,
-        "s3_use_path_style": True,
-        "max_retries": 3,
-        "endpoints": [{service: endpoint for service in SERVICES}],
-    })
+    doc.providers["aws"][0].update(provider_settings(endpoint))
     for type_, name in REMOVED_RESOURCES:
         doc.remove(type_, name)
     plan = doc.resources.get("aws_backup_plan", {}).get("main")
@@ -108,3 +121,10 @@ def after(ctx: StackContext) -> None:
             continue
         lifecycle = body.setdefault("lifecycle", {})
         lifecycle["ignore_changes"] = sorted({*lifecycle.get("ignore_changes", []), *attrs})
+
+
+def after_destroy(settings: Settings, endpoint: str) -> None:
+    """Remove what the emulator kept although Terraform destroyed it (see the table above)."""
+    trails = client("cloudtrail", settings, endpoint)
+    with contextlib.suppress(ClientError):
+        trails.delete_trail(Name=f"{settings.name_prefix}-trail")

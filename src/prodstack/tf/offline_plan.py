@@ -19,7 +19,7 @@ from typing import Any
 from prodstack import emulator, synth
 from prodstack.errors import UserError
 from prodstack.settings import Settings, load_settings
-from prodstack.targets.local import SERVICES
+from prodstack.targets.local import provider_settings
 from prodstack.tf.runner import Terraform
 
 OVERRIDE_FILE = "zz_prodstack_offline_override.tf.json"
@@ -27,21 +27,11 @@ _SKIP = {".terraform", ".git", "terraform.tfstate", "terraform.tfstate.backup",
          ".terraform.lock.hcl"}
 
 
-def override_document(endpoint: str, region: str = "us-west-1") -> dict[str, Any]:
+def override_document(endpoint: str) -> dict[str, Any]:
+    """Emulator endpoints and a local backend; the configuration's own region is kept."""
     return {
         "terraform": {"backend": {"local": {}}},
-        "provider": {"aws": {
-            "region": region,
-            "access_key": "test",
-            "secret_key": "test",
-            "skip_credentials_validation": True,
-            "skip_metadata_api_check": True,
-            "skip_region_validation": True,
-            "skip_requesting_account_id": False,
-            "s3_use_path_style": True,
-            "max_retries": 3,
-            "endpoints": [{service: endpoint for service in SERVICES}],
-        }},
+        "provider": {"aws": provider_settings(endpoint)},
     }
 
 
@@ -70,10 +60,12 @@ def plan_folder(folder: Path, settings: Settings | None = None,
     with tempfile.TemporaryDirectory(prefix="prodstack-plan-") as tmp:
         work = Path(tmp)
         _copy_config(folder, work)
-        (work / OVERRIDE_FILE).write_text(json.dumps(override_document(info.url,
-                                                                       settings.region)))
+        (work / OVERRIDE_FILE).write_text(json.dumps(override_document(info.url)))
+        # A configuration without a region gets the settings' one, from the environment.
         tf = Terraform(workdir=work, logs=work / "logs", plugin_mirror=settings.plugin_mirror,
-                       plugin_dir=settings.plugin_dir, show_progress=show_progress)
+                       plugin_dir=settings.plugin_dir, show_progress=show_progress,
+                       extra_env={"AWS_REGION": settings.region,
+                                  "AWS_DEFAULT_REGION": settings.region})
         tf.run("init", "-input=false", "-no-color", "-reconfigure")
         tf.plan(refresh=False)
         return tf.show_plan()

@@ -47,6 +47,7 @@ class Terraform:
     plugin_mirror: str | None = None
     plugin_dir: str | None = None
     variables: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
     parallelism: int = 20
     show_progress: bool = True
 
@@ -65,6 +66,7 @@ class Terraform:
         })
         for name, value in self.variables.items():
             env[f"TF_VAR_{name}"] = value
+        env.update(self.extra_env)
         return env
 
     def _log_path(self, verb: str) -> Path:
