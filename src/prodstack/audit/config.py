@@ -1,0 +1,288 @@
+"""What a plan does not show, read from the configuration folder: backends and `ignore_changes`.
+
+A plan JSON holds neither the `backend` block (FM-1.2, FM-1.3) nor `lifecycle` (FM-X3), so
+for a folder the audit reads them from the files: `*.tf` (HCL, through a small tokenizer and
+brace scanner: blocks, labels and literal attribute values, enough for these two blocks),
+`*.tf.json`, and partial backend settings in `*.tfbackend` / `backend*.hcl` files, which
+`terraform init -backend-config=FILE` would take.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prodstack.errors import UserError
+
+EXPR = "<expression>"  # an attribute whose value is not a literal
+_IDENT = re.compile(r"[A-Za-z0-9_.\-*]+")
+_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
+_BACKEND_FILES = ("*.tfbackend", "backend*.hcl", "*.backend.hcl")
+_SKIP_DIRS = {".terraform", ".git"}
+
+
+@dataclass(frozen=True)
+class Backend:
+    kind: str
+    settings: dict[str, Any]
+    source: str
+
+
+@dataclass
+class FolderConfig:
+    backends: list[Backend] = field(default_factory=list)
+    backend_config: dict[str, Any] = field(default_factory=dict)  # from -backend-config files
+    backend_config_files: list[str] = field(default_factory=list)
+    ignore_changes: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+
+    def ignored(self, type_: str, name: str, attr: str) -> bool:
+        attrs = self.ignore_changes.get((type_, name), frozenset())
+        return attr in attrs or "all" in attrs
+
+
+@dataclass
+class Block:
+    type: str
+    labels: list[str]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+
+
+# -- HCL tokens ------------------------------------------------------------------------------
+
+Token = tuple[str, Any]  # kind ("ident", "str", "nl", "sym"), value
+
+
+def _string(text: str, i: int) -> tuple[str | None, int]:
+    """A quoted string starting after its opening quote; None when it holds a template."""
+    out: list[str] = []
+    literal = True
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            out.append(text[i + 1])
+            i += 2
+        elif ch == '"':
+            return ("".join(out) if literal else None), i + 1
+        elif ch in "$%" and text.startswith("{", i + 1):
+            literal = False
+            i = _skip_template(text, i + 2)
+        else:
+            out.append(ch)
+            i += 1
+    return None, i
+
+
+def _skip_template(text: str, i: int) -> int:
+    depth = 1
+    while i < len(text) and depth:
+        ch = text[i]
+        if ch == '"':
+            _, i = _string(text, i + 1)
+            continue
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        i += 1
+    return i
+
+
+def tokens(text: str) -> Iterator[Token]:
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            yield "nl", "\n"
+            i += 1
+        elif ch in " \t\r":
+            i += 1
+        elif ch == "#" or text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif ch == '"':
+            value, i = _string(text, i + 1)
+            yield "str", value
+        elif text.startswith("<<", i) and (m := _HEREDOC.match(text, i)):
+            marker = re.compile(rf"^[ \t]*{m.group(1)}[ \t]*$", re.M)
+            end = marker.search(text, m.end())
+            i = n if end is None else end.end()
+            yield "str", None
+        elif m := _IDENT.match(text, i):
+            yield "ident", m.group(0)
+            i = m.end()
+        else:
+            yield "sym", ch
+            i += 1
+
+
+def _value(toks: list[Token]) -> Any:
+    if len(toks) == 1:
+        kind, val = toks[0]
+        if kind == "str":
+            return EXPR if val is None else val
+        if kind == "ident":
+            if val in ("true", "false"):
+                return val == "true"
+            if re.fullmatch(r"-?\d+(\.\d+)?", val):
+                return float(val) if "." in val else int(val)
+            return val if val in ("all", "null") else EXPR
+    if toks and toks[0] == ("sym", "[") and toks[-1] == ("sym", "]"):
+        items = [v for k, v in toks[1:-1] if k in ("ident", "str") and v is not None]
+        return [str(v) for v in items]
+    return EXPR
+
+
+def parse_hcl(text: str) -> Block:
+    """The file as a body: attributes with literal values, and nested blocks."""
+    toks = [t for t in tokens(text)]
+    root = Block("", [])
+    _body(toks, 0, root)
+    return root
+
+
+def _body(toks: list[Token], i: int, block: Block) -> int:
+    n = len(toks)
+    while i < n:
+        kind, val = toks[i]
+        if (kind, val) == ("sym", "}"):
+            return i + 1
+        if kind != "ident":
+            i += 1
+            continue
+        if i + 1 < n and toks[i + 1] == ("sym", "="):
+            j, depth, expr = i + 2, 0, []
+            while j < n:
+                k, v = toks[j]
+                if k == "sym" and v in "([{":
+                    depth += 1
+                elif k == "sym" and v in ")]}":
+                    if depth == 0:
+                        break
+                    depth -= 1
+                elif k == "nl" and depth == 0:
+                    break
+                expr.append(toks[j])
+                j += 1
+            block.attrs[val] = _value([t for t in expr if t[0] != "nl"])
+            i = j
+            continue
+        labels, j = [], i + 1
+        while j < n and toks[j][0] in ("str", "ident"):
+            labels.append(str(toks[j][1]))
+            j += 1
+        if j < n and toks[j] == ("sym", "{"):
+            child = Block(val, labels)
+            block.blocks.append(child)
+            i = _body(toks, j + 1, child)
+        else:
+            i = j
+    return i
+
+
+# -- reading a folder ------------------------------------------------------------------------
+
+
+def _json_blocks(value: Any) -> list[dict[str, Any]]:
+    """JSON syntax allows a block to be an object or a list of objects."""
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return []
+
+
+def backends_from_json(doc: Any, source: str) -> list[Backend]:
+    out = []
+    for terraform in _json_blocks(doc.get("terraform") if isinstance(doc, dict) else None):
+        for backend in _json_blocks(terraform.get("backend")):
+            for kind, body in backend.items():
+                for settings in _json_blocks(body) or [{}]:
+                    out.append(Backend(kind, dict(settings), source))
+    return out
+
+
+def _ignores_from_json(doc: Any) -> Iterator[tuple[tuple[str, str], set[str]]]:
+    resources = doc.get("resource") if isinstance(doc, dict) else None
+    for group in _json_blocks(resources):
+        for type_, named in group.items():
+            for by_name in _json_blocks(named):
+                for name, body in by_name.items():
+                    for res in _json_blocks(body):
+                        for lifecycle in _json_blocks(res.get("lifecycle")):
+                            attrs = lifecycle.get("ignore_changes")
+                            if isinstance(attrs, str):
+                                attrs = [attrs]
+                            if isinstance(attrs, list):
+                                yield (type_, name), {str(a).split(".")[0] for a in attrs}
+
+
+def _ignores_from_hcl(body: Block) -> Iterator[tuple[tuple[str, str], set[str]]]:
+    for res in body.blocks:
+        if res.type != "resource" or len(res.labels) != 2:
+            continue
+        for lifecycle in res.blocks:
+            attrs = lifecycle.attrs.get("ignore_changes") if lifecycle.type == "lifecycle" else None
+            if isinstance(attrs, str):
+                attrs = [attrs]
+            if isinstance(attrs, list):
+                yield (res.labels[0], res.labels[1]), {a.split(".")[0] for a in attrs}
+
+
+def read_texts(files: dict[str, str], root_files: set[str] | None = None) -> FolderConfig:
+    """Read configuration from file name -> text; backends only from `root_files`."""
+    config = FolderConfig()
+    ignores: dict[tuple[str, str], set[str]] = {}
+    for name, text in sorted(files.items()):
+        in_root = root_files is None or name in root_files
+        if name.endswith(".tf.json"):
+            try:
+                doc = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise UserError(f"{name}: not valid JSON ({exc.msg}, line {exc.lineno})",
+                                exit_code=2) from None
+            if in_root:
+                config.backends.extend(backends_from_json(doc, name))
+            found = list(_ignores_from_json(doc))
+        elif name.endswith(".tf"):
+            body = parse_hcl(text)
+            if in_root:
+                config.backends.extend(
+                    Backend(b.labels[0], dict(b.attrs), name)
+                    for t in body.blocks if t.type == "terraform"
+                    for b in t.blocks if b.type == "backend" and b.labels)
+            found = list(_ignores_from_hcl(body))
+        else:
+            if in_root:
+                config.backend_config.update(parse_hcl(text).attrs)
+                config.backend_config_files.append(name)
+            continue
+        for key, attrs in found:
+            ignores.setdefault(key, set()).update(attrs)
+    config.ignore_changes = {k: frozenset(v) for k, v in ignores.items()}
+    return config
+
+
+def read_folder(folder: Path) -> FolderConfig:
+    """Backends (root files only), backend config files and `ignore_changes` (all modules)."""
+    files: dict[str, str] = {}
+    root: set[str] = set()
+    try:
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            if any(part in _SKIP_DIRS for part in rel.parts) or not path.is_file():
+                continue
+            is_backend_file = any(path.match(p) for p in _BACKEND_FILES)
+            if path.name.endswith((".tf", ".tf.json")) or (is_backend_file
+                                                           and len(rel.parts) == 1):
+                files[str(rel)] = path.read_text(errors="replace")
+                if len(rel.parts) == 1:
+                    root.add(str(rel))
+    except OSError as exc:
+        raise UserError(f"{folder}: cannot read the configuration ({exc.strerror})",
+                        exit_code=2) from None
+    return read_texts(files, root)
