@@ -1,0 +1,128 @@
+"""`prodstack cost [PATH]`: the monthly estimate of a plan, of a Terraform folder, or of prodstack.
+
+PATH is plan JSON (`terraform show -json PLANFILE`) or a folder of Terraform configuration
+(planned offline against the emulator). Without PATH, prodstack's own stack for `--env` is
+planned as the aws target would create it. The emulator is stopped again if this command
+started it. Unusable input is one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from prodstack import emulator
+from prodstack.cost import assumptions, prices, report
+from prodstack.cost.estimate import estimate
+from prodstack.cost.plan import read_plan
+from prodstack.errors import UserError
+from prodstack.profiles import PROFILES
+from prodstack.settings import load_settings
+from prodstack.tf.runner import TerraformError
+
+
+def _with_emulator(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run `run`, stopping the emulator afterwards unless it was already running."""
+    was_running = emulator.running() is not None
+    try:
+        return run()
+    finally:
+        if not was_running:
+            emulator.stop()
+
+
+def _read_plan_file(path: Path) -> Any:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror})", exit_code=2) from None
+    if raw.startswith(b"PK"):
+        raise UserError(f"{path}: a binary plan file; give the JSON of "
+                        f"`terraform show -json {path.name}` instead", exit_code=2)
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"{path}: not JSON ({exc})", exit_code=2) from None
+
+
+def load_input(path: Path | None, env: str, overrides: tuple[str, ...],
+               region: str | None) -> tuple[Any, str]:
+    """(plan JSON, what it is) for PATH, or for prodstack's own stack when PATH is None."""
+    sets = [*overrides, f"region={region}"] if region else list(overrides)
+    progress = sys.stderr.isatty()
+    if path is None:
+        from prodstack.tf.offline_plan import plan_stack
+
+        settings = load_settings(env=env, overrides=sets)
+        data = _with_emulator(lambda: plan_stack(settings, show_progress=progress))
+        return data, f"prodstack's own stack, env {env}"
+    if overrides:
+        raise UserError("--set applies to prodstack's own stack only (give no PATH)",
+                        exit_code=2)
+    if path.is_dir():
+        from prodstack.tf.offline_plan import plan_folder
+
+        settings = load_settings(env=env, overrides=sets)
+        try:
+            data = _with_emulator(lambda: plan_folder(path, settings, show_progress=progress))
+        except TerraformError as exc:
+            raise UserError(f"{path}: {exc}", exit_code=2) from None
+        return data, f"Terraform folder {path} (planned offline)"
+    if not path.exists():
+        raise UserError(f"{path}: not found", exit_code=2)
+    return _read_plan_file(path), f"plan {path}"
+
+
+def run(path: Path | None, env: str = "production", fmt: str = "text",
+        prices_file: Path | None = None, assume: tuple[str, ...] = (),
+        assumptions_file: Path | None = None, region: str | None = None,
+        overrides: tuple[str, ...] = ()) -> str:
+    """The report as text or JSON. Checks the cheap inputs before planning anything."""
+    if env not in PROFILES:
+        raise UserError(f"--env: unknown profile {env!r} (known: {', '.join(PROFILES)})",
+                        exit_code=2)
+    table = prices.load(prices_file)
+    used = assumptions.resolve(assume, assumptions_file)
+    if region:
+        table.region(region)
+    data, subject = load_input(path, env, overrides, region)
+    plan = read_plan(data, str(path) if path else subject)
+    est = estimate(plan, table, used, region)
+    return report.to_json(est, subject) if fmt == "json" else report.to_text(est, subject)
+
+
+@click.command("cost")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--env", default="production", show_default=True,
+              help=f"Profile of prodstack's own stack (no PATH): {', '.join(PROFILES)}.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--prices", "prices_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="A newer price table in the format of the shipped prices.json.")
+@click.option("--assume", multiple=True, metavar="NAME=VALUE",
+              help="Change one usage assumption (repeatable; the report lists them all).")
+@click.option("--assumptions", "assumptions_file", type=click.Path(path_type=Path),
+              metavar="FILE", help="TOML file of NAME = VALUE assumptions.")
+@click.option("--region", default=None,
+              help="Price in this region [default: the plan's provider region].")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a setting of prodstack's own stack (no PATH), e.g. instance_type.")
+def cost_cmd(path: Path | None, env: str, fmt: str, prices_file: Path | None,
+             assume: tuple[str, ...], assumptions_file: Path | None, region: str | None,
+             overrides: tuple[str, ...]) -> None:
+    """Monthly cost estimate per resource, offline, with the savings of 1-year commitments.
+
+    PATH is plan JSON (`terraform show -json PLANFILE`) or a folder of Terraform
+    configuration; without PATH, prodstack's own stack for --env.
+    """
+    try:
+        text = run(path, env, fmt, prices_file, assume, assumptions_file, region, overrides)
+    except UserError as exc:
+        click.echo(f"prodstack: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    click.echo(text)
