@@ -1,7 +1,7 @@
 # prodstack: two commands on a fresh machine.
 #   make demo   creates the environment, starts the emulator, deploys the production stack
 #               and prints its outputs
-#   make test   runs the tests (unit, terraform validate, end-to-end on the emulator)
+#   make test   runs ruff, the tests (unit, plan, end-to-end on the emulator) and the checkov gate
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -23,14 +23,15 @@ demo: $(BIN)/.installed
 	$(BIN)/prodstack up --env production --reset-state
 
 test: $(BIN)/.installed
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/pytest
+	$(BIN)/python scripts/checkov_gate.py
 
 test-fast: $(BIN)/.installed
 	$(BIN)/pytest -m "not e2e and not plan"
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/loop.py
@@ -40,4 +41,4 @@ down: $(BIN)/.installed
 
 clean:
 	-$(BIN)/prodstack emulator stop
-	rm -rf .prodstack
+	rm -rf .prodstack .venv-checkov

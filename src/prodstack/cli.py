@@ -173,13 +173,16 @@ def validate_cmd(settings: Settings) -> None:
     click.echo(f"valid: {settings.env} on {settings.target}, {count} resources")
 
 
-def _register_optional_commands() -> None:
+def _register_commands() -> None:
+    """Commands that live with their own packages."""
+    from prodstack.audit.command import audit_cmd
     from prodstack.cost.command import cost_cmd
 
+    cli.add_command(audit_cmd)
     cli.add_command(cost_cmd)
 
 
-_register_optional_commands()
+_register_commands()
 
 
 def _print_outputs(values: dict[str, Any], fmt: str) -> None:

@@ -10,7 +10,7 @@ import ipaddress
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,6 @@ class Settings:
     config_recorder: bool = True
     plugin_mirror: str | None = None
     plugin_dir: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def profile(self) -> Profile:
@@ -87,7 +86,7 @@ class Settings:
         return f"{self.project}-{self.env}"
 
 
-SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name not in ("extra",))
+SETTING_NAMES = tuple(f.name for f in fields(Settings))
 _INT_SETTINGS = {"azs", "min_size", "max_size"}
 _BOOL_SETTINGS = {"config_recorder"}
 

@@ -9,6 +9,8 @@ planned against an empty emulator, so the plan holds every resource the aws targ
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import shutil
 import tempfile
@@ -18,6 +20,7 @@ from typing import Any
 
 from prodstack import emulator, synth
 from prodstack.errors import UserError
+from prodstack.paths import work_root
 from prodstack.settings import Settings, load_settings
 from prodstack.targets.local import provider_settings
 from prodstack.tf.runner import Terraform
@@ -62,7 +65,8 @@ def plan_folder(folder: Path, settings: Settings | None = None,
         _copy_config(folder, work)
         (work / OVERRIDE_FILE).write_text(json.dumps(override_document(info.url)))
         # A configuration without a region gets the settings' one, from the environment.
-        tf = Terraform(workdir=work, logs=work / "logs", plugin_mirror=settings.plugin_mirror,
+        tf = Terraform(workdir=work, logs=work_root() / "offline-plans" / "logs",
+                       plugin_mirror=settings.plugin_mirror,
                        plugin_dir=settings.plugin_dir, show_progress=show_progress,
                        extra_env={"AWS_REGION": settings.region,
                                   "AWS_DEFAULT_REGION": settings.region})
@@ -71,17 +75,30 @@ def plan_folder(folder: Path, settings: Settings | None = None,
         return tf.show_plan()
 
 
+def aws_like_settings(settings: Settings) -> Settings:
+    """The settings of the aws target for these, with offline placeholders where it needs them."""
+    if settings.target == "aws":
+        return settings
+    return replace(
+        settings, target="aws",
+        state_bucket=settings.state_bucket or "prodstack-offline-plan",
+        domain=settings.effective_domain,
+        hosted_zone_id=settings.hosted_zone_id or "ZPRODSTACKOFFLINE",
+        alarm_emails=settings.effective_alarm_emails,
+    )
+
+
 def plan_stack(settings: Settings, show_progress: bool = False) -> dict[str, Any]:
-    """Plan prodstack's own stack as the aws target would create it (offline, empty state)."""
-    aws_like = settings
-    if settings.target != "aws":
-        aws_like = replace(
-            settings, target="aws",
-            state_bucket=settings.state_bucket or "prodstack-offline-plan",
-            domain=settings.effective_domain,
-            hosted_zone_id=settings.hosted_zone_id or "ZPRODSTACKOFFLINE",
-            alarm_emails=settings.effective_alarm_emails,
-        )
+    """Plan prodstack's own stack as the aws target would create it (offline, empty state).
+
+    Plans are cached per process and settings (a test session plans each profile once).
+    """
+    return copy.deepcopy(_plan_stack_cached(settings, show_progress))
+
+
+@functools.lru_cache(maxsize=8)
+def _plan_stack_cached(settings: Settings, show_progress: bool) -> dict[str, Any]:
+    aws_like = aws_like_settings(settings)
     with tempfile.TemporaryDirectory(prefix="prodstack-stack-") as tmp:
         synth.write(aws_like, Path(tmp))
         return plan_folder(Path(tmp), settings=aws_like, show_progress=show_progress)

@@ -176,14 +176,26 @@ class Terraform:
             self.run("state", "rm", "-no-color", *addresses)
 
 
+_GENERIC = ("problems during initiali", "There are some problems with the")
+
+
 def _first_error(proc: subprocess.CompletedProcess[str]) -> str:
+    """The first specific `Error:` block of Terraform's human output, on one line."""
     text = (proc.stderr or "") + "\n" + (proc.stdout or "")
-    lines = [ln.strip(" │╷╵") for ln in text.splitlines()]
-    lines = [ln.strip() for ln in lines if ln.strip()]
+    lines = [ln.strip(" │╷╵").strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln]
+    found = []
     for i, line in enumerate(lines):
         if line.startswith("Error:"):
-            rest = " ".join(lines[i + 1:i + 4])
-            return f"{line[6:].strip()}: {rest}"[:500]
+            rest = []
+            for follow in lines[i + 1:i + 5]:
+                if follow.startswith("Error:"):
+                    break
+                rest.append(follow)
+            found.append(f"{line[6:].strip()}: {' '.join(rest)}"[:500])
+    specific = [f for f in found if not any(g in f for g in _GENERIC)]
+    if specific or found:
+        return (specific or found)[0]
     return (lines[-1] if lines else f"exit code {proc.returncode}")[:500]
 
 
