@@ -33,13 +33,7 @@ def _trail(ctx: StackContext) -> None:
         tags=ctx.tags("trail"),
     )
     r.trail_log_group = group
-    role = doc.resource(
-        "aws_iam_role", "trail_to_logs", name=ctx.name("trail-to-logs"),
-        assume_role_policy=policy_document({
-            "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "sts:AssumeRole"}),
-        tags=ctx.tags("trail-to-logs"),
-    )
+    role = ctx.service_role("trail_to_logs", "cloudtrail.amazonaws.com")
     doc.resource(
         "aws_iam_role_policy", "trail_to_logs", name="deliver-to-log-group", role=role.id,
         policy=policy_document({
@@ -59,15 +53,8 @@ def _trail(ctx: StackContext) -> None:
 
 def _config(ctx: StackContext) -> None:
     doc, r = ctx.doc, ctx.refs
-    role = doc.resource(
-        "aws_iam_role", "config", name=ctx.name("config"),
-        assume_role_policy=policy_document({
-            "Effect": "Allow", "Principal": {"Service": "config.amazonaws.com"},
-            "Action": "sts:AssumeRole"}),
-        tags=ctx.tags("config"),
-    )
-    doc.resource("aws_iam_role_policy_attachment", "config", role=role.name_attr,
-                 policy_arn=f"arn:{r.partition}:iam::aws:policy/service-role/AWS_ConfigRole")
+    role = ctx.service_role("config", "config.amazonaws.com",
+                            {"config": "service-role/AWS_ConfigRole"})
     recorder = doc.resource(
         "aws_config_configuration_recorder", "main", name=ctx.name("recorder"),
         role_arn=role.arn,

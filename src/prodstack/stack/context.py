@@ -11,7 +11,7 @@ from typing import Any
 
 from prodstack.profiles import Profile
 from prodstack.settings import Settings
-from prodstack.tf.document import Block, Document
+from prodstack.tf.document import Block, Document, policy_document
 
 
 @dataclass
@@ -66,3 +66,21 @@ class StackContext:
 
     def tags(self, name: str, **extra: str) -> dict[str, Any]:
         return {"Name": self.name(name), **extra}
+
+    def service_role(self, label: str, service: str, managed: dict[str, str] | None = None,
+                     condition: dict[str, Any] | None = None) -> Block:
+        """An IAM role that `service` assumes, with AWS managed policies attached.
+
+        `managed` maps attachment labels to policy paths under `arn:…:iam::aws:policy/`.
+        """
+        trust: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service},
+                                 "Action": "sts:AssumeRole"}
+        if condition:
+            trust["Condition"] = condition
+        name = label.replace("_", "-")
+        role = self.doc.resource("aws_iam_role", label, name=self.name(name),
+                                 assume_role_policy=policy_document(trust), tags=self.tags(name))
+        for attachment, path in (managed or {}).items():
+            self.doc.resource("aws_iam_role_policy_attachment", attachment, role=role.name_attr,
+                              policy_arn=f"arn:{self.refs.partition}:iam::aws:policy/{path}")
+        return role

@@ -39,18 +39,9 @@ def build(ctx: StackContext) -> None:
     )
     monitoring_role = None
     if p.db_monitoring_interval:
-        monitoring_role = doc.resource(
-            "aws_iam_role", "rds_monitoring", name=ctx.name("rds-monitoring"),
-            assume_role_policy=policy_document({
-                "Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                "Action": "sts:AssumeRole"}),
-            tags=ctx.tags("rds-monitoring"),
-        )
-        doc.resource(
-            "aws_iam_role_policy_attachment", "rds_monitoring", role=monitoring_role.name_attr,
-            policy_arn=f"arn:{r.partition}:iam::aws:policy/service-role/"
-                       "AmazonRDSEnhancedMonitoringRole",
-        )
+        monitoring_role = ctx.service_role(
+            "rds_monitoring", "monitoring.rds.amazonaws.com",
+            {"rds_monitoring": "service-role/AmazonRDSEnhancedMonitoringRole"})
     protected = p.db_deletion_protection
     final_snapshot = None
     if p.db_final_snapshot:

@@ -103,15 +103,8 @@ def _flow_logs(ctx: StackContext) -> None:
         retention_in_days=ctx.profile.log_retention_days, kms_key_id=r.logs_key.arn,
         tags=ctx.tags("flow-logs"),
     )
-    role = doc.resource(
-        "aws_iam_role", "flow_logs", name=ctx.name("flow-logs"),
-        assume_role_policy=policy_document({
-            "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": r.account_id}},
-        }),
-        tags=ctx.tags("flow-logs"),
-    )
+    role = ctx.service_role("flow_logs", "vpc-flow-logs.amazonaws.com", condition={
+        "StringEquals": {"aws:SourceAccount": r.account_id}})
     doc.resource(
         "aws_iam_role_policy", "flow_logs", name="write-flow-logs", role=role.id,
         policy=policy_document({

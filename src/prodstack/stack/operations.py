@@ -8,7 +8,6 @@ verify` restores from it; the emulator cannot create selections, see the local t
 from __future__ import annotations
 
 from prodstack.stack.context import StackContext
-from prodstack.tf.document import policy_document
 
 PATCH_SCHEDULE = "cron(0 3 ? * SUN *)"
 BACKUP_SCHEDULE = "cron(0 5 * * ? *)"
@@ -55,16 +54,8 @@ def _backup(ctx: StackContext) -> None:
                "lifecycle": [{"delete_after": p.backup_plan_retention_days}]}],
         tags=ctx.tags("backup"),
     )
-    role = doc.resource(
-        "aws_iam_role", "backup", name=ctx.name("backup"),
-        assume_role_policy=policy_document({
-            "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
-            "Action": "sts:AssumeRole"}),
-        tags=ctx.tags("backup"),
-    )
-    for name, policy in (("backup", "AWSBackupServiceRolePolicyForBackup"),
-                         ("restore", "AWSBackupServiceRolePolicyForRestores")):
-        doc.resource("aws_iam_role_policy_attachment", f"backup_{name}", role=role.name_attr,
-                     policy_arn=f"arn:{r.partition}:iam::aws:policy/service-role/{policy}")
+    role = ctx.service_role("backup", "backup.amazonaws.com", {
+        "backup_backup": "service-role/AWSBackupServiceRolePolicyForBackup",
+        "backup_restore": "service-role/AWSBackupServiceRolePolicyForRestores"})
     doc.resource("aws_backup_selection", "database", name=ctx.name("database"),
                  plan_id=plan.id, iam_role_arn=role.arn, resources=[r.db.arn])

@@ -14,7 +14,7 @@ import re
 
 from prodstack.stack.context import StackContext
 from prodstack.stack.edge import COLOURS, LIVE_COLOUR
-from prodstack.tf.document import Block, policy_document
+from prodstack.tf.document import Block
 
 HEALTH_CHECK_GRACE_SECONDS = 600
 CPU_TARGET_PERCENT = 50.0
@@ -158,17 +158,8 @@ def _scaling_policies(ctx: StackContext, colour: str, asg: Block) -> None:
 
 
 def _instance_role(ctx: StackContext) -> Block:
-    doc, r = ctx.doc, ctx.refs
-    role = doc.resource(
-        "aws_iam_role", "web", name=ctx.name("web"),
-        assume_role_policy=policy_document({
-            "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole"}),
-        tags=ctx.tags("web"),
-    )
-    for name, policy in (("ssm_core", "AmazonSSMManagedInstanceCore"),
-                         ("cloudwatch_agent", "CloudWatchAgentServerPolicy")):
-        doc.resource("aws_iam_role_policy_attachment", f"web_{name}", role=role.name_attr,
-                     policy_arn=f"arn:{r.partition}:iam::aws:policy/{policy}")
-    r.web_role = role
-    return role
+    """SSM core and the CloudWatch agent; the database module adds read of its own secret."""
+    ctx.refs.web_role = ctx.service_role("web", "ec2.amazonaws.com", {
+        "web_ssm_core": "AmazonSSMManagedInstanceCore",
+        "web_cloudwatch_agent": "CloudWatchAgentServerPolicy"})
+    return ctx.refs.web_role
