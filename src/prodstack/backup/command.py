@@ -1,0 +1,110 @@
+"""`prodstack backup verify [--env] [--target] [--format text|json] [--snapshot latest|new|ID]`.
+
+Wires the deployed stack (its outputs, and the emulator on the local target) to
+`verify_backup` and prints the report. Exit 0 when the restore passed every check, 1 when it
+failed; bad input is a one-line `UserError`.
+
+The stack options are declared here rather than imported from `prodstack.cli`: the CLI
+imports this module to register `backup_group`, and importing it back would be circular.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from prodstack import emulator, workflow
+from prodstack.backup.verify import Report, verify_backup
+from prodstack.errors import UserError
+from prodstack.profiles import PROFILES
+from prodstack.settings import TARGETS, Settings, load_settings
+from prodstack.tf.progress import fmt_seconds
+
+_DB_CLASS = re.compile(r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$")
+
+
+def _stack_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--env, --target, --config, --set, as `prodstack.cli.stack_options` declares them."""
+
+    @click.option("--env", "env", default="production", show_default=True,
+                  help=f"Environment profile: {', '.join(PROFILES)}.")
+    @click.option("--target", default="local", show_default=True,
+                  help=f"Where the stack is deployed: {', '.join(TARGETS)}.")
+    @click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                  help="TOML settings file.")
+    @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+                  help="Override one setting (repeatable).")
+    @functools.wraps(func)
+    def wrapper(env: str, target: str, config_file: str | None, overrides: tuple[str, ...],
+                **kwargs: Any) -> Any:
+        settings = load_settings(env=env, target=target, config_file=config_file,
+                                 overrides=overrides)
+        return func(settings=settings, **kwargs)
+
+    return wrapper
+
+
+def _instance_class(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not _DB_CLASS.match(value):
+        raise click.BadParameter(f"{value!r} is not an RDS class (db.…)")
+    return value
+
+
+@click.group("backup")
+def backup_group() -> None:
+    """Backups of the stack's database."""
+
+
+@backup_group.command("verify")
+@_stack_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--snapshot", default="new", show_default=True, metavar="latest|new|SNAPSHOT_ID",
+              help="new: take a manual snapshot now (deleted afterwards); latest: the newest "
+                   "automated or manual snapshot; or a snapshot id.")
+@click.option("--instance-class", callback=_instance_class, default=None,
+              help="Class of the temporary instance [default: the database's].")
+@click.option("--timeout", type=click.FloatRange(min=0), default=3600.0, show_default=True,
+              help="Seconds to wait for the snapshot, and again for the restore.")
+@click.option("--poll-interval", type=click.FloatRange(min=0), default=15.0, show_default=True,
+              help="Seconds between status checks.")
+def verify_cmd(settings: Settings, fmt: str, snapshot: str, instance_class: str | None,
+               timeout: float, poll_interval: float) -> None:
+    """Restore a snapshot to a temporary instance, check it, report RTO and RPO, clean up."""
+    ws = workflow.Workspace(settings)
+    if ws.local and emulator.running() is None:
+        raise UserError("the emulator is not running (start it with `prodstack emulator "
+                        "start`, then deploy with `prodstack up`)")
+    values = workflow.outputs(ws)
+    if ws.local and not ws.endpoint:
+        raise UserError("the emulator's address is unknown; is it running?")
+    report = verify_backup(settings, values, ws.endpoint, snapshot=snapshot,
+                           instance_class=instance_class, poll_interval=poll_interval,
+                           timeout=timeout)
+    click.echo(render(report, fmt))
+    if report.status != "passed":
+        sys.exit(1)
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report.to_dict(), indent=2)
+    lines = [f"backup verify {report.status}: {report.source}, snapshot "
+             f"{report.snapshot_id or 'none'} ({report.snapshot_mode})",
+             f"  RTO  {_secs(report.restore_seconds)}  (restore call to available)",
+             f"  RPO  {_secs(report.rpo_seconds)}  (newest recovery point before this run: "
+             f"{report.recovery_point or 'none'})"]
+    width = max((len(c.id) for c in report.checks), default=0)
+    lines += [f"  {c.status:<6}  {c.id:<{width}}  {c.detail}" for c in report.checks]
+    lines.append(f"  cleaned up: {'yes' if report.cleaned_up else 'NO'}")
+    return "\n".join(lines)
+
+
+def _secs(value: float | None) -> str:
+    return "n/a" if value is None else fmt_seconds(value)

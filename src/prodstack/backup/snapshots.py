@@ -1,0 +1,84 @@
+"""Which snapshot `backup verify` restores, and the recovery point objective.
+
+A given snapshot id must exist, be available and belong to the stack's database; `latest` is
+the newest available automated or manual one. The RPO is the age of the newest recovery point
+before the run: the newest available snapshot, or the source's `LatestRestorableTime` (point
+in time recovery) when that is newer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from prodstack.errors import UserError
+
+
+def given_snapshot(rds: Any, snapshot_id: str, db_id: str) -> dict[str, Any]:
+    """The snapshot `--snapshot ID` names; a `UserError` unless it is usable for `db_id`."""
+    try:
+        found = rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot_id)["DBSnapshots"]
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if "NotFound" in code:
+            raise UserError(f"no snapshot {snapshot_id!r} (try --snapshot latest)") from None
+        raise UserError(f"snapshot {snapshot_id!r}: {aws_error(exc)}") from None
+    except BotoCoreError as exc:
+        raise UserError(f"snapshot {snapshot_id!r}: {aws_error(exc)}") from None
+    if not found:
+        raise UserError(f"no snapshot {snapshot_id!r} (try --snapshot latest)")
+    snap = dict(found[0])
+    if snap.get("DBInstanceIdentifier") != db_id:
+        raise UserError(f"snapshot {snapshot_id} is of {snap.get('DBInstanceIdentifier')}, "
+                        f"not of the stack's database {db_id}")
+    if snap.get("Status") != "available":
+        raise UserError(f"snapshot {snapshot_id} is {snap.get('Status')}, not available")
+    return snap
+
+
+def available_snapshots(rds: Any, db_id: str) -> list[dict[str, Any]]:
+    """The database's available automated and manual snapshots, oldest first."""
+    found: list[dict[str, Any]] = []
+    for snapshot_type in ("automated", "manual"):
+        pages = rds.get_paginator("describe_db_snapshots").paginate(
+            DBInstanceIdentifier=db_id, SnapshotType=snapshot_type)
+        found += [s for page in pages for s in page["DBSnapshots"]
+                  if s.get("Status") == "available" and s.get("SnapshotCreateTime")]
+    return sorted(found, key=lambda s: s["SnapshotCreateTime"])
+
+
+def recovery_point_age(snapshots: list[dict[str, Any]],
+                       source: dict[str, Any]) -> tuple[float | None, str | None]:
+    """Age of the newest recovery point: the newest snapshot or the latest restorable time."""
+    points: list[tuple[datetime, str]] = [
+        (s["SnapshotCreateTime"], f"{s.get('SnapshotType', '')} snapshot "
+                                  f"{s['DBSnapshotIdentifier']}") for s in snapshots]
+    if source.get("LatestRestorableTime"):
+        points.append((source["LatestRestorableTime"], "latest restorable time (PITR)"))
+    if not points:
+        return None, None
+    newest, what = max(points, key=lambda p: p[0])
+    age = max(0.0, (datetime.now(UTC) - newest).total_seconds())
+    return round(age, 1), f"{what} at {newest.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+
+def describe_snapshot(rds: Any, snapshot_id: str) -> dict[str, Any]:
+    return dict(rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot_id)["DBSnapshots"][0])
+
+
+def snapshot_detail(snap: dict[str, Any], created: str | None) -> str:
+    kind = "taken now" if created else f"{snap.get('SnapshotType', 'existing')} snapshot"
+    when = snap.get("SnapshotCreateTime")
+    at = f" of {when.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" if isinstance(when, datetime) else ""
+    return (f"{snap['DBSnapshotIdentifier']} ({kind}{at}, "
+            f"{snap.get('Engine', '?')} {snap.get('EngineVersion', '?')})")
+
+
+def aws_error(exc: BaseException) -> str:
+    """An AWS error on one line: `Code: message`."""
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        return f"{err.get('Code', 'error')}: {' '.join(str(err.get('Message', '')).split())}"
+    return " ".join(str(exc).split()) or type(exc).__name__
