@@ -176,10 +176,14 @@ def validate_cmd(settings: Settings) -> None:
 def _register_commands() -> None:
     """Commands that live with their own packages."""
     from prodstack.audit.command import audit_cmd
+    from prodstack.backup.command import backup_group
     from prodstack.cost.command import cost_cmd
+    from prodstack.loadtest import loadtest_cmd
 
     cli.add_command(audit_cmd)
+    cli.add_command(backup_group)
     cli.add_command(cost_cmd)
+    cli.add_command(loadtest_cmd)
 
 
 _register_commands()

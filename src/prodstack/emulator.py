@@ -6,6 +6,7 @@ tests) find the same server. Only loopback is ever used.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -56,13 +57,20 @@ def _free_port() -> int:
 
 
 def _pid_alive(pid: int) -> bool:
+    """True for a running process; a zombie (exited, not yet reaped) counts as gone."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child, now reaped
+            return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def answers(url: str, timeout: float = 2.0) -> bool:

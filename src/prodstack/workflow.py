@@ -19,6 +19,7 @@ from prodstack.aws_clients import emulator_lost_state, state_resources
 from prodstack.errors import UserError
 from prodstack.paths import logs_dir, stack_dir
 from prodstack.settings import Settings
+from prodstack.targets import local
 from prodstack.targets.local import ENDPOINT_VARIABLE
 from prodstack.tf.progress import fmt_seconds
 from prodstack.tf.runner import PlanResult, Terraform, TerraformError
@@ -67,10 +68,13 @@ class Workspace:
             self.endpoint = info.url
             variables[ENDPOINT_VARIABLE] = info.url
             self._check_emulator_state(reset_state)
+        backend_config = []
+        if self.local and self.settings.state_bucket and self.endpoint:
+            backend_config = local.backend_init_args(self.endpoint)
         tf = Terraform(workdir=self.workdir, logs=logs_dir(self.settings.target, self.settings.env),
                        plugin_mirror=self.settings.plugin_mirror,
                        plugin_dir=self.settings.plugin_dir, variables=variables,
-                       show_progress=self.show_progress)
+                       backend_config=backend_config, show_progress=self.show_progress)
         tf.init()
         return tf
 
@@ -97,7 +101,10 @@ class Workspace:
         return exc
 
     def has_state(self) -> bool:
-        return bool(state_resources(self.state_file)) if self.local else True
+        """False only when local state on disk is known to be empty (remote state: unknown)."""
+        if self.local and not self.settings.state_bucket:
+            return bool(state_resources(self.state_file))
+        return True
 
 
 def plan(ws: Workspace, reset_state: bool = False) -> PlanResult:

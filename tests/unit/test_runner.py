@@ -84,3 +84,20 @@ def test_missing_terraform_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(UserError, match="terraform is not installed"):
         Terraform(workdir=tmp_path, logs=tmp_path / "logs")
+
+
+def test_state_lock_held_elsewhere_is_explained_in_one_line(runner):
+    detail = ("Error message: operation error S3: PutObject, StatusCode: 412\nLock Info:\n"
+              "  ID:        6c1e0d1a-0000-4000-8000-000000000001\n"
+              "  Path:      acme-tf-state/prodstack/dev/terraform.tfstate\n"
+              "  Operation: OperationTypeApply\n  Who:       alice@laptop\n"
+              "  Version:   1.11.4\n  Created:   2026-11-29 11:20:00 +0000 UTC\n  Info:\n\n"
+              "Terraform acquires a state lock to protect the state from being written")
+    tf = runner([{"type": "diagnostic", "diagnostic": {
+        "severity": "error", "summary": "Error acquiring the state lock", "detail": detail}}], 1)
+    with pytest.raises(TerraformError) as err:
+        tf.plan()
+    message = str(err.value)
+    assert "\n" not in message
+    assert "locked by alice@laptop (apply since 2026-11-29 11:20:00 +0000 UTC" in message
+    assert "force-unlock 6c1e0d1a-0000-4000-8000-000000000001" in message

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from prodstack.aws_clients import client
 from prodstack.settings import Settings
 from prodstack.stack.context import StackContext
+from prodstack.targets.aws import backend_settings as aws_backend_settings
 from prodstack.tf.document import expr
 
 ENDPOINT_VARIABLE = "emulator_endpoint"
@@ -39,6 +40,8 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
      "the emulator ignores target filters and lacks GetMaintenanceWindowTask"),
     ("The backup plan's name carries the deployment's creation time",
      "the emulator keeps deleted backup plans and refuses a second plan with the same name"),
+    ("With `state_bucket` set, the S3 backend points at the emulator (endpoint given to init)",
+     "state and its lock file live in the emulator's S3, as they would in AWS"),
     ("`down` deletes the trail by name after Terraform's destroy",
      "the emulator's DeleteTrail ignores the ARN that Terraform passes, and keeps the trail"),
     ("`ignore_changes` on attributes the emulator does not read back (listed per resource "
@@ -102,8 +105,26 @@ def before(ctx: StackContext) -> None:
         ctx.refs.hosted_zone_id = zone["zone_id"]
 
 
+def backend_settings(settings: Settings) -> dict[str, Any]:
+    """With `state_bucket` set, state lives in the emulator's S3, locked like on AWS.
+
+    The emulator's URL is passed to `terraform init` (`backend_init_args`): a backend block
+    cannot read variables.
+    """
+    return {**aws_backend_settings(settings), "access_key": "test", "secret_key": "test",
+            "skip_credentials_validation": True, "skip_requesting_account_id": True,
+            "skip_metadata_api_check": True, "skip_region_validation": True,
+            "use_path_style": True}
+
+
+def backend_init_args(endpoint: str) -> list[str]:
+    return [f'-backend-config=endpoints={{s3="{endpoint}"}}']
+
+
 def after(ctx: StackContext) -> None:
     doc = ctx.doc
+    if ctx.settings.state_bucket:
+        doc.terraform["backend"] = {"s3": backend_settings(ctx.settings)}
     endpoint = doc.variable(ENDPOINT_VARIABLE, "string", "http://127.0.0.1:5000",
                             "The embedded emulator's URL (set by prodstack)")
     doc.providers["aws"][0].update(provider_settings(endpoint))

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +50,7 @@ class Terraform:
     plugin_dir: str | None = None
     variables: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    backend_config: list[str] = field(default_factory=list)
     parallelism: int = 20
     show_progress: bool = True
 
@@ -87,11 +90,11 @@ class Terraform:
         marker = self.workdir / ".terraform" / "prodstack-init"
         config = sorted(p.name + str(p.stat().st_mtime_ns) for p in
                         self.workdir.glob("*.tf.json"))
-        stamp = json.dumps([config, self.plugin_mirror, self.plugin_dir])
+        stamp = json.dumps([config, self.plugin_mirror, self.plugin_dir, self.backend_config])
         if marker.exists() and marker.read_text() == stamp:
             return
         self.run("init", "-input=false", "-no-color", "-reconfigure",
-                 *init_args(self.plugin_dir))
+                 *init_args(self.plugin_dir), *self.backend_config)
         marker.write_text(stamp)
 
     def validate(self) -> dict[str, Any]:
@@ -110,6 +113,8 @@ class Terraform:
             proc = subprocess.Popen(["terraform", *args], cwd=self.workdir, env=self._env(),
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             assert proc.stdout is not None
+            main = threading.current_thread() is threading.main_thread()
+            previous = signal.signal(signal.SIGTERM, _raise_interrupt) if main else None
             try:
                 for line in proc.stdout:
                     sink.write(line)
@@ -122,12 +127,18 @@ class Terraform:
                     progress.handle(msg)
                 code = proc.wait()
             except KeyboardInterrupt:
+                # Terraform finishes the operations in flight, saves state, releases the lock.
                 proc.send_signal(signal.SIGINT)
+                for line in proc.stdout:
+                    sink.write(line)
                 proc.wait()
                 progress.finish()
-                raise UserError(f"interrupted; Terraform stopped cleanly (log: {log})",
-                                exit_code=130) from None
+                raise UserError(f"interrupted after {progress.done} of {progress.total} "
+                                "resources; Terraform stopped cleanly and saved state, so "
+                                f"rerunning converges (log: {log})", exit_code=130) from None
             finally:
+                if main:
+                    signal.signal(signal.SIGTERM, previous)
                 progress.finish()
         return code, progress, log
 
@@ -179,6 +190,10 @@ class Terraform:
 _GENERIC = ("problems during initiali", "There are some problems with the")
 
 
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _first_error(proc: subprocess.CompletedProcess[str]) -> str:
     """The first specific `Error:` block of Terraform's human output, on one line."""
     text = (proc.stderr or "") + "\n" + (proc.stdout or "")
@@ -199,7 +214,26 @@ def _first_error(proc: subprocess.CompletedProcess[str]) -> str:
     return (lines[-1] if lines else f"exit code {proc.returncode}")[:500]
 
 
+def lock_message(diag: Diagnostic, workdir: Path) -> str | None:
+    """A one-line explanation of a state lock held by someone else, or None."""
+    if "state lock" not in diag.summary.lower():
+        return None
+    info = dict(re.findall(r"^\s*(ID|Operation|Who|Created):\s*(.+?)\s*$", diag.detail,
+                           flags=re.MULTILINE))
+    if not info:
+        return None
+    operation = info.get("Operation", "").removeprefix("OperationType").lower() or "a run"
+    return (f"the state is locked by {info.get('Who', 'someone')} ({operation} since "
+            f"{info.get('Created', '?')}, lock id {info.get('ID', '?')}): wait for that run to "
+            f"finish, or if it died run `terraform force-unlock {info.get('ID', '')}` in "
+            f"{workdir}")
+
+
 def _error(verb: str, progress: Progress, log: Path) -> TerraformError:
+    locked = next((m for d in progress.errors if (m := lock_message(d, log.parent.parent))),
+                  None)
+    if locked:
+        return TerraformError(f"{verb} refused: {locked}", progress.errors, log)
     if progress.errors:
         first = progress.errors[0].one_line()
         more = len(progress.errors) - 1
