@@ -22,9 +22,12 @@ demo: $(BIN)/.installed
 	$(BIN)/prodstack emulator start
 	$(BIN)/prodstack up --env production --reset-state
 
+# Test files run in parallel (one emulator per worker); deploys mostly wait on the provider.
+PYTEST_WORKERS ?= 3
+
 test: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 	$(BIN)/python scripts/checkov_gate.py
 
 test-fast: $(BIN)/.installed

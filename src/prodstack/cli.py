@@ -163,6 +163,61 @@ def verify_cmd(settings: Settings, fmt: str) -> None:
         sys.exit(1)
 
 
+@cli.command("deploy")
+@stack_options
+@click.option("--image-id", help="AMI for the new release (default: the template's own).")
+@click.option("--user-data-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="User data for the new release.")
+@click.option("--steps", default="10,50,100", show_default=True,
+              help="Traffic percentages on the new colour, ending at 100.")
+@click.option("--rollback", is_flag=True, help="Return traffic to the previous colour.")
+@click.option("--step-seconds", type=float, default=60.0, show_default=True,
+              help="How long each step runs before its health gate.")
+@click.option("--poll-seconds", type=float, default=10.0, show_default=True)
+@click.option("--timeout", "healthy_timeout", type=float, default=900.0, show_default=True,
+              help="Seconds to wait for the new colour's targets to be healthy.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def deploy_cmd(settings: Settings, image_id: str | None, user_data_file: Path | None,
+               steps: str, rollback: bool, step_seconds: float, poll_seconds: float,
+               healthy_timeout: float, fmt: str) -> None:
+    """Blue/green release: new colour, health-gated traffic shift, automatic rollback."""
+    from prodstack.deploy import Deployer, Options
+    from prodstack.workflow import say
+
+    weights = _parse_steps(steps)
+    if rollback and (image_id or user_data_file):
+        raise UserError("--rollback returns to the previous release; it takes no image or "
+                        "user data", exit_code=2)
+    ws = Workspace(settings, show_progress=False)
+    values = outputs(ws)
+    opts = Options(steps=weights, image_id=image_id, user_data_file=user_data_file,
+                   rollback=rollback, step_seconds=step_seconds, poll_seconds=poll_seconds,
+                   healthy_timeout=healthy_timeout)
+    report = Deployer(settings, values, ws.endpoint, say).run(opts)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        click.echo(f"{report.status}: {report.from_colour} → {report.to_colour} (version "
+                   f"{report.version}) in {report.seconds:.0f} s"
+                   + (f"; {report.reason}" if report.reason else ""))
+    if report.status != "succeeded":
+        sys.exit(1)
+
+
+def _parse_steps(text: str) -> tuple[int, ...]:
+    try:
+        weights = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise UserError(f"--steps {text!r}: expected whole percentages like 10,50,100",
+                        exit_code=2) from None
+    if not weights or weights[-1] != 100 or any(not 0 < w <= 100 for w in weights) or list(
+            weights) != sorted(set(weights)):
+        raise UserError(f"--steps {text!r}: rising percentages from 1 to 100, ending at 100",
+                        exit_code=2)
+    return weights
+
+
 @cli.command("validate")
 @stack_options
 def validate_cmd(settings: Settings) -> None:

@@ -111,9 +111,9 @@ def start() -> tuple[EmulatorInfo, bool]:
     port = _free_port()
     work_root().mkdir(parents=True, exist_ok=True)
     log = _log_file().open("ab")
-    env = {**os.environ, **EMULATOR_ENV}
+    env = {**os.environ, **EMULATOR_ENV, "MOTO_PORT": str(port)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
+        [sys.executable, "-m", "prodstack.emulator_server", str(port)],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
         start_new_session=True,
     )

@@ -181,12 +181,19 @@ def down(ws: Workspace, purge: bool) -> DownReport:
             raise ws.emulator_down_hint(exc) from None
         if ws.local and ws.endpoint:
             local.after_destroy(ws.settings, ws.endpoint)
+        delete_release_template(ws)
     if purge:
         report.purged = purge_leftovers(ws, account)
         report.final_snapshot = None
     report.seconds = time.monotonic() - started
     say(f"down finished in {fmt_seconds(report.seconds)}")
     return report
+
+
+def delete_release_template(ws: Workspace) -> None:
+    """The launch template `prodstack deploy` made for new images is not in Terraform's state."""
+    _quiet(client("ec2", ws.settings, ws.endpoint).delete_launch_template,
+           LaunchTemplateName=f"{ws.settings.name_prefix}-web-releases")
 
 
 def lift_protection(ws: Workspace, state: dict[str, Any]) -> str | None:

@@ -143,6 +143,58 @@ def test_deleted_flow_logs_fail_verify_and_up_repairs_them(cli, deployed, fresh_
     assert cli("plan", "--detailed-exitcode", check=False).returncode == 0
 
 
+def _weights(deployed, url) -> dict[str, int]:
+    listener = boto("elbv2", url).describe_listeners(
+        ListenerArns=[deployed["https_listener_arn"]])["Listeners"][0]
+    groups = listener["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]
+    colour = {arn: c for c, arn in deployed["target_groups"].items()}
+    return {colour[g["TargetGroupArn"]]: g["Weight"] for g in groups}
+
+
+def _desired(deployed, url) -> dict[str, int]:
+    groups = boto("autoscaling", url).describe_auto_scaling_groups(
+        AutoScalingGroupNames=list(deployed["asg_names"].values()))["AutoScalingGroups"]
+    colour = {name: c for c, name in deployed["asg_names"].items()}
+    return {colour[g["AutoScalingGroupName"]]: g["DesiredCapacity"] for g in groups}
+
+
+FAST = ("--step-seconds", "0", "--poll-seconds", "1", "--timeout", "60", "--format", "json")
+
+
+def test_deploy_shifts_traffic_to_the_new_colour(cli, deployed, fresh_emulator):
+    proc = cli("deploy", "--image-id", "ami-0fedcba9876543210", *FAST)
+    report = json.loads(proc.stdout)
+    assert (report["status"], report["from"], report["to"]) == ("succeeded", "blue", "green")
+    assert [s["weight"] for s in report["steps"]] == [10, 50, 100]
+    assert _weights(deployed, fresh_emulator) == {"blue": 0, "green": 100}
+    assert _desired(deployed, fresh_emulator)["blue"] == 0
+    assert cli("plan", "--detailed-exitcode", check=False).returncode == 0
+    assert verify(cli)[0] == 0
+
+
+def test_failed_gate_rolls_back(cli, deployed, fresh_emulator):
+    alarm = deployed["alarm_topic_arn"].rsplit(":", 1)[-1].replace("-alarms", "-target-5xx")
+    cloudwatch = boto("cloudwatch", fresh_emulator)
+    cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="test")
+    try:
+        proc = cli("deploy", "--image-id", "ami-0aaaaaaaaaaaaaaa1", *FAST, check=False)
+    finally:
+        cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="test")
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 1 and report["status"] == "rolled_back"
+    assert alarm in report["steps"][0]["alarms"] and len(report["steps"]) == 1
+    assert _weights(deployed, fresh_emulator) == {"blue": 0, "green": 100}
+    assert _desired(deployed, fresh_emulator)["blue"] == 0
+    assert cli("plan", "--detailed-exitcode", check=False).returncode == 0
+
+
+def test_deploy_rollback_returns_to_the_previous_colour(cli, deployed, fresh_emulator):
+    report = json.loads(cli("deploy", "--rollback", *FAST).stdout)
+    assert (report["status"], report["to"]) == ("succeeded", "blue")
+    assert _weights(deployed, fresh_emulator) == {"blue": 100, "green": 0}
+    assert cli("plan", "--detailed-exitcode", check=False).returncode == 0
+
+
 def test_down_keeps_audit_data_and_the_next_up_adopts_it(cli, deployed, fresh_emulator):
     proc = cli("down", "--yes")
     assert "final database snapshot: prodstack-production-db-final-" in proc.stdout

@@ -181,16 +181,29 @@ def test_fm_3_4_x2_x3_asg_health_checks_pinned_version_no_desired(synth, colour)
     asg = resources(synth(), "aws_autoscaling_group")[f"web_{colour}"]
     assert asg["health_check_type"] == "ELB"
     assert asg["health_check_grace_period"] >= 600
-    assert asg["launch_template"][0]["version"] == "${aws_launch_template.web.latest_version}"
+    release = "jsondecode(aws_ssm_parameter.release.insecure_value)"
+    assert asg["launch_template"][0] == {
+        "id": f"${{try({release}.templates.{colour}.id, aws_launch_template.web.id)}}",
+        "version": f"${{try({release}.templates.{colour}.version, "
+                   "tostring(aws_launch_template.web.latest_version))}"}
+    assert "latest_version" in resources(synth(), "aws_ssm_parameter")["release"][
+        "insecure_value"]
     assert asg["instance_refresh"][0]["strategy"] == "Rolling"
     assert "desired_capacity" not in asg
     assert len(asg["vpc_zone_identifier"]) == 2
     assert asg["target_group_arns"] == [f"${{aws_lb_target_group.{colour}.arn}}"]
 
 
-def test_live_colour_has_capacity_and_idle_colour_none(synth):
-    asgs = resources(synth(), "aws_autoscaling_group")
-    assert (asgs["web_blue"]["min_size"], asgs["web_green"]["min_size"]) == (2, 0)
+def test_fm_6_1_release_record_owns_live_colour_and_versions(synth):
+    doc = synth()
+    asgs = resources(doc, "aws_autoscaling_group")
+    release = "jsondecode(aws_ssm_parameter.release.insecure_value)"
+    assert asgs["web_blue"]["min_size"] == f'${{try({release}.live, "blue") == "blue" ? 2 : 0}}'
+    assert asgs["web_green"]["min_size"] == (
+        f'${{try({release}.live, "blue") == "green" ? 2 : 0}}')
+    record = resources(doc, "aws_ssm_parameter")["release"]
+    assert record["lifecycle"] == {"ignore_changes": ["insecure_value"]}
+    assert '{live = "blue"' in record["insecure_value"]
 
 
 def test_fm_3_3_target_tracking_on_cpu_and_requests(synth):

@@ -40,6 +40,7 @@ class Refs:
     target_groups: dict[str, Block] = field(default_factory=dict)
     asgs: dict[str, Block] = field(default_factory=dict)
     web_role: Block | None = None
+    release: Block | None = None
     db: Block | None = None
     topic: Block | None = None
     trail_log_group: Block | None = None

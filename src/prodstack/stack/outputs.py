@@ -37,4 +37,5 @@ def build(ctx: StackContext) -> None:
         "The AWS Config recorder (empty when the account has its own)")
     out("maintenance_window_id", "${aws_ssm_maintenance_window.patching.id}",
         "The patching maintenance window")
+    out("release_parameter", r.release["name"], "The release record (live colour, versions)")
     out("backup_plan_id", "${aws_backup_plan.main.id}", "The database backup plan")

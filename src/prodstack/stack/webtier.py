@@ -12,9 +12,10 @@ import base64
 import json
 import re
 
+from prodstack.settings import Settings
 from prodstack.stack.context import StackContext
 from prodstack.stack.edge import COLOURS, LIVE_COLOUR
-from prodstack.tf.document import Block
+from prodstack.tf.document import Block, expr
 
 HEALTH_CHECK_GRACE_SECONDS = 600
 CPU_TARGET_PERCENT = 50.0
@@ -107,17 +108,22 @@ def build(ctx: StackContext) -> None:
         ],
         tags=ctx.tags("web"),
     )
+    release = _release_record(ctx, template)
     for colour in COLOURS:
-        live = colour == LIVE_COLOUR
         asg = doc.resource(
             "aws_autoscaling_group", f"web_{colour}", name=ctx.name(f"web-{colour}"),
-            min_size=s.value("min_size") if live else 0,
+            # The live colour has the capacity; the idle one none, until a deploy swaps them.
+            min_size=expr(f'try({release}.live, "{LIVE_COLOUR}") == "{colour}" ? '
+                          f'{s.value("min_size")} : 0'),
             max_size=s.value("max_size"),
             vpc_zone_identifier=[sn.id for sn in r.app_subnets],
             target_group_arns=[r.target_groups[colour].arn],
             health_check_type="ELB", health_check_grace_period=HEALTH_CHECK_GRACE_SECONDS,
             default_instance_warmup=300,
-            launch_template=[{"id": template.id, "version": template["latest_version"]}],
+            launch_template=[{
+                "id": expr(f"try({release}.templates.{colour}.id, {template.address}.id)"),
+                "version": expr(f"try({release}.templates.{colour}.version, "
+                                f"tostring({template.address}.latest_version))")}],
             instance_refresh=[{"strategy": "Rolling",
                                "preferences": [{"min_healthy_percentage": 90}]}],
             enabled_metrics=["GroupInServiceInstances", "GroupDesiredCapacity",
@@ -133,6 +139,35 @@ def build(ctx: StackContext) -> None:
         )
         r.asgs[colour] = asg
         _scaling_policies(ctx, colour, asg)
+
+
+def _release_record(ctx: StackContext, template: Block) -> str:
+    """The release record that `prodstack deploy` owns: the live colour and each colour's
+    launch template and pinned version, in an SSM parameter. Terraform creates it (blue live,
+    both on this template's first version) and then only reads it (`ignore_changes`), so the
+    ASGs' sizes and templates always follow the last deploy and a re-plan never undoes one
+    (FM-6.1). An unreadable record falls back to blue on this template (`try`), so a damaged
+    record can never block a plan or a teardown. A deploy with a new image or user data writes
+    its versions to a release template of its own, never to this one, whose versions stay
+    Terraform's. Returns the expression that decodes the record.
+    """
+    first = (f"{{id = {template.address}.id, "
+             f"version = tostring({template.address}.latest_version)}}")
+    record = ctx.doc.resource(
+        "aws_ssm_parameter", "release", name=release_parameter_name(ctx.settings),
+        type="String", tier="Standard",
+        description="Live colour and launch template versions; written by prodstack deploy",
+        insecure_value=expr(f'jsonencode({{live = "{LIVE_COLOUR}", templates = '
+                            f'{{blue = {first}, green = {first}}}}})'),
+        tags=ctx.tags("release"),
+        lifecycle={"ignore_changes": ["insecure_value"]},
+    )
+    ctx.refs.release = record
+    return f"jsondecode({record.address}.insecure_value)"
+
+
+def release_parameter_name(settings: Settings) -> str:
+    return f"/{settings.project}/{settings.env}/release"
 
 
 def _scaling_policies(ctx: StackContext, colour: str, asg: Block) -> None:

@@ -29,6 +29,8 @@ SERVICES = (
 EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
     ("Provider endpoints point at the emulator, with dummy credentials",
      "no AWS account; traffic stays on 127.0.0.1"),
+    ("The emulator serves one request per connection (HTTP/1.0)",
+     "moto's keep-alive server now and then drops a connection a client is reading from"),
     ("Provider `max_retries = 3` (three attempts)",
      "an action the emulator lacks answers HTTP 500, which the default 25 attempts would "
      "retry for minutes; three still absorb a dropped loopback connection"),

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from prodstack.stack.webtier import HEALTH_CHECK_GRACE_SECONDS
 from prodstack.verify.base import Result, VerifyContext, check
 
 
+def live_colour(ctx: VerifyContext) -> str:
+    """The live colour from the release record that `prodstack deploy` keeps."""
+    name = ctx.outputs.get("release_parameter")
+    if not name:
+        return "blue"
+    value = ctx.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+    return str(json.loads(value).get("live", "blue"))
+
+
 def _live_asg(ctx: VerifyContext) -> dict[str, Any]:
-    name = ctx.outputs["asg_names"]["blue"]
+    name = ctx.outputs["asg_names"][live_colour(ctx)]
     groups = ctx.client("autoscaling").describe_auto_scaling_groups(
         AutoScalingGroupNames=[name])["AutoScalingGroups"]
     if not groups:
@@ -42,7 +52,7 @@ def health_checks(ctx: VerifyContext) -> Result:
 
 @check("FM-3.3", "Target-tracking scaling policies on CPU and requests per target")
 def scaling_policies(ctx: VerifyContext) -> Result:
-    name = ctx.outputs["asg_names"]["blue"]
+    name = ctx.outputs["asg_names"][live_colour(ctx)]
     policies = ctx.client("autoscaling").describe_policies(
         AutoScalingGroupName=name)["ScalingPolicies"]
     metrics = {p.get("TargetTrackingConfiguration", {}).get("PredefinedMetricSpecification", {})
@@ -58,9 +68,9 @@ def imdsv2(ctx: VerifyContext) -> Result:
     spec = asg.get("LaunchTemplate") or asg.get("MixedInstancesPolicy", {}).get(
         "LaunchTemplate", {}).get("LaunchTemplateSpecification", {})
     version = str(spec.get("Version", "$Default"))
+    template = spec.get("LaunchTemplateId") or ctx.outputs["launch_template_id"]
     versions = ctx.client("ec2").describe_launch_template_versions(
-        LaunchTemplateId=ctx.outputs["launch_template_id"], Versions=[version]
-    )["LaunchTemplateVersions"]
+        LaunchTemplateId=template, Versions=[version])["LaunchTemplateVersions"]
     tokens = versions[0]["LaunchTemplateData"].get("MetadataOptions", {}).get("HttpTokens")
     return Result.expect(tokens == "required", f"version {version}: http_tokens = required",
                          f"version {version}: http_tokens = {tokens or 'optional'} (IMDSv1 open)")

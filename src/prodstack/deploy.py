@@ -1,0 +1,219 @@
+"""`prodstack deploy`: blue/green releases of the web tier with health gates and rollback (FM-6.1).
+
+The release record (an SSM parameter the stack creates and then only reads) says which colour
+is live and which launch template and version each colour runs; the ASGs' sizes and templates
+are expressions over it, and the listener's weights are ignored by Terraform, so a re-plan
+after a deploy shows no changes. A deploy: the template to run (Terraform's, or a new version
+of a release template of prodstack's own when the image or user data change, so Terraform's
+template is never touched) → the idle colour gets it and the live colour's capacity → wait for
+healthy targets → shift the HTTPS listener's weights step by step, checking target health and
+the 5xx / unhealthy-host alarms at each step → 100 % on the new colour, the old one scaled to
+zero, the record updated. A failed gate puts the weights back and scales the idle colour down.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from prodstack.aws_clients import client
+from prodstack.errors import UserError
+from prodstack.settings import Settings
+from prodstack.stack.edge import COLOURS
+
+
+@dataclass
+class Step:
+    weight: int
+    healthy: int
+    unhealthy: int
+    alarms: list[str]
+    ok: bool
+
+
+@dataclass
+class DeployReport:
+    status: str  # succeeded | rolled_back | failed
+    from_colour: str
+    to_colour: str
+    version: str  # launch template id:version
+    steps: list[Step] = field(default_factory=list)
+    seconds: float = 0.0
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["from"], data["to"] = data.pop("from_colour"), data.pop("to_colour")
+        return data
+
+
+@dataclass
+class Options:
+    steps: tuple[int, ...] = (10, 50, 100)
+    image_id: str | None = None
+    user_data_file: Path | None = None
+    rollback: bool = False
+    step_seconds: float = 60.0
+    poll_seconds: float = 10.0
+    healthy_timeout: float = 900.0
+
+
+class Deployer:
+    def __init__(self, settings: Settings, outputs: dict[str, Any], endpoint: str | None,
+                 say: Callable[[str], None]) -> None:
+        self.s, self.out, self.say = settings, outputs, say
+        self.ec2 = client("ec2", settings, endpoint)
+        self.asg = client("autoscaling", settings, endpoint)
+        self.elbv2 = client("elbv2", settings, endpoint)
+        self.cw = client("cloudwatch", settings, endpoint)
+        self.ssm = client("ssm", settings, endpoint)
+
+    # --- the release record ------------------------------------------------------------
+    def record(self) -> dict[str, Any]:
+        name = self.out["release_parameter"]
+        try:
+            value = self.ssm.get_parameter(Name=name)["Parameter"]["Value"]
+        except ClientError as exc:
+            raise UserError(f"release record {name} is missing ({exc}); run `prodstack up`"
+                            ) from None
+        return json.loads(value)
+
+    def write_record(self, record: dict[str, Any]) -> None:
+        self.ssm.put_parameter(Name=self.out["release_parameter"], Value=json.dumps(record),
+                               Type="String", Overwrite=True)
+
+    # --- pieces --------------------------------------------------------------------------
+    def group(self, colour: str) -> dict[str, Any]:
+        name = self.out["asg_names"][colour]
+        return self.asg.describe_auto_scaling_groups(
+            AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
+
+    def release_template_name(self) -> str:
+        return f"{self.s.name_prefix}-web-releases"
+
+    def new_release(self, opts: Options) -> dict[str, str]:
+        """The template and version to deploy: Terraform's default version as it is, or a new
+        version of the release template, copied from it with the new image or user data."""
+        template = self.out["launch_template_id"]
+        described = self.ec2.describe_launch_templates(LaunchTemplateIds=[template])
+        default = str(described["LaunchTemplates"][0]["DefaultVersionNumber"])
+        if not opts.image_id and not opts.user_data_file:
+            return {"id": template, "version": default}
+        data = self.ec2.describe_launch_template_versions(
+            LaunchTemplateId=template, Versions=[default])["LaunchTemplateVersions"][0][
+            "LaunchTemplateData"]
+        if opts.image_id:
+            data["ImageId"] = opts.image_id
+        if opts.user_data_file:
+            data["UserData"] = base64.b64encode(opts.user_data_file.read_bytes()).decode()
+        name = self.release_template_name()
+        try:
+            created = self.ec2.create_launch_template_version(
+                LaunchTemplateName=name, LaunchTemplateData=data,
+                VersionDescription="prodstack deploy")["LaunchTemplateVersion"]
+        except ClientError as exc:
+            if "NotFound" not in exc.response.get("Error", {}).get("Code", ""):
+                raise
+            created = self.ec2.create_launch_template(
+                LaunchTemplateName=name, LaunchTemplateData=data,
+                VersionDescription="prodstack deploy", TagSpecifications=[{
+                    "ResourceType": "launch-template", "Tags": [
+                        {"Key": "managed-by", "Value": "prodstack deploy"},
+                        {"Key": "environment", "Value": self.s.env}]}])["LaunchTemplate"]
+            created = {"LaunchTemplateId": created["LaunchTemplateId"], "VersionNumber": 1}
+        return {"id": created["LaunchTemplateId"], "version": str(created["VersionNumber"])}
+
+    def scale(self, colour: str, release: dict[str, str] | None,
+              size: tuple[int, int, int]) -> None:
+        kwargs: dict[str, Any] = {"AutoScalingGroupName": self.out["asg_names"][colour],
+                                  "MinSize": size[0], "MaxSize": size[1],
+                                  "DesiredCapacity": size[2]}
+        if release:
+            kwargs["LaunchTemplate"] = {"LaunchTemplateId": release["id"],
+                                        "Version": release["version"]}
+        self.asg.update_auto_scaling_group(**kwargs)
+
+    def health(self, colour: str) -> tuple[int, int]:
+        states = [t["TargetHealth"]["State"] for t in self.elbv2.describe_target_health(
+            TargetGroupArn=self.out["target_groups"][colour])["TargetHealthDescriptions"]]
+        return states.count("healthy"), sum(s in ("unhealthy", "unavailable") for s in states)
+
+    def alarms_firing(self, colour: str) -> list[str]:
+        prefix = self.s.name_prefix
+        names = [f"{prefix}-alb-5xx", f"{prefix}-target-5xx", f"{prefix}-unhealthy-hosts-{colour}"]
+        alarms = self.cw.describe_alarms(AlarmNames=names)["MetricAlarms"]
+        return [a["AlarmName"] for a in alarms if a["StateValue"] == "ALARM"]
+
+    def weights(self, live: str, idle: str, idle_weight: int) -> None:
+        groups = [{"TargetGroupArn": self.out["target_groups"][live], "Weight": 100 - idle_weight},
+                  {"TargetGroupArn": self.out["target_groups"][idle], "Weight": idle_weight}]
+        self.elbv2.modify_listener(ListenerArn=self.out["https_listener_arn"], DefaultActions=[{
+            "Type": "forward", "ForwardConfig": {
+                "TargetGroups": groups,
+                "TargetGroupStickinessConfig": {"Enabled": False}}}])
+
+    def wait_healthy(self, colour: str, wanted: int, opts: Options) -> bool:
+        deadline = time.monotonic() + opts.healthy_timeout
+        while True:
+            healthy, unhealthy = self.health(colour)
+            if healthy >= wanted and not unhealthy:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            self.say(f"  waiting for {colour}: {healthy}/{wanted} targets healthy")
+            time.sleep(opts.poll_seconds)
+
+    # --- the deploy ------------------------------------------------------------------------
+    def run(self, opts: Options) -> DeployReport:
+        started = time.monotonic()
+        record = self.record()
+        live = record["live"]
+        idle = next(c for c in COLOURS if c != live)
+        release = dict(record["templates"][idle]) if opts.rollback else self.new_release(opts)
+        version = f"{release['id']}:{release['version']}"
+        report = DeployReport("failed", live, idle, version)
+        current = self.group(live)
+        size = (current["MinSize"], current["MaxSize"],
+                max(current["DesiredCapacity"], current["MinSize"]))
+        previous = dict(record["templates"][idle])
+        self.say(f"deploying {version} to {idle} ({size[2]} instances), live is {live}")
+        self.scale(idle, release, size)
+        try:
+            if not self.wait_healthy(idle, size[2], opts):
+                report.reason = f"{idle} targets did not become healthy"
+                return self._roll_back(report, live, idle, previous, started)
+            for weight in opts.steps:
+                self.weights(live, idle, weight)
+                time.sleep(opts.step_seconds)
+                healthy, unhealthy = self.health(idle)
+                firing = self.alarms_firing(idle)
+                ok = healthy >= size[2] and not unhealthy and not firing
+                report.steps.append(Step(weight, healthy, unhealthy, firing, ok))
+                self.say(f"  {weight:>3}% on {idle}: {healthy} healthy, {unhealthy} unhealthy"
+                         f"{', alarms: ' + ', '.join(firing) if firing else ''}")
+                if not ok:
+                    report.reason = (f"gate failed at {weight}%: " +
+                                     (", ".join(firing) or f"{unhealthy} unhealthy targets"))
+                    return self._roll_back(report, live, idle, previous, started)
+        except BaseException:
+            self._roll_back(report, live, idle, previous, started)
+            raise
+        self.scale(live, None, (0, size[1], 0))
+        self.write_record({"live": idle, "templates": {**record["templates"], idle: release}})
+        report.status, report.seconds = "succeeded", time.monotonic() - started
+        return report
+
+    def _roll_back(self, report: DeployReport, live: str, idle: str, previous: dict[str, str],
+                   started: float) -> DeployReport:
+        self.say(f"rolling back: all traffic to {live}, {idle} scaled to zero")
+        self.weights(live, idle, 0)
+        self.scale(idle, previous, (0, self.group(idle)["MaxSize"], 0))
+        report.status, report.seconds = "rolled_back", time.monotonic() - started
+        return report

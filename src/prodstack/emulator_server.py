@@ -1,0 +1,40 @@
+"""The emulator's server process: moto's application on 127.0.0.1, one request per connection.
+
+moto's own launcher serves HTTP/1.1 keep-alive from werkzeug's development server, which now
+and then closes a kept-alive connection under a client that is about to read from it: the
+AWS SDK in Terraform then reports "use of closed network connection", or retries a request
+that had in fact succeeded ("InvalidPermission.Duplicate"). Serving HTTP/1.0 (the server
+closes every connection after its response) removes that race; on loopback the extra
+connections cost nothing.
+
+Run as `python -m prodstack.emulator_server PORT`; `prodstack.emulator` does that.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import run_simple
+
+HOST = "127.0.0.1"
+
+
+class OneRequestPerConnection(MotoRequestHandler):
+    protocol_version = "HTTP/1.0"
+
+
+def main(argv: list[str]) -> None:
+    port = int(argv[0])
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(HOST, port, app, threaded=True, request_handler=OneRequestPerConnection)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
