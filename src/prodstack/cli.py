@@ -6,41 +6,19 @@ reaches the user.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+from botocore.exceptions import BotoCoreError, ClientError
 
 from prodstack import emulator, synth
 from prodstack.errors import UserError
-from prodstack.profiles import PROFILES
-from prodstack.settings import TARGETS, Settings, load_settings
+from prodstack.options import stack_options
+from prodstack.settings import Settings
 from prodstack.workflow import Workspace, describe_plan, outputs, plan, up
-
-
-def stack_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--env, --target, --config, --set: turned into a validated `settings` argument."""
-
-    @click.option("--env", "env", default="production", show_default=True,
-                  help=f"Environment profile: {', '.join(PROFILES)}.")
-    @click.option("--target", default="local", show_default=True,
-                  help=f"Where to deploy: {', '.join(TARGETS)}.")
-    @click.option("--config", "config_file", type=click.Path(dir_okay=False),
-                  help="TOML settings file.")
-    @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
-                  help="Override one setting (repeatable).")
-    @functools.wraps(func)
-    def wrapper(env: str, target: str, config_file: str | None, overrides: tuple[str, ...],
-                **kwargs: Any) -> Any:
-        settings = load_settings(env=env, target=target, config_file=config_file,
-                                 overrides=overrides)
-        return func(settings=settings, **kwargs)
-
-    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -315,6 +293,11 @@ def main() -> None:
     except UserError as exc:
         click.echo(f"prodstack: error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except (ClientError, BotoCoreError) as exc:
+        # An AWS API refused or failed a call that prodstack makes itself (not Terraform).
+        click.echo(f"prodstack: error: AWS API call failed: {' '.join(str(exc).split())}",
+                   err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         click.echo("prodstack: interrupted", err=True)
         sys.exit(130)

@@ -83,7 +83,15 @@ class Deployer:
         except ClientError as exc:
             raise UserError(f"release record {name} is missing ({exc}); run `prodstack up`"
                             ) from None
-        return json.loads(value)
+        record = json.loads(value)
+        # A colour the record does not name yet runs what its ASG runs (see stack.webtier).
+        templates = record.setdefault("templates", {})
+        for colour in COLOURS:
+            if colour not in templates:
+                running = self.group(colour)["LaunchTemplate"]
+                templates[colour] = {"id": running["LaunchTemplateId"],
+                                     "version": str(running["Version"])}
+        return record
 
     def write_record(self, record: dict[str, Any]) -> None:
         self.ssm.put_parameter(Name=self.out["release_parameter"], Value=json.dumps(record),
@@ -184,8 +192,8 @@ class Deployer:
                 max(current["DesiredCapacity"], current["MinSize"]))
         previous = dict(record["templates"][idle])
         self.say(f"deploying {version} to {idle} ({size[2]} instances), live is {live}")
-        self.scale(idle, release, size)
         try:
+            self.scale(idle, release, size)
             if not self.wait_healthy(idle, size[2], opts):
                 report.reason = f"{idle} targets did not become healthy"
                 return self._roll_back(report, live, idle, previous, started)

@@ -7,6 +7,10 @@ that had in fact succeeded ("InvalidPermission.Duplicate"). Serving HTTP/1.0 (th
 closes every connection after its response) removes that race; on loopback the extra
 connections cost nothing.
 
+One fix to moto itself, applied in this process only: CreateLaunchTemplateVersion stores the
+user data unparsed (CreateLaunchTemplate parses it), so an auto scaling group that launches
+from such a version fails an assertion with HTTP 500. Versions get the same parsing here.
+
 Run as `python -m prodstack.emulator_server PORT`; `prodstack.emulator` does that.
 """
 
@@ -14,7 +18,11 @@ from __future__ import annotations
 
 import signal
 import sys
+from typing import Any
 
+from moto.core.types import Base64EncodedString
+from moto.ec2.models.launch_templates import LaunchTemplate
+from moto.ec2.utils import parse_user_data
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -29,9 +37,23 @@ class OneRequestPerConnection(MotoRequestHandler):
     protocol_version = "HTTP/1.0"
 
 
+def _parse_version_user_data() -> None:
+    create_version = LaunchTemplate.create_version
+
+    def create_parsed_version(self: LaunchTemplate, data: dict[str, Any],
+                              description: str) -> Any:
+        user_data = data.get("UserData")
+        if user_data is not None and not isinstance(user_data, Base64EncodedString):
+            data = {**data, "UserData": parse_user_data(user_data)}
+        return create_version(self, data, description)
+
+    LaunchTemplate.create_version = create_parsed_version  # type: ignore[method-assign]
+
+
 def main(argv: list[str]) -> None:
     port = int(argv[0])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    _parse_version_user_data()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(HOST, port, app, threaded=True, request_handler=OneRequestPerConnection)
 

@@ -21,7 +21,7 @@ from prodstack.paths import logs_dir, stack_dir
 from prodstack.settings import Settings
 from prodstack.targets import local
 from prodstack.targets.local import ENDPOINT_VARIABLE
-from prodstack.tf.progress import fmt_seconds
+from prodstack.tf.progress import Progress, fmt_seconds
 from prodstack.tf.runner import PlanResult, Terraform, TerraformError
 
 STATE_FILE = "terraform.tfstate"
@@ -137,7 +137,7 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
         result = tf.plan()
         if result.changes:
             say(describe_plan(result))
-            progress = tf.apply(total=len(result.planned))
+            progress = _apply(ws, tf, len(result.planned))
             say(f"apply complete: {progress.done} resources changed in "
                 f"{fmt_seconds(progress.seconds)}")
         else:
@@ -151,6 +151,18 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
         raise hinted from None
     say(f"up finished in {fmt_seconds(time.monotonic() - started)}")
     return tf.outputs()
+
+
+def _apply(ws: Workspace, tf: Terraform, total: int) -> Progress:
+    """Apply the saved plan; on the emulator, once more after a refused retry (see local)."""
+    try:
+        return tf.apply(total=total)
+    except TerraformError as exc:
+        if not (ws.local and local.refused_retry(str(exc))):
+            raise
+        say(f"the emulator refused a retried request ({exc}); planning and applying once more")
+    result = tf.plan()
+    return tf.apply(total=len(result.planned))
 
 
 def outputs(ws: Workspace) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -68,22 +69,28 @@ def test_lock_then_interrupted_apply_then_convergence(cli: Cli, fresh_emulator: 
         lines = _error_lines(second.stderr)
         assert len(lines) == 1 and "locked by" in lines[0] and "force-unlock" in lines[0]
         assert time.monotonic() - started < 60, "a locked state must fail fast"
-        # Stop the first apply half-way, as CI runners and Ctrl-C do.
-        time.sleep(10)
+        # Stop the first apply half-way, as CI runners and Ctrl-C do: once it has created
+        # resources (not while it is still planning on a busy machine).
+        ec2 = boto("ec2", fresh_emulator)
+        _wait_for(lambda: bool(ec2.describe_subnets(Filters=[
+            {"Name": "default-for-az", "Values": ["false"]}])["Subnets"]), 300,
+            "the first apply to create subnets")
+        time.sleep(5)
         first.send_signal(signal.SIGTERM)
         _, err = first.communicate(timeout=300)
     finally:
         if first.poll() is None:
             first.kill()
     assert first.returncode == 130, err[-2000:]
-    assert "interrupted after" in err and "Traceback" not in err
+    halfway = re.search(r"interrupted after (\d+) of (\d+)", err)
+    assert halfway and 0 < int(halfway[1]) < int(halfway[2]), err[-2000:]
+    assert "Traceback" not in err
     assert not _lock_present(s3), "an interrupted apply must release the lock"
     cli("up", *REMOTE)
     assert cli("plan", "--detailed-exitcode", *REMOTE, check=False).returncode == 0
     checks = json.loads(cli("verify", "--format", "json", *REMOTE).stdout)["checks"]
     assert not [c for c in checks if c["status"] == "fail"]
     cli("down", "--yes", "--purge", *REMOTE)
-    ec2 = boto("ec2", fresh_emulator)
     assert [v for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")] == []
     assert boto("rds", fresh_emulator).describe_db_instances()["DBInstances"] == []
     state = json.loads(s3.get_object(Bucket=BUCKET, Key="prodstack/dev/terraform.tfstate")[

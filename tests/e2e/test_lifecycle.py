@@ -158,12 +158,18 @@ def _desired(deployed, url) -> dict[str, int]:
     return {colour[g["AutoScalingGroupName"]]: g["DesiredCapacity"] for g in groups}
 
 
+def _report(proc) -> dict:
+    """The deploy's JSON report; a deploy that printed none fails with its stderr."""
+    assert proc.stdout.strip(), f"deploy exited {proc.returncode}: {proc.stderr[-3000:]}"
+    return json.loads(proc.stdout)
+
+
 FAST = ("--step-seconds", "0", "--poll-seconds", "1", "--timeout", "60", "--format", "json")
 
 
 def test_deploy_shifts_traffic_to_the_new_colour(cli, deployed, fresh_emulator):
     proc = cli("deploy", "--image-id", "ami-0fedcba9876543210", *FAST)
-    report = json.loads(proc.stdout)
+    report = _report(proc)
     assert (report["status"], report["from"], report["to"]) == ("succeeded", "blue", "green")
     assert [s["weight"] for s in report["steps"]] == [10, 50, 100]
     assert _weights(deployed, fresh_emulator) == {"blue": 0, "green": 100}
@@ -180,7 +186,7 @@ def test_failed_gate_rolls_back(cli, deployed, fresh_emulator):
         proc = cli("deploy", "--image-id", "ami-0aaaaaaaaaaaaaaa1", *FAST, check=False)
     finally:
         cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="test")
-    report = json.loads(proc.stdout)
+    report = _report(proc)
     assert proc.returncode == 1 and report["status"] == "rolled_back"
     assert alarm in report["steps"][0]["alarms"] and len(report["steps"]) == 1
     assert _weights(deployed, fresh_emulator) == {"blue": 0, "green": 100}
@@ -189,7 +195,7 @@ def test_failed_gate_rolls_back(cli, deployed, fresh_emulator):
 
 
 def test_deploy_rollback_returns_to_the_previous_colour(cli, deployed, fresh_emulator):
-    report = json.loads(cli("deploy", "--rollback", *FAST).stdout)
+    report = _report(cli("deploy", "--rollback", *FAST))
     assert (report["status"], report["to"]) == ("succeeded", "blue")
     assert _weights(deployed, fresh_emulator) == {"blue": 100, "green": 0}
     assert cli("plan", "--detailed-exitcode", check=False).returncode == 0

@@ -84,3 +84,20 @@ def test_synth_writes_main_and_backend(tmp_path):
     assert json.loads((out / "backend.tf.json").read_text())["terraform"]["backend"]["s3"][
         "use_lockfile"] is True
     assert "aws_vpc" in json.loads((out / "main.tf.json").read_text())["resource"]
+
+
+def test_an_aws_api_error_is_one_line(monkeypatch, capsys):
+    from botocore.exceptions import ClientError
+
+    from prodstack import cli
+
+    def refuse(**_: object) -> None:
+        raise ClientError({"Error": {"Code": "ValidationError", "Message": "no\nsuch group"}},
+                          "UpdateAutoScalingGroup")
+
+    monkeypatch.setattr(cli.cli, "main", refuse)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "UpdateAutoScalingGroup" in err and "no such group" in err

@@ -3,51 +3,24 @@
 Wires the deployed stack (its outputs, and the emulator on the local target) to
 `verify_backup` and prints the report. Exit 0 when the restore passed every check, 1 when it
 failed; bad input is a one-line `UserError`.
-
-The stack options are declared here rather than imported from `prodstack.cli`: the CLI
-imports this module to register `backup_group`, and importing it back would be circular.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import sys
-from collections.abc import Callable
-from typing import Any
 
 import click
 
 from prodstack import emulator, workflow
 from prodstack.backup.verify import Report, verify_backup
 from prodstack.errors import UserError
-from prodstack.profiles import PROFILES
-from prodstack.settings import TARGETS, Settings, load_settings
+from prodstack.options import stack_options
+from prodstack.settings import Settings
 from prodstack.tf.progress import fmt_seconds
 
 _DB_CLASS = re.compile(r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$")
-
-
-def _stack_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--env, --target, --config, --set, as `prodstack.cli.stack_options` declares them."""
-
-    @click.option("--env", "env", default="production", show_default=True,
-                  help=f"Environment profile: {', '.join(PROFILES)}.")
-    @click.option("--target", default="local", show_default=True,
-                  help=f"Where the stack is deployed: {', '.join(TARGETS)}.")
-    @click.option("--config", "config_file", type=click.Path(dir_okay=False),
-                  help="TOML settings file.")
-    @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
-                  help="Override one setting (repeatable).")
-    @functools.wraps(func)
-    def wrapper(env: str, target: str, config_file: str | None, overrides: tuple[str, ...],
-                **kwargs: Any) -> Any:
-        settings = load_settings(env=env, target=target, config_file=config_file,
-                                 overrides=overrides)
-        return func(settings=settings, **kwargs)
-
-    return wrapper
 
 
 def _instance_class(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -62,7 +35,7 @@ def backup_group() -> None:
 
 
 @backup_group.command("verify")
-@_stack_options
+@stack_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--snapshot", default="new", show_default=True, metavar="latest|new|SNAPSHOT_ID",

@@ -143,22 +143,20 @@ def build(ctx: StackContext) -> None:
 
 def _release_record(ctx: StackContext, template: Block) -> str:
     """The release record that `prodstack deploy` owns: the live colour and each colour's
-    launch template and pinned version, in an SSM parameter. Terraform creates it (blue live,
-    both on this template's first version) and then only reads it (`ignore_changes`), so the
-    ASGs' sizes and templates always follow the last deploy and a re-plan never undoes one
-    (FM-6.1). An unreadable record falls back to blue on this template (`try`), so a damaged
-    record can never block a plan or a teardown. A deploy with a new image or user data writes
-    its versions to a release template of its own, never to this one, whose versions stay
-    Terraform's. Returns the expression that decodes the record.
+    launch template and pinned version, in an SSM parameter. Terraform creates it with the
+    live colour only (blue) and then only reads it (`ignore_changes`), so the ASGs' sizes and
+    templates always follow the last deploy and a re-plan never undoes one (FM-6.1). A colour
+    the record does not name, or an unreadable record, runs this template at its latest
+    version (`try`), so a damaged record can never block a plan or a teardown; the first value
+    holds no unknown, so a first plan shows each ASG's real size. A deploy writes both colours
+    and puts a new image or user data in a release template of its own, never in this one,
+    whose versions stay Terraform's. Returns the expression that decodes the record.
     """
-    first = (f"{{id = {template.address}.id, "
-             f"version = tostring({template.address}.latest_version)}}")
     record = ctx.doc.resource(
         "aws_ssm_parameter", "release", name=release_parameter_name(ctx.settings),
         type="String", tier="Standard",
         description="Live colour and launch template versions; written by prodstack deploy",
-        insecure_value=expr(f'jsonencode({{live = "{LIVE_COLOUR}", templates = '
-                            f'{{blue = {first}, green = {first}}}}})'),
+        insecure_value=expr(f'jsonencode({{live = "{LIVE_COLOUR}"}})'),
         tags=ctx.tags("release"),
         lifecycle={"ignore_changes": ["insecure_value"]},
     )

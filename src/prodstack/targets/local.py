@@ -31,6 +31,9 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
      "no AWS account; traffic stays on 127.0.0.1"),
     ("The emulator serves one request per connection (HTTP/1.0)",
      "moto's keep-alive server now and then drops a connection a client is reading from"),
+    ("The emulator parses the user data of new launch template versions",
+     "moto's CreateLaunchTemplateVersion stores it unparsed, and an ASG launching from such a "
+     "version then fails with HTTP 500 (CreateLaunchTemplate is right)"),
     ("Provider `max_retries = 3` (three attempts)",
      "an action the emulator lacks answers HTTP 500, which the default 25 attempts would "
      "retry for minutes; three still absorb a dropped loopback connection"),
@@ -46,10 +49,23 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
      "state and its lock file live in the emulator's S3, as they would in AWS"),
     ("`down` deletes the trail by name after Terraform's destroy",
      "the emulator's DeleteTrail ignores the ARN that Terraform passes, and keeps the trail"),
+    ("`up` applies a second time when the emulator refuses a retried request "
+     "(`InvalidPermission.NotFound` or `.Duplicate`)",
+     "on a busy machine a request that succeeded can lose its response; the SDK's retry is then "
+     "refused, and one more apply converges (the aws target never re-applies)"),
     ("`ignore_changes` on attributes the emulator does not read back (listed per resource "
      "in `IGNORE_CHANGES`)",
      "without it every re-plan would show changes that AWS itself would not"),
 )
+
+# Errors of a retried request whose first attempt had succeeded (see EMULATOR_DIFFERENCES).
+RETRIED_REQUEST_ERRORS = ("InvalidPermission.NotFound", "InvalidPermission.Duplicate")
+
+
+def refused_retry(message: str) -> bool:
+    """True when an apply failed only because the emulator refused a retried request."""
+    return any(code in message for code in RETRIED_REQUEST_ERRORS)
+
 
 REMOVED_RESOURCES: tuple[tuple[str, str], ...] = (
     ("aws_backup_selection", "database"),

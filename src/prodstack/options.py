@@ -1,0 +1,37 @@
+"""The stack options every command shares: --env, --target, --config, --set.
+
+Kept apart from `prodstack.cli` so that command groups the CLI registers (backup, audit, …)
+can declare the same options without importing the CLI back.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from prodstack.profiles import PROFILES
+from prodstack.settings import TARGETS, load_settings
+
+
+def stack_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--env, --target, --config, --set: turned into a validated `settings` argument."""
+
+    @click.option("--env", "env", default="production", show_default=True,
+                  help=f"Environment profile: {', '.join(PROFILES)}.")
+    @click.option("--target", default="local", show_default=True,
+                  help=f"Where to deploy: {', '.join(TARGETS)}.")
+    @click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                  help="TOML settings file.")
+    @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+                  help="Override one setting (repeatable).")
+    @functools.wraps(func)
+    def wrapper(env: str, target: str, config_file: str | None, overrides: tuple[str, ...],
+                **kwargs: Any) -> Any:
+        settings = load_settings(env=env, target=target, config_file=config_file,
+                                 overrides=overrides)
+        return func(settings=settings, **kwargs)
+
+    return wrapper
