@@ -23,7 +23,7 @@ from prodstack.stack.storage import KEPT_ON_DOWN
 from prodstack.targets import local
 from prodstack.tf.progress import fmt_seconds
 from prodstack.tf.runner import TerraformError
-from prodstack.workflow import KEPT_FILE, Workspace, forget_kept, say
+from prodstack.workflow import KEPT_FILE, Workspace, apply_plan, forget_kept, say
 
 
 @dataclass
@@ -175,7 +175,7 @@ def down(ws: Workspace, purge: bool) -> DownReport:
         try:
             result = tf.plan(destroy=True)
             if result.changes:
-                progress = tf.apply(total=len(result.planned), verb="destroy")
+                progress = apply_plan(ws, tf, len(result.planned), destroy=True)
                 report.destroyed = progress.done
         except TerraformError as exc:
             raise ws.emulator_down_hint(exc) from None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prodstack import emulator, synth
+from prodstack import emulator, orphans, synth
 from prodstack.aws_clients import emulator_lost_state, state_resources
 from prodstack.errors import UserError
 from prodstack.paths import logs_dir, stack_dir
@@ -137,7 +137,7 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
         result = tf.plan()
         if result.changes:
             say(describe_plan(result))
-            progress = _apply(ws, tf, len(result.planned))
+            progress = apply_plan(ws, tf, len(result.planned))
             say(f"apply complete: {progress.done} resources changed in "
                 f"{fmt_seconds(progress.seconds)}")
         else:
@@ -153,16 +153,26 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
     return tf.outputs()
 
 
-def _apply(ws: Workspace, tf: Terraform, total: int) -> Progress:
-    """Apply the saved plan; on the emulator, once more after a refused retry (see local)."""
+def apply_plan(ws: Workspace, tf: Terraform, total: int, destroy: bool = False) -> Progress:
+    """Apply the saved plan; once more after adopting what a cut-off apply left outside state
+    (see orphans), and on the emulator once more after a refused retry (see targets.local)."""
+    verb = "destroy" if destroy else "apply"
     try:
-        return tf.apply(total=total)
+        return tf.apply(total=total, verb=verb)
     except TerraformError as exc:
-        if not (ws.local and local.refused_retry(str(exc))):
+        found = {} if destroy else orphans.adoptable(
+            exc.diagnostics, ws.workdir / synth.MAIN_FILE, ws.settings, ws.endpoint)
+        if found:
+            orphans.add_imports(ws.workdir / IMPORTS_FILE, found)
+            say(f"adopting {', '.join(found)}: created by an apply that was cut off, but not "
+                "in state; planning and applying once more")
+        elif ws.local and local.refused_retry(str(exc)):
+            say(f"the emulator refused a retried request ({exc}); planning and applying once "
+                "more")
+        else:
             raise
-        say(f"the emulator refused a retried request ({exc}); planning and applying once more")
-    result = tf.plan()
-    return tf.apply(total=len(result.planned))
+    result = tf.plan(destroy=True) if destroy else tf.plan()
+    return tf.apply(total=len(result.planned), verb=verb)
 
 
 def outputs(ws: Workspace) -> dict[str, Any]:

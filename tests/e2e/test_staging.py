@@ -25,6 +25,7 @@ def test_staging_up_replan_verify_down(cli: Cli, fresh_emulator: str):
         assert checks["FM-3.1"]["status"] == "n/a" and "staging" in checks["FM-3.1"]["detail"]
         assert checks["FM-3.2"]["status"] == "pass"
     finally:
-        cli("down", "--yes", "--purge", "--env", "staging", check=False)
+        down = cli("down", "--yes", "--purge", "--env", "staging", check=False)
+    assert down.returncode == 0, down.stderr[-3000:]
     assert boto("rds", fresh_emulator).describe_db_instances()["DBInstances"] == []
     assert boto("s3", fresh_emulator).list_buckets()["Buckets"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -14,25 +15,30 @@ REFUSED = ("apply failed: revoking default IPv4 egress rule for Security Group (
            "api error InvalidPermission.NotFound: The specified rule does not exist")
 
 
+def _ws(local: bool) -> SimpleNamespace:
+    return SimpleNamespace(local=local, workdir=Path("/nonexistent"), settings=None, endpoint=None)
+
+
 class FakeTerraform:
-    def __init__(self, failures: list[str]) -> None:
+    def __init__(self, failures: list[str | TerraformError]) -> None:
         self.failures, self.calls = list(failures), []
 
-    def apply(self, total: int) -> Progress:
-        self.calls.append(("apply", total))
+    def apply(self, total: int, verb: str = "apply") -> Progress:
+        self.calls.append((verb, total))
         if self.failures:
-            raise TerraformError(self.failures.pop(0))
+            failure = self.failures.pop(0)
+            raise failure if isinstance(failure, TerraformError) else TerraformError(failure)
         return Progress(verb="apply", total=total, enabled=False)
 
-    def plan(self) -> PlanResult:
-        self.calls.append(("plan", 0))
+    def plan(self, destroy: bool = False) -> PlanResult:
+        self.calls.append(("plan destroy" if destroy else "plan", 0))
         return PlanResult(changes=1, summary={"add": 1}, planned=[("create", "aws_x.y")],
                           seconds=1.0)
 
 
 def test_emulator_refused_retry_is_applied_once_more(capsys):
     tf = FakeTerraform([REFUSED])
-    workflow._apply(SimpleNamespace(local=True), tf, 144)
+    workflow.apply_plan(_ws(True), tf, 144)
     assert tf.calls == [("apply", 144), ("plan", 0), ("apply", 1)]
     assert "applying once more" in capsys.readouterr().err
 
@@ -40,7 +46,7 @@ def test_emulator_refused_retry_is_applied_once_more(capsys):
 def test_a_second_refusal_is_reported():
     tf = FakeTerraform([REFUSED, REFUSED])
     with pytest.raises(TerraformError, match=r"InvalidPermission\.NotFound"):
-        workflow._apply(SimpleNamespace(local=True), tf, 144)
+        workflow.apply_plan(_ws(True), tf, 144)
 
 
 @pytest.mark.parametrize(("local", "message"), [
@@ -50,5 +56,32 @@ def test_a_second_refusal_is_reported():
 def test_other_failures_are_not_retried(local, message):
     tf = FakeTerraform([message])
     with pytest.raises(TerraformError):
-        workflow._apply(SimpleNamespace(local=local), tf, 144)
+        workflow.apply_plan(_ws(local), tf, 144)
     assert tf.calls == [("apply", 144)]
+
+
+def test_an_object_left_by_a_cut_off_create_is_adopted_then_applied(tmp_path, monkeypatch):
+    import json
+
+    from prodstack import orphans
+    from prodstack.settings import load_settings
+    from prodstack.tf.progress import Diagnostic
+
+    (tmp_path / "main.tf.json").write_text(json.dumps({"resource": {"aws_launch_template": {
+        "web": {"name": "prodstack-production-web"}}}}))
+    monkeypatch.setitem(orphans.LOOKUPS, "aws_launch_template", lambda *_: (
+        "lt-9", {"environment": "production", "project": "prodstack"}))
+    tf = FakeTerraform([TerraformError("apply failed", [Diagnostic(
+        "error", "InvalidLaunchTemplateName.AlreadyExistsException", "",
+        "aws_launch_template.web")])])
+    ws = SimpleNamespace(local=False, workdir=tmp_path, settings=load_settings(), endpoint=None)
+    workflow.apply_plan(ws, tf, 144)
+    assert tf.calls == [("apply", 144), ("plan", 0), ("apply", 1)]
+    assert json.loads((tmp_path / workflow.IMPORTS_FILE).read_text())["import"] == [
+        {"to": "aws_launch_template.web", "id": "lt-9"}]
+
+
+def test_a_refused_retry_during_a_destroy_is_destroyed_once_more():
+    tf = FakeTerraform([REFUSED])
+    workflow.apply_plan(_ws(True), tf, 150, destroy=True)
+    assert tf.calls == [("destroy", 150), ("plan destroy", 0), ("destroy", 1)]

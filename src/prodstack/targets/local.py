@@ -49,7 +49,7 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
      "state and its lock file live in the emulator's S3, as they would in AWS"),
     ("`down` deletes the trail by name after Terraform's destroy",
      "the emulator's DeleteTrail ignores the ARN that Terraform passes, and keeps the trail"),
-    ("`up` applies a second time when the emulator refuses a retried request "
+    ("`up` and `down` apply a second time when the emulator refuses a retried request "
      "(`InvalidPermission.NotFound` or `.Duplicate`)",
      "on a busy machine a request that succeeded can lose its response; the SDK's retry is then "
      "refused, and one more apply converges (the aws target never re-applies)"),

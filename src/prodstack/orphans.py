@@ -1,0 +1,79 @@
+"""Objects a cut-off create left outside Terraform state: found by name, adopted by import.
+
+Some provider resources save an object's ID in state only after waiting for it: the AWS
+provider's launch template waits until the template is ready. An apply stopped in that wait
+(Ctrl-C, a CI runner's SIGTERM) cancels the wait, the object exists, state does not know it,
+and the next apply fails with "already exists". When an apply fails that way for a type in
+`LOOKUPS`, prodstack finds the object by the name in the configuration, checks that it carries
+this deployment's tags (someone else's object with the same name is never adopted), and
+writes an `import` block for it; planning and applying again converges.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from prodstack.aws_clients import client
+from prodstack.settings import Settings
+from prodstack.tf.progress import Diagnostic
+
+ALREADY_EXISTS = ("alreadyexists", "already exists", "already in use")
+
+# type -> (settings, endpoint, configured name) -> (import id, tags) of the existing object
+Lookup = Callable[[Settings, str | None, str], tuple[str, dict[str, str]] | None]
+
+
+def _launch_template(settings: Settings, endpoint: str | None,
+                     name: str) -> tuple[str, dict[str, str]] | None:
+    ec2 = client("ec2", settings, endpoint)
+    try:
+        found = ec2.describe_launch_templates(LaunchTemplateNames=[name])["LaunchTemplates"]
+    except ClientError:
+        return None
+    if not found:
+        return None
+    return found[0]["LaunchTemplateId"], {t["Key"]: t["Value"] for t in found[0].get("Tags", [])}
+
+
+LOOKUPS: dict[str, Lookup] = {"aws_launch_template": _launch_template}
+
+
+def adoptable(diagnostics: list[Diagnostic], main_json: Path, settings: Settings,
+              endpoint: str | None) -> dict[str, str]:
+    """Address -> import id of each object an apply found already existing and that is ours."""
+    candidates = [d for d in diagnostics if d.address.partition(".")[0] in LOOKUPS and any(
+        marker in f"{d.summary} {d.detail}".lower() for marker in ALREADY_EXISTS)]
+    if not candidates:
+        return {}
+    doc = json.loads(main_json.read_text())
+    ours = {"environment": settings.env, "project": settings.project}
+    found: dict[str, str] = {}
+    for diag in candidates:
+        rtype, _, label = diag.address.partition(".")
+        name = doc.get("resource", {}).get(rtype, {}).get(label, {}).get("name")
+        if not isinstance(name, str):
+            continue
+        try:
+            existing = LOOKUPS[rtype](settings, endpoint, name)
+        except (ClientError, BotoCoreError):
+            existing = None
+        if existing and all(existing[1].get(k) == v for k, v in ours.items()):
+            found[diag.address] = existing[0]
+    return found
+
+
+def add_imports(imports_file: Path, ids: dict[str, str]) -> None:
+    """Add `import` blocks to the working folder's imports file (kept ones stay)."""
+    blocks: list[dict[str, Any]] = []
+    if imports_file.exists():
+        blocks = json.loads(imports_file.read_text()).get("import", [])
+    known = {b["to"] for b in blocks}
+    blocks += [{"to": address, "id": import_id} for address, import_id in ids.items()
+               if address not in known]
+    imports_file.write_text(json.dumps({"import": blocks}, indent=2) + "\n")
+

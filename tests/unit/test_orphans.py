@@ -1,0 +1,67 @@
+"""Adopting what a cut-off create left outside state: only ours, only on "already exists"."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from prodstack import orphans
+from prodstack.settings import load_settings
+from prodstack.tf.progress import Diagnostic
+
+EXISTS = Diagnostic("error", "creating EC2 Launch Template (prodstack-production-web): api error "
+                    "InvalidLaunchTemplateName.AlreadyExistsException: Launch template name "
+                    "already in use.", "", "aws_launch_template.web")
+OURS = {"environment": "production", "project": "prodstack", "managed-by": "prodstack"}
+
+
+@pytest.fixture
+def main_json(tmp_path):
+    path = tmp_path / "main.tf.json"
+    path.write_text(json.dumps({"resource": {"aws_launch_template": {
+        "web": {"name": "prodstack-production-web"}}}}))
+    return path
+
+
+@pytest.fixture
+def lookup(monkeypatch):
+    seen: dict[str, object] = {}
+
+    def install(result):
+        def fake(settings, endpoint, name):
+            seen["name"] = name
+            return result
+        monkeypatch.setitem(orphans.LOOKUPS, "aws_launch_template", fake)
+        return seen
+    return install
+
+
+def test_our_existing_template_is_adopted(main_json, lookup):
+    seen = lookup(("lt-0123", OURS))
+    found = orphans.adoptable([EXISTS], main_json, load_settings(), None)
+    assert found == {"aws_launch_template.web": "lt-0123"}
+    assert seen["name"] == "prodstack-production-web"
+
+
+@pytest.mark.parametrize("tags", [{}, {**OURS, "environment": "staging"},
+                                  {**OURS, "project": "other"}])
+def test_an_object_that_is_not_ours_is_never_adopted(main_json, lookup, tags):
+    lookup(("lt-0123", tags))
+    assert orphans.adoptable([EXISTS], main_json, load_settings(), None) == {}
+
+
+def test_other_errors_and_types_are_left_alone(main_json, lookup):
+    lookup(("lt-0123", OURS))
+    other = Diagnostic("error", "creating EC2 Launch Template: InvalidParameterValue", "",
+                       "aws_launch_template.web")
+    vpc = Diagnostic("error", "VpcLimitExceeded: already exists", "", "aws_vpc.main")
+    assert orphans.adoptable([other, vpc], main_json, load_settings(), None) == {}
+
+
+def test_imports_are_added_to_kept_ones(tmp_path):
+    imports = tmp_path / "imports.tf.json"
+    imports.write_text(json.dumps({"import": [{"to": "aws_s3_bucket.audit", "id": "b"}]}))
+    orphans.add_imports(imports, {"aws_launch_template.web": "lt-1", "aws_s3_bucket.audit": "b"})
+    assert json.loads(imports.read_text())["import"] == [
+        {"to": "aws_s3_bucket.audit", "id": "b"}, {"to": "aws_launch_template.web", "id": "lt-1"}]
