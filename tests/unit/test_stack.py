@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from tests.conftest import count, resources
+from tests.conftest import AWS_SETS, count, resources
 
 PRODUCTION_INVENTORY = {
     "aws_vpc": 1, "aws_subnet": 6, "aws_internet_gateway": 1, "aws_nat_gateway": 2,
@@ -335,3 +335,11 @@ def test_patching_window_targets_the_web_tier_on_aws(synth):
                                     "values": ["prodstack-production-web"]}
     task = resources(doc, "aws_ssm_maintenance_window_task")["patch"]
     assert task["task_arn"] == "AWS-RunPatchBaseline"
+
+
+def test_the_release_record_is_the_only_ssm_parameter(synth):
+    """.checkov.yaml skips CKV2_AWS_34 (SSM parameters encrypted) for the release record alone."""
+    for env in ("production", "staging", "dev"):
+        for doc in (synth(env), synth(env, "aws", *AWS_SETS)):
+            params = resources(doc, "aws_ssm_parameter")
+            assert list(params) == ["release"] and params["release"]["type"] == "String"
