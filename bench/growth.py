@@ -1,6 +1,7 @@
 """How synth and plan grow with the stack: the production stack over 2, 3 and 4 AZs.
 
 Usage: python bench/growth.py [--rounds N]
+The stacks are planned in us-east-1 (us-west-1 offers two zones to most accounts).
 Synth is timed as a whole process (`prodstack synth`); plan is the offline plan of the aws
 target's configuration against the emulator (`terraform plan`, empty state, no refresh), as
 `prodstack audit`/`cost` run it; audit is the static rules over that plan. Prints medians and
@@ -17,10 +18,13 @@ import sys
 import tempfile
 import time
 
+REGION = "us-east-1"
+
 
 def _synth_seconds(azs: int, env: dict[str, str]) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "prodstack", "synth", "--set", f"azs={azs}"],
+    subprocess.run([sys.executable, "-m", "prodstack", "synth", "--set", f"azs={azs}",
+                    "--set", f"region={REGION}"],
                    env=env, check=True, capture_output=True)
     return time.perf_counter() - started
 
@@ -48,7 +52,8 @@ def main() -> None:
                 for _ in range(opts.rounds):
                     _plan_stack_cached.cache_clear()
                     started = time.perf_counter()
-                    data = _plan_stack_cached(load_settings(overrides=[f"azs={azs}"]), False)
+                    data = _plan_stack_cached(load_settings(overrides=[f"azs={azs}",
+                                                                   f"region={REGION}"]), False)
                     plans.append(time.perf_counter() - started)
                     started = time.perf_counter()
                     run_audit(AuditInput(plan=load_plan(data, "bench")), env="production")

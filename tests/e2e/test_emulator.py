@@ -56,3 +56,11 @@ def test_lost_resources_are_named_and_reset_on_request(cli: Cli, fresh_emulator:
     assert "local state reset" in proc.stderr
     assert not (workdir / "terraform.tfstate").exists()
     assert list(workdir.glob("terraform.tfstate.lost-*"))
+
+
+def test_more_azs_than_the_region_offers_is_one_line(cli: Cli, fresh_emulator: str):
+    proc = cli("plan", "--env", "dev", "--set", "azs=3", check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("prodstack: error")]
+    assert len(lines) == 1 and "setting 'azs' is 3" in lines[0], proc.stderr[-2000:]
+    assert "region us-west-1 offers only 2 availability zones" in lines[0]
