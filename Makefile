@@ -1,6 +1,6 @@
 # prodstack: two commands on a fresh machine.
-#   make demo   creates the environment, starts the emulator, deploys the production stack
-#               and prints its outputs
+#   make demo   creates the environment, starts the emulator, deploys the production stack,
+#               prints its outputs and checks it live (prodstack verify)
 #   make test   runs ruff, the tests (unit, plan, end-to-end on the emulator) and the checkov gate
 
 PYTHON ?= python3
@@ -21,6 +21,7 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/prodstack emulator start
 	$(BIN)/prodstack up --env production --reset-state
+	$(BIN)/prodstack verify --env production
 
 # Test files run in parallel (one emulator per worker); deploys mostly wait on the provider.
 PYTEST_WORKERS ?= 3
