@@ -42,11 +42,22 @@ def _launch_template(settings: Settings, endpoint: str | None,
 
 LOOKUPS: dict[str, Lookup] = {"aws_launch_template": _launch_template}
 
+# On the emulator (nothing there but prodstack's own deployments, named per environment), an
+# object of these types that a create made twice is adopted by its name, which is also its
+# import id: the emulator, under load, can lose the response of a create whose retry it then
+# refuses as "already exists". Never on the aws target.
+NAME_IS_IMPORT_ID = frozenset({
+    "aws_autoscaling_group", "aws_backup_vault", "aws_cloudtrail", "aws_cloudwatch_log_group",
+    "aws_db_subnet_group", "aws_iam_instance_profile", "aws_iam_role", "aws_kms_alias",
+    "aws_ssm_parameter",
+})
+
 
 def adoptable(diagnostics: list[Diagnostic], main_json: Path, settings: Settings,
-              endpoint: str | None) -> dict[str, str]:
+              endpoint: str | None, emulator: bool = False) -> dict[str, str]:
     """Address -> import id of each object an apply found already existing and that is ours."""
-    candidates = [d for d in diagnostics if d.address.partition(".")[0] in LOOKUPS and any(
+    types = set(LOOKUPS) | (NAME_IS_IMPORT_ID if emulator else set())
+    candidates = [d for d in diagnostics if d.address.partition(".")[0] in types and any(
         marker in f"{d.summary} {d.detail}".lower() for marker in ALREADY_EXISTS)]
     if not candidates:
         return {}
@@ -57,6 +68,9 @@ def adoptable(diagnostics: list[Diagnostic], main_json: Path, settings: Settings
         rtype, _, label = diag.address.partition(".")
         name = doc.get("resource", {}).get(rtype, {}).get(label, {}).get("name")
         if not isinstance(name, str):
+            continue
+        if rtype not in LOOKUPS:
+            found[diag.address] = name
             continue
         try:
             existing = LOOKUPS[rtype](settings, endpoint, name)

@@ -153,26 +153,36 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
     return tf.outputs()
 
 
+RECOVERIES = 2  # further applies after an adoption or a refused retry, at most
+
+
 def apply_plan(ws: Workspace, tf: Terraform, total: int, destroy: bool = False) -> Progress:
-    """Apply the saved plan; once more after adopting what a cut-off apply left outside state
-    (see orphans), and on the emulator once more after a refused retry (see targets.local)."""
+    """Apply the saved plan; plan and apply again after adopting what a cut-off apply left
+    outside state (see orphans), and on the emulator after a refused retry (see
+    targets.local), at most RECOVERIES times."""
     verb = "destroy" if destroy else "apply"
-    try:
-        return tf.apply(total=total, verb=verb)
-    except TerraformError as exc:
-        found = {} if destroy else orphans.adoptable(
-            exc.diagnostics, ws.workdir / synth.MAIN_FILE, ws.settings, ws.endpoint)
-        if found:
-            orphans.add_imports(ws.workdir / IMPORTS_FILE, found)
-            say(f"adopting {', '.join(found)}: created by an apply that was cut off, but not "
-                "in state; planning and applying once more")
-        elif ws.local and local.refused_retry(str(exc)):
-            say(f"the emulator refused a retried request ({exc}); planning and applying once "
-                "more")
-        else:
-            raise
-    result = tf.plan(destroy=True) if destroy else tf.plan()
-    return tf.apply(total=len(result.planned), verb=verb)
+    for attempt in range(RECOVERIES + 1):
+        if attempt:
+            result = tf.plan(destroy=True) if destroy else tf.plan()
+            total = len(result.planned)
+        try:
+            return tf.apply(total=total, verb=verb)
+        except TerraformError as exc:
+            if attempt == RECOVERIES:
+                raise
+            found = {} if destroy else orphans.adoptable(
+                exc.diagnostics, ws.workdir / synth.MAIN_FILE, ws.settings, ws.endpoint,
+                emulator=ws.local)
+            if found:
+                orphans.add_imports(ws.workdir / IMPORTS_FILE, found)
+                say(f"adopting {', '.join(found)}: created but not in state (an apply cut "
+                    "off, or a create the emulator answered twice); planning and applying again")
+            elif ws.local and local.refused_retry(str(exc), destroy=destroy):
+                say(f"the emulator refused a retried request ({exc}); planning and applying "
+                    "again")
+            else:
+                raise
+    raise AssertionError("unreachable")
 
 
 def outputs(ws: Workspace) -> dict[str, Any]:

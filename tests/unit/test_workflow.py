@@ -36,15 +36,15 @@ class FakeTerraform:
                           seconds=1.0)
 
 
-def test_emulator_refused_retry_is_applied_once_more(capsys):
+def test_emulator_refused_retry_is_applied_again(capsys):
     tf = FakeTerraform([REFUSED])
     workflow.apply_plan(_ws(True), tf, 144)
     assert tf.calls == [("apply", 144), ("plan", 0), ("apply", 1)]
-    assert "applying once more" in capsys.readouterr().err
+    assert "planning and applying again" in capsys.readouterr().err
 
 
-def test_a_second_refusal_is_reported():
-    tf = FakeTerraform([REFUSED, REFUSED])
+def test_refusals_beyond_the_recoveries_are_reported():
+    tf = FakeTerraform([REFUSED] * (workflow.RECOVERIES + 1))
     with pytest.raises(TerraformError, match=r"InvalidPermission\.NotFound"):
         workflow.apply_plan(_ws(True), tf, 144)
 
@@ -85,3 +85,38 @@ def test_a_refused_retry_during_a_destroy_is_destroyed_once_more():
     tf = FakeTerraform([REFUSED])
     workflow.apply_plan(_ws(True), tf, 150, destroy=True)
     assert tf.calls == [("destroy", 150), ("plan destroy", 0), ("destroy", 1)]
+
+
+def test_an_object_created_twice_on_the_emulator_is_adopted_by_name(tmp_path):
+    import json
+
+    from prodstack.settings import load_settings
+    from prodstack.tf.progress import Diagnostic
+
+    (tmp_path / "main.tf.json").write_text(json.dumps({"resource": {"aws_iam_instance_profile": {
+        "web": {"name": "prodstack-production-web"}}}}))
+    twice = TerraformError("apply failed", [Diagnostic(
+        "error", "creating IAM Instance Profile (prodstack-production-web): EntityAlreadyExists: "
+        "Instance Profile prodstack-production-web already exists.", "",
+        "aws_iam_instance_profile.web")])
+    for local, adopted in ((True, True), (False, False)):
+        tf = FakeTerraform([twice])
+        ws = SimpleNamespace(local=local, workdir=tmp_path, settings=load_settings(),
+                             endpoint=None)
+        if adopted:
+            workflow.apply_plan(ws, tf, 150)
+            assert json.loads((tmp_path / workflow.IMPORTS_FILE).read_text())["import"] == [
+                {"to": "aws_iam_instance_profile.web", "id": "prodstack-production-web"}]
+        else:  # on AWS a name taken by someone else is never adopted
+            with pytest.raises(TerraformError):
+                workflow.apply_plan(ws, tf, 150)
+
+
+def test_an_object_deleted_twice_in_a_destroy_on_the_emulator_is_destroyed_again():
+    gone = ("destroy failed: deleting ELBv2 Listener (arn:…): ListenerNotFound: The specified "
+            "listener does not exist.")
+    tf = FakeTerraform([gone])
+    workflow.apply_plan(_ws(True), tf, 131, destroy=True)
+    assert tf.calls == [("destroy", 131), ("plan destroy", 0), ("destroy", 1)]
+    with pytest.raises(TerraformError):  # but not in an up, where it may be a real error
+        workflow.apply_plan(_ws(True), FakeTerraform([gone]), 131)

@@ -49,22 +49,27 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
      "state and its lock file live in the emulator's S3, as they would in AWS"),
     ("`down` deletes the trail by name after Terraform's destroy",
      "the emulator's DeleteTrail ignores the ARN that Terraform passes, and keeps the trail"),
-    ("`up` and `down` apply a second time when the emulator refuses a retried request "
-     "(`InvalidPermission.NotFound` or `.Duplicate`)",
+    ("`up` and `down` apply again (at most twice) when the emulator refuses a retried request: "
+     "a rule added or revoked twice, an object deleted twice, or created twice (then adopted "
+     "by name, `orphans.NAME_IS_IMPORT_ID`)",
      "on a busy machine a request that succeeded can lose its response; the SDK's retry is then "
-     "refused, and one more apply converges (the aws target never re-applies)"),
+     "refused, and one more apply converges (the aws target never re-applies after these)"),
     ("`ignore_changes` on attributes the emulator does not read back (listed per resource "
      "in `IGNORE_CHANGES`)",
      "without it every re-plan would show changes that AWS itself would not"),
 )
 
-# Errors of a retried request whose first attempt had succeeded (see EMULATOR_DIFFERENCES).
+# Errors of a retried request whose first attempt had succeeded (see EMULATOR_DIFFERENCES):
+# a rule revoked or added twice, or (in a destroy) an object deleted twice.
 RETRIED_REQUEST_ERRORS = ("InvalidPermission.NotFound", "InvalidPermission.Duplicate")
+RETRIED_DELETE_ERRORS = ("notfound", "not found", "does not exist", "no such")
 
 
-def refused_retry(message: str) -> bool:
-    """True when an apply failed only because the emulator refused a retried request."""
-    return any(code in message for code in RETRIED_REQUEST_ERRORS)
+def refused_retry(message: str, destroy: bool = False) -> bool:
+    """True when an apply failed because the emulator refused a retried request."""
+    if any(code in message for code in RETRIED_REQUEST_ERRORS):
+        return True
+    return destroy and any(marker in message.lower() for marker in RETRIED_DELETE_ERRORS)
 
 
 REMOVED_RESOURCES: tuple[tuple[str, str], ...] = (
