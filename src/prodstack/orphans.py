@@ -12,6 +12,7 @@ writes an `import` block for it; planning and applying again converges.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from prodstack.aws_clients import client
 from prodstack.settings import Settings
 from prodstack.tf.progress import Diagnostic
 
-ALREADY_EXISTS = ("alreadyexists", "already exists", "already in use")
+ALREADY_EXISTS = ("alreadyexists", "already exists", "already in use", "duplicate")
 
 # type -> (settings, endpoint, configured name) -> (import id, tags) of the existing object
 Lookup = Callable[[Settings, str | None, str], tuple[str, dict[str, str]] | None]
@@ -53,17 +54,67 @@ NAME_IS_IMPORT_ID = frozenset({
 })
 
 
+RULE_TYPES = ("aws_vpc_security_group_egress_rule", "aws_vpc_security_group_ingress_rule")
+_ID_REF = re.compile(r"^\$\{(aws_[a-z0-9_]+\.[a-z0-9_]+)\.id\}$")
+
+
+def _security_group_rule(rtype: str, body: dict[str, Any], ids: dict[str, str],
+                         settings: Settings, endpoint: str | None) -> str | None:
+    """The id of the existing rule that matches a rule resource's configuration, or None."""
+    def resolve(value: Any) -> Any:
+        match = _ID_REF.match(value) if isinstance(value, str) else None
+        return ids.get(match.group(1)) if match else value
+
+    group = resolve(body.get("security_group_id"))
+    if not isinstance(group, str) or not group.startswith("sg-"):
+        return None
+    ec2 = client("ec2", settings, endpoint)
+    rules = ec2.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+    protocol = str(body.get("ip_protocol"))
+    for rule in rules:
+        if rule.get("IsEgress") != (rtype == RULE_TYPES[0]) or rule.get("IpProtocol") != protocol:
+            continue
+        if protocol != "-1" and (rule.get("FromPort"), rule.get("ToPort")) != (
+                body.get("from_port"), body.get("to_port")):
+            continue
+        peer = resolve(body.get("referenced_security_group_id"))
+        if peer and rule.get("ReferencedGroupInfo", {}).get("GroupId") != peer:
+            continue
+        if body.get("cidr_ipv4") and rule.get("CidrIpv4") != body["cidr_ipv4"]:
+            continue
+        return str(rule["SecurityGroupRuleId"])
+    return None
+
+
 def adoptable(diagnostics: list[Diagnostic], main_json: Path, settings: Settings,
-              endpoint: str | None, emulator: bool = False) -> dict[str, str]:
-    """Address -> import id of each object an apply found already existing and that is ours."""
-    types = set(LOOKUPS) | (NAME_IS_IMPORT_ID if emulator else set())
+              endpoint: str | None, emulator: bool = False,
+              state_ids: Callable[[], dict[str, str]] | None = None) -> dict[str, str]:
+    """Address -> import id of each object an apply found already existing and that is ours.
+
+    On the emulator also security group rules added twice ("InvalidPermission.Duplicate"),
+    matched by their configuration with the group ids that `state_ids` reads from state.
+    """
+    types = set(LOOKUPS) | (NAME_IS_IMPORT_ID | set(RULE_TYPES) if emulator else set())
     candidates = [d for d in diagnostics if d.address.partition(".")[0] in types and any(
         marker in f"{d.summary} {d.detail}".lower() for marker in ALREADY_EXISTS)]
     if not candidates:
         return {}
     doc = json.loads(main_json.read_text())
-    ours = {"environment": settings.env, "project": settings.project}
+    rules = [d for d in candidates if d.address.partition(".")[0] in RULE_TYPES]
+    ids = state_ids() if rules and state_ids else {}
     found: dict[str, str] = {}
+    for diag in rules:
+        rtype, _, label = diag.address.partition(".")
+        try:
+            rule_id = _security_group_rule(rtype, doc["resource"][rtype][label], ids, settings,
+                                           endpoint)
+        except (ClientError, BotoCoreError, KeyError):
+            rule_id = None
+        if rule_id:
+            found[diag.address] = rule_id
+    candidates = [d for d in candidates if d not in rules]
+    ours = {"environment": settings.env, "project": settings.project}
     for diag in candidates:
         rtype, _, label = diag.address.partition(".")
         name = doc.get("resource", {}).get(rtype, {}).get(label, {}).get("name")

@@ -153,6 +153,14 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
     return tf.outputs()
 
 
+def _state_ids(tf: Terraform) -> dict[str, str]:
+    """Address -> id of every root-module resource in state."""
+    state = json.loads(tf.run("state", "pull").stdout or "{}")
+    return {f"{r['type']}.{r['name']}": r["instances"][0]["attributes"].get("id", "")
+            for r in state.get("resources", [])
+            if r.get("mode") == "managed" and r.get("instances") and "module" not in r}
+
+
 RECOVERIES = 2  # further applies after an adoption or a refused retry, at most
 
 
@@ -172,7 +180,7 @@ def apply_plan(ws: Workspace, tf: Terraform, total: int, destroy: bool = False) 
                 raise
             found = {} if destroy else orphans.adoptable(
                 exc.diagnostics, ws.workdir / synth.MAIN_FILE, ws.settings, ws.endpoint,
-                emulator=ws.local)
+                emulator=ws.local, state_ids=lambda: _state_ids(tf))
             if found:
                 orphans.add_imports(ws.workdir / IMPORTS_FILE, found)
                 say(f"adopting {', '.join(found)}: created but not in state (an apply cut "

@@ -65,3 +65,30 @@ def test_imports_are_added_to_kept_ones(tmp_path):
     orphans.add_imports(imports, {"aws_launch_template.web": "lt-1", "aws_s3_bucket.audit": "b"})
     assert json.loads(imports.read_text())["import"] == [
         {"to": "aws_s3_bucket.audit", "id": "b"}, {"to": "aws_launch_template.web", "id": "lt-1"}]
+
+
+def test_a_rule_added_twice_on_the_emulator_is_matched_with_ids_from_state(tmp_path,
+                                                                          monkeypatch):
+    path = tmp_path / "main.tf.json"
+    body = {"security_group_id": "${aws_security_group.alb.id}", "ip_protocol": "tcp",
+            "referenced_security_group_id": "${aws_security_group.web.id}",
+            "from_port": 80, "to_port": 80}
+    path.write_text(json.dumps({"resource": {"aws_vpc_security_group_egress_rule": {
+        "alb_to_web": body}}}))
+    seen = {}
+
+    def match(rtype, got, ids, settings, endpoint):
+        seen.update(rtype=rtype, body=got, ids=ids)
+        return "sgr-1"
+
+    monkeypatch.setattr(orphans, "_security_group_rule", match)
+    twice = Diagnostic("error", "creating VPC Security Group Rule: InvalidPermission.Duplicate: "
+                       "The specified rule already exists", "",
+                       "aws_vpc_security_group_egress_rule.alb_to_web")
+    ids = {"aws_security_group.alb": "sg-a", "aws_security_group.web": "sg-w"}
+    assert orphans.adoptable([twice], path, load_settings(), None, emulator=True,
+                             state_ids=lambda: ids) == {
+        "aws_vpc_security_group_egress_rule.alb_to_web": "sgr-1"}
+    assert seen == {"rtype": "aws_vpc_security_group_egress_rule", "body": body, "ids": ids}
+    assert orphans.adoptable([twice], path, load_settings(), None, emulator=False,
+                             state_ids=lambda: ids) == {}
