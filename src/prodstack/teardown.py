@@ -22,7 +22,7 @@ from prodstack.errors import UserError
 from prodstack.stack.storage import KEPT_ON_DOWN
 from prodstack.targets import local
 from prodstack.tf.progress import fmt_seconds
-from prodstack.tf.runner import TerraformError
+from prodstack.tf.runner import TerraformError, resource_ids
 from prodstack.workflow import KEPT_FILE, Workspace, apply_plan, forget_kept, say
 
 
@@ -45,16 +45,6 @@ def kept_addresses(addresses: list[str]) -> list[str]:
         ):
             keep.append(address)
     return keep
-
-
-def _ids(state: dict[str, Any], addresses: list[str]) -> dict[str, str]:
-    """Import ids (the `id` attribute) of state resources, for re-import on the next up."""
-    by_address: dict[str, str] = {}
-    for res in state.get("resources", []):
-        address = f"{res['type']}.{res['name']}"
-        if address in addresses and res.get("instances"):
-            by_address[address] = str(res["instances"][0]["attributes"].get("id"))
-    return by_address
 
 
 def _quiet(call: Any, *args: Any, **kwargs: Any) -> Any:
@@ -158,7 +148,7 @@ def down(ws: Workspace, purge: bool) -> DownReport:
     addresses = tf.state_list()
     account = _account_id(ws)
     if addresses:
-        state = json.loads(tf.run("state", "pull").stdout or "{}")
+        state = tf.state_pull()
         stop_audit(ws)
         report.final_snapshot = lift_protection(ws, state)
         # The audit and log buckets (and the trail's key) leave Terraform's hands either way:
@@ -166,7 +156,7 @@ def down(ws: Workspace, purge: bool) -> DownReport:
         # when nothing writes access logs into them any more.
         # kept.json is written first, so that an interrupted down loses track of nothing.
         keep = kept_addresses(addresses)
-        (ws.workdir / KEPT_FILE).write_text(json.dumps(_ids(state, keep), indent=2))
+        (ws.workdir / KEPT_FILE).write_text(json.dumps(resource_ids(state, keep), indent=2))
         tf.state_rm(keep)
         if purge:
             empty_bucket(ws, f"{ws.settings.name_prefix}-data-{account}-{ws.settings.region}")

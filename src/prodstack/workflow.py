@@ -22,7 +22,7 @@ from prodstack.settings import Settings
 from prodstack.targets import local
 from prodstack.targets.local import ENDPOINT_VARIABLE
 from prodstack.tf.progress import Progress, fmt_seconds
-from prodstack.tf.runner import PlanResult, Terraform, TerraformError
+from prodstack.tf.runner import PlanResult, Terraform, TerraformError, resource_ids
 
 STATE_FILE = "terraform.tfstate"
 KEPT_FILE = "kept.json"  # what an earlier `down` kept, by address and import id
@@ -153,14 +153,6 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
     return tf.outputs()
 
 
-def _state_ids(tf: Terraform) -> dict[str, str]:
-    """Address -> id of every root-module resource in state."""
-    state = json.loads(tf.run("state", "pull").stdout or "{}")
-    return {f"{r['type']}.{r['name']}": r["instances"][0]["attributes"].get("id", "")
-            for r in state.get("resources", [])
-            if r.get("mode") == "managed" and r.get("instances") and "module" not in r}
-
-
 RECOVERIES = 2  # further applies after an adoption or a refused retry, at most
 
 
@@ -180,7 +172,7 @@ def apply_plan(ws: Workspace, tf: Terraform, total: int, destroy: bool = False) 
                 raise
             found = {} if destroy else orphans.adoptable(
                 exc.diagnostics, ws.workdir / synth.MAIN_FILE, ws.settings, ws.endpoint,
-                emulator=ws.local, state_ids=lambda: _state_ids(tf))
+                emulator=ws.local, state_ids=lambda: resource_ids(tf.state_pull()))
             if found:
                 orphans.add_imports(ws.workdir / IMPORTS_FILE, found)
                 say(f"adopting {', '.join(found)}: created but not in state (an apply cut "

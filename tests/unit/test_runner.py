@@ -101,3 +101,22 @@ def test_state_lock_held_elsewhere_is_explained_in_one_line(runner):
     assert "\n" not in message
     assert "locked by alice@laptop (apply since 2026-11-29 11:20:00 +0000 UTC" in message
     assert "force-unlock 6c1e0d1a-0000-4000-8000-000000000001" in message
+
+
+def test_resource_ids_of_managed_root_resources():
+    from prodstack.tf.runner import resource_ids
+
+    state = {"resources": [
+        {"mode": "managed", "type": "aws_s3_bucket", "name": "audit",
+         "instances": [{"attributes": {"id": "b-audit"}}]},
+        {"mode": "managed", "type": "aws_security_group", "name": "web",
+         "instances": [{"attributes": {"id": "sg-1"}}]},
+        {"mode": "data", "type": "aws_s3_bucket", "name": "audit",
+         "instances": [{"attributes": {"id": "data-source"}}]},
+        {"mode": "managed", "module": "module.x", "type": "aws_vpc", "name": "main",
+         "instances": [{"attributes": {"id": "vpc-in-module"}}]},
+        {"mode": "managed", "type": "aws_kms_key", "name": "gone", "instances": []},
+    ]}
+    assert resource_ids(state) == {"aws_s3_bucket.audit": "b-audit",
+                                   "aws_security_group.web": "sg-1"}
+    assert resource_ids(state, ["aws_s3_bucket.audit"]) == {"aws_s3_bucket.audit": "b-audit"}

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,9 +183,26 @@ class Terraform:
             return []
         return [line.strip() for line in proc.stdout.splitlines() if line.strip()]
 
+    def state_pull(self) -> dict[str, Any]:
+        """The current state (local or remote) as Terraform holds it."""
+        return dict(json.loads(self.run("state", "pull").stdout or "{}"))
+
     def state_rm(self, addresses: list[str]) -> None:
         if addresses:
             self.run("state", "rm", "-no-color", *addresses)
+
+
+def resource_ids(state: dict[str, Any], addresses: Collection[str] | None = None
+                 ) -> dict[str, str]:
+    """Address -> `id` attribute of the root module's managed resources in a pulled state
+    (only `addresses`, when given): what an `import` block needs to adopt them again."""
+    ids: dict[str, str] = {}
+    for res in state.get("resources", []):
+        address = f"{res['type']}.{res['name']}"
+        if (res.get("mode") == "managed" and "module" not in res and res.get("instances")
+                and (addresses is None or address in addresses)):
+            ids[address] = str(res["instances"][0]["attributes"].get("id"))
+    return ids
 
 
 _GENERIC = ("problems during initiali", "There are some problems with the")
