@@ -4,8 +4,8 @@ moto's own launcher serves HTTP/1.1 keep-alive from werkzeug's development serve
 and then closes a kept-alive connection under a client that is about to read from it: the
 AWS SDK in Terraform then reports "use of closed network connection", or retries a request
 that had in fact succeeded ("InvalidPermission.Duplicate"). Serving HTTP/1.0 (the server
-closes every connection after its response) removes that race; on loopback the extra
-connections cost nothing.
+closes every connection after its response) makes that race rare, though not gone under load
+(see `workflow.apply_plan`); on loopback the extra connections cost nothing.
 
 One fix to moto itself, applied in this process only: CreateLaunchTemplateVersion stores the
 user data unparsed (CreateLaunchTemplate parses it), so an auto scaling group that launches

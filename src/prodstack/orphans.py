@@ -7,6 +7,10 @@ and the next apply fails with "already exists". When an apply fails that way for
 `LOOKUPS`, prodstack finds the object by the name in the configuration, checks that it carries
 this deployment's tags (someone else's object with the same name is never adopted), and
 writes an `import` block for it; planning and applying again converges.
+
+On the emulator only, the same "already exists" also follows a create whose response was lost
+and whose retry was refused: there, objects of `NAME_IS_IMPORT_ID` types are adopted by name
+and security group rules by their configuration (`RULE_TYPES`).
 """
 
 from __future__ import annotations
