@@ -1,0 +1,65 @@
+"""The deploy's bookkeeping with stand-in AWS clients: the release record and the rollback."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from prodstack.deploy import Deployer, Options
+
+OUT = {"release_parameter": "/prodstack/production/release",
+       "asg_names": {"blue": "web-blue", "green": "web-green"},
+       "target_groups": {"blue": "tg-blue", "green": "tg-green"},
+       "https_listener_arn": "listener", "launch_template_id": "lt-web"}
+
+
+class FakeAutoScaling:
+    def __init__(self, fail_first_update: bool) -> None:
+        self.fail, self.updates = fail_first_update, []
+
+    def describe_auto_scaling_groups(self, AutoScalingGroupNames: list[str]) -> dict[str, Any]:
+        return {"AutoScalingGroups": [{
+            "AutoScalingGroupName": AutoScalingGroupNames[0], "MinSize": 2, "MaxSize": 4,
+            "DesiredCapacity": 2 if AutoScalingGroupNames[0] == "web-blue" else 0,
+            "LaunchTemplate": {"LaunchTemplateId": "lt-web", "Version": "3"}}]}
+
+    def update_auto_scaling_group(self, **kwargs: Any) -> None:
+        if self.fail:
+            self.fail = False
+            raise ClientError({"Error": {"Code": "ValidationError", "Message": "no"}},
+                              "UpdateAutoScalingGroup")
+        self.updates.append(kwargs)
+
+
+def deployer(record: dict[str, Any], fail_first_update: bool = False) -> Deployer:
+    d = Deployer.__new__(Deployer)
+    d.s, d.out, d.say = SimpleNamespace(name_prefix="prodstack-production"), OUT, lambda _: None
+    d.ssm = SimpleNamespace(get_parameter=lambda Name: {"Parameter": {
+        "Value": json.dumps(record)}})
+    d.asg = FakeAutoScaling(fail_first_update)
+    listener: list[dict[str, Any]] = []
+    d.elbv2 = SimpleNamespace(modify_listener=lambda **kw: listener.append(kw), calls=listener)
+    d.ec2 = SimpleNamespace(describe_launch_templates=lambda LaunchTemplateIds: {
+        "LaunchTemplates": [{"DefaultVersionNumber": 4}]})
+    return d
+
+
+def test_colours_the_record_does_not_name_run_what_their_asg_runs():
+    record = deployer({"live": "blue"}).record()
+    assert record == {"live": "blue", "templates": {
+        "blue": {"id": "lt-web", "version": "3"}, "green": {"id": "lt-web", "version": "3"}}}
+
+
+def test_a_failing_first_scaling_call_rolls_back():
+    d = deployer({"live": "blue"}, fail_first_update=True)
+    with pytest.raises(ClientError):
+        d.run(Options(step_seconds=0, poll_seconds=0, healthy_timeout=0))
+    forward = d.elbv2.calls[-1]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]
+    assert forward == [{"TargetGroupArn": "tg-blue", "Weight": 100},
+                       {"TargetGroupArn": "tg-green", "Weight": 0}]
+    assert d.asg.updates[-1]["AutoScalingGroupName"] == "web-green"
+    assert (d.asg.updates[-1]["MinSize"], d.asg.updates[-1]["DesiredCapacity"]) == (0, 0)
