@@ -10,7 +10,7 @@ writes an `import` block for it; planning and applying again converges.
 
 On the emulator only, the same "already exists" also follows a create whose response was lost
 and whose retry was refused: there, objects of `NAME_IS_IMPORT_ID` types are adopted by name
-and security group rules by their configuration (`RULE_TYPES`).
+and security group rules and routes by their configuration (`BY_CONFIGURATION`).
 """
 
 from __future__ import annotations
@@ -91,28 +91,43 @@ def _security_group_rule(rtype: str, body: dict[str, Any], ids: dict[str, str],
     return None
 
 
+def _route(rtype: str, body: dict[str, Any], ids: dict[str, str], settings: Settings,
+           endpoint: str | None) -> str | None:
+    """A route's import id, `<route table id>_<destination>`, from its configuration."""
+    match = _ID_REF.match(str(body.get("route_table_id", "")))
+    table = ids.get(match.group(1)) if match else body.get("route_table_id")
+    cidr = body.get("destination_cidr_block")
+    return f"{table}_{cidr}" if table and cidr else None
+
+
+# type -> (type, configuration, ids in state, settings, endpoint) -> import id (emulator only)
+BY_CONFIGURATION: dict[str, Callable[..., str | None]] = {
+    **{rtype: _security_group_rule for rtype in RULE_TYPES}, "aws_route": _route}
+
+
 def adoptable(diagnostics: list[Diagnostic], main_json: Path, settings: Settings,
               endpoint: str | None, emulator: bool = False,
               state_ids: Callable[[], dict[str, str]] | None = None) -> dict[str, str]:
     """Address -> import id of each object an apply found already existing and that is ours.
 
-    On the emulator also security group rules added twice ("InvalidPermission.Duplicate"),
-    matched by their configuration with the group ids that `state_ids` reads from state.
+    On the emulator also security group rules added twice ("InvalidPermission.Duplicate") and
+    routes ("RouteAlreadyExists"), found from their configuration with the ids that
+    `state_ids` reads from state.
     """
-    types = set(LOOKUPS) | (NAME_IS_IMPORT_ID | set(RULE_TYPES) if emulator else set())
+    types = set(LOOKUPS) | (NAME_IS_IMPORT_ID | set(BY_CONFIGURATION) if emulator else set())
     candidates = [d for d in diagnostics if d.address.partition(".")[0] in types and any(
         marker in f"{d.summary} {d.detail}".lower() for marker in ALREADY_EXISTS)]
     if not candidates:
         return {}
     doc = json.loads(main_json.read_text())
-    rules = [d for d in candidates if d.address.partition(".")[0] in RULE_TYPES]
+    rules = [d for d in candidates if d.address.partition(".")[0] in BY_CONFIGURATION]
     ids = state_ids() if rules and state_ids else {}
     found: dict[str, str] = {}
     for diag in rules:
         rtype, _, label = diag.address.partition(".")
         try:
-            rule_id = _security_group_rule(rtype, doc["resource"][rtype][label], ids, settings,
-                                           endpoint)
+            rule_id = BY_CONFIGURATION[rtype](rtype, doc["resource"][rtype][label], ids,
+                                              settings, endpoint)
         except (ClientError, BotoCoreError, KeyError):
             rule_id = None
         if rule_id:

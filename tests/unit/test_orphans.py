@@ -81,7 +81,7 @@ def test_a_rule_added_twice_on_the_emulator_is_matched_with_ids_from_state(tmp_p
         seen.update(rtype=rtype, body=got, ids=ids)
         return "sgr-1"
 
-    monkeypatch.setattr(orphans, "_security_group_rule", match)
+    monkeypatch.setitem(orphans.BY_CONFIGURATION, "aws_vpc_security_group_egress_rule", match)
     twice = Diagnostic("error", "creating VPC Security Group Rule: InvalidPermission.Duplicate: "
                        "The specified rule already exists", "",
                        "aws_vpc_security_group_egress_rule.alb_to_web")
@@ -91,4 +91,19 @@ def test_a_rule_added_twice_on_the_emulator_is_matched_with_ids_from_state(tmp_p
         "aws_vpc_security_group_egress_rule.alb_to_web": "sgr-1"}
     assert seen == {"rtype": "aws_vpc_security_group_egress_rule", "body": body, "ids": ids}
     assert orphans.adoptable([twice], path, load_settings(), None, emulator=False,
+                             state_ids=lambda: ids) == {}
+
+
+def test_a_route_created_twice_on_the_emulator_is_adopted_by_table_and_destination(tmp_path):
+    path = tmp_path / "main.tf.json"
+    path.write_text(json.dumps({"resource": {"aws_route": {"app_1_nat": {
+        "route_table_id": "${aws_route_table.app_1.id}", "destination_cidr_block": "0.0.0.0/0",
+        "nat_gateway_id": "${aws_nat_gateway.az_1.id}"}}}}))
+    twice = Diagnostic("error", "creating Route in Route Table (rtb-1) with destination "
+                       "(0.0.0.0/0): api error RouteAlreadyExists: The route identified by "
+                       "0.0.0.0/0 already exists", "", "aws_route.app_1_nat")
+    ids = {"aws_route_table.app_1": "rtb-1"}
+    assert orphans.adoptable([twice], path, load_settings(), None, emulator=True,
+                             state_ids=lambda: ids) == {"aws_route.app_1_nat": "rtb-1_0.0.0.0/0"}
+    assert orphans.adoptable([twice], path, load_settings(), None,
                              state_ids=lambda: ids) == {}

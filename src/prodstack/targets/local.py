@@ -51,7 +51,8 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
      "the emulator's DeleteTrail ignores the ARN that Terraform passes, and keeps the trail"),
     ("`up` and `down` apply again (at most twice) when the emulator refuses a retried request: "
      "a rule added or revoked twice, an object deleted twice, or created twice (then adopted: "
-     "by name for `orphans.NAME_IS_IMPORT_ID`, by configuration for security group rules)",
+     "by name for `orphans.NAME_IS_IMPORT_ID`, by configuration for security group rules "
+     "and routes)",
      "on a busy machine a request that succeeded can lose its response; the SDK's retry is then "
      "refused, and one more apply converges (the aws target never re-applies after these)"),
     ("`ignore_changes` on attributes the emulator does not read back (listed per resource "
