@@ -24,8 +24,9 @@ _T0 = time.perf_counter()
 from prodstack.audit.command import own_stack_input  # noqa: E402
 from prodstack.audit.config import read_texts  # noqa: E402
 from prodstack.audit.engine import run  # noqa: E402
-from prodstack.audit.plan import load_plan  # noqa: E402
-from prodstack.audit.rules import AuditInput  # noqa: E402
+from prodstack.catalog.model import AuditInput  # noqa: E402
+from prodstack.settings import load_settings  # noqa: E402
+from prodstack.tf.plan import load_plan  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - _T0
 
@@ -36,7 +37,7 @@ def _production_plan(scratch: Path) -> str:
     os.environ["PRODSTACK_HOME"] = str(scratch)
     emulator.start()
     try:
-        return json.dumps(own_stack_input("production").plan.data)
+        return json.dumps(own_stack_input(load_settings(env="production")).plan.data)
     finally:
         emulator.stop()
 

@@ -38,10 +38,10 @@ def main() -> None:
         env = {**os.environ}
         from prodstack import emulator
         from prodstack.audit.engine import run as run_audit
-        from prodstack.audit.plan import load_plan
-        from prodstack.audit.rules.base import AuditInput
+        from prodstack.catalog.model import AuditInput
         from prodstack.settings import load_settings
         from prodstack.tf.offline_plan import _plan_stack_cached
+        from prodstack.tf.plan import load_plan
 
         emulator.start()
         try:

@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from prodstack import emulator
 from prodstack.errors import UserError
 from prodstack.paths import logs_dir, stack_dir
 from prodstack.settings import Settings
 from prodstack.synth import MAIN_FILE
-from prodstack.targets import local
+from prodstack.targets import target_for
 from prodstack.targets.aws import backend_settings
-from prodstack.tf.document import Block, Document, expr, policy_document
+from prodstack.tf.document import Block, Document, policy_document
 from prodstack.tf.runner import Terraform, TerraformError
 
 NONCURRENT_DAYS = 90
@@ -70,12 +69,8 @@ def build(settings: Settings) -> Document:
         providers.append({"alias": REPLICA, "region": settings.state_replica_region})
     for body in providers:
         body["default_tags"] = [{"tags": tags}]
-        if settings.target == "local":
-            body.update(local.provider_settings(expr(f"var.{local.ENDPOINT_VARIABLE}")))
         doc.provider("aws", **body)
-    if settings.target == "local":
-        doc.variable(local.ENDPOINT_VARIABLE, "string", "http://127.0.0.1:5000",
-                     "The embedded emulator's URL (set by prodstack)")
+    target_for(settings).point_providers(doc)
     name = state_bucket_name(settings)
     bucket = _bucket(doc, "state", name)
     doc.output("bucket", bucket.id, "The remote-state bucket")
@@ -87,7 +82,8 @@ def build(settings: Settings) -> Document:
 def _replication(doc: Document, settings: Settings, source: Block, name: str) -> None:
     replica = _bucket(doc, REPLICA, f"{name}-{REPLICA}", provider=f"aws.{REPLICA}")
     role = doc.resource(
-        "aws_iam_role", "state_replication", name=f"{settings.project}-state-replication",
+        "aws_iam_role", "state_replication",
+        name=f"{settings.project}-state-replication-{settings.state_region or settings.region}",
         assume_role_policy=policy_document({
             "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
             "Action": "sts:AssumeRole"}))
@@ -112,10 +108,9 @@ def _replication(doc: Document, settings: Settings, source: Block, name: str) ->
 
 
 def state_bucket_name(settings: Settings) -> str:
-    if settings.state_bucket:
-        return settings.state_bucket
-    if settings.target == "local":
-        return f"{settings.project}-tfstate-local"
+    name = settings.state_bucket or target_for(settings).default_state_bucket(settings)
+    if name:
+        return name
     raise UserError("bootstrap on the aws target needs --set state_bucket=<globally unique name>",
                     exit_code=2)
 
@@ -124,19 +119,19 @@ def run(settings: Settings, show_progress: bool = True) -> BootstrapResult:
     workdir = stack_dir(settings.target, "bootstrap")
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / MAIN_FILE).write_text(build(settings).to_json())
-    variables = {}
-    if settings.target == "local":
-        variables[local.ENDPOINT_VARIABLE] = emulator.require().url
+    target = target_for(settings)
+    connection = target.connect()
     tf = Terraform(workdir=workdir, logs=logs_dir(settings.target, "bootstrap"),
                    plugin_mirror=settings.plugin_mirror, plugin_dir=settings.plugin_dir,
-                   variables=variables, show_progress=show_progress)
+                   variables=target.terraform_variables(connection),
+                   show_progress=show_progress)
     tf.init()
     try:
         plan = tf.plan()
         if plan.changes:
             tf.apply(total=len(plan.planned))
     except TerraformError as exc:
-        raise UserError(f"bootstrap: {exc}") from None
+        raise UserError(f"bootstrap: {target.explain(connection, exc)}") from None
     values = tf.outputs()
     backend = backend_settings(settings)
     backend["bucket"] = values["bucket"]

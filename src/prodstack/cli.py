@@ -21,7 +21,26 @@ from prodstack.settings import Settings
 from prodstack.workflow import Workspace, describe_plan, outputs, plan, up
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ProdstackGroup(click.Group):
+    """The one place where errors become one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            click.echo(f"prodstack: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (ClientError, BotoCoreError) as exc:
+            # An AWS API refused or failed a call that prodstack makes itself (not Terraform).
+            click.echo("prodstack: error: AWS API call failed: "
+                       f"{' '.join(str(exc).split())}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("prodstack: interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=ProdstackGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="prodstack")
 def cli() -> None:
     """A production AWS web stack, planned and applied by Terraform.
@@ -130,12 +149,14 @@ def outputs_cmd(settings: Settings, fmt: str) -> None:
               show_default=True)
 def verify_cmd(settings: Settings, fmt: str) -> None:
     """Check the deployed stack live, one check per catalog fix and per part (exit 1 on fail)."""
-    from prodstack.verify.base import VerifyContext
+    from prodstack.verify.context import VerifyContext
     from prodstack.verify.runner import render, run_checks
 
     ws = Workspace(settings, show_progress=False)
     values = outputs(ws)
-    outcomes, seconds = run_checks(VerifyContext(settings, values, ws.endpoint))
+    ctx = VerifyContext(settings, values, clients=ws.clients(),
+                        serves_http=ws.target.serves_http)
+    outcomes, seconds = run_checks(ctx)
     click.echo(render(outcomes, seconds, fmt))
     if any(o.status == "fail" for o in outcomes):
         sys.exit(1)
@@ -161,7 +182,6 @@ def deploy_cmd(settings: Settings, image_id: str | None, user_data_file: Path | 
                healthy_timeout: float, fmt: str) -> None:
     """Blue/green release: new colour, health-gated traffic shift, automatic rollback."""
     from prodstack.deploy import Deployer, Options
-    from prodstack.workflow import say
 
     weights = _parse_steps(steps)
     if rollback and (image_id or user_data_file):
@@ -172,7 +192,7 @@ def deploy_cmd(settings: Settings, image_id: str | None, user_data_file: Path | 
     opts = Options(steps=weights, image_id=image_id, user_data_file=user_data_file,
                    rollback=rollback, step_seconds=step_seconds, poll_seconds=poll_seconds,
                    healthy_timeout=healthy_timeout)
-    report = Deployer(settings, values, ws.endpoint, say).run(opts)
+    report = Deployer(settings, values, ws.clients(), ws.reporter).run(opts)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
@@ -283,24 +303,20 @@ def emulator_reset() -> None:
 
 def main() -> None:
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode click returns the code of an exit it caught (our group's
+        # one-line errors) instead of leaving.
+        code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except UserError as exc:
-        click.echo(f"prodstack: error: {exc}", err=True)
+    except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except (ClientError, BotoCoreError) as exc:
-        # An AWS API refused or failed a call that prodstack makes itself (not Terraform).
-        click.echo(f"prodstack: error: AWS API call failed: {' '.join(str(exc).split())}",
-                   err=True)
-        sys.exit(1)
     except KeyboardInterrupt:
         click.echo("prodstack: interrupted", err=True)
         sys.exit(130)
     except SystemExit:
         raise
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

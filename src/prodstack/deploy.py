@@ -16,17 +16,17 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from prodstack.aws_clients import client
 from prodstack.errors import UserError
+from prodstack.reporting import Reporter
 from prodstack.settings import Settings
 from prodstack.stack.edge import COLOURS
+from prodstack.targets.base import ClientFactory
 
 
 @dataclass
@@ -66,14 +66,14 @@ class Options:
 
 
 class Deployer:
-    def __init__(self, settings: Settings, outputs: dict[str, Any], endpoint: str | None,
-                 say: Callable[[str], None]) -> None:
-        self.s, self.out, self.say = settings, outputs, say
-        self.ec2 = client("ec2", settings, endpoint)
-        self.asg = client("autoscaling", settings, endpoint)
-        self.elbv2 = client("elbv2", settings, endpoint)
-        self.cw = client("cloudwatch", settings, endpoint)
-        self.ssm = client("ssm", settings, endpoint)
+    def __init__(self, settings: Settings, outputs: dict[str, Any], clients: ClientFactory,
+                 reporter: Reporter) -> None:
+        self.s, self.out, self.say = settings, outputs, reporter.say
+        self.ec2 = clients("ec2")
+        self.asg = clients("autoscaling")
+        self.elbv2 = clients("elbv2")
+        self.cw = clients("cloudwatch")
+        self.ssm = clients("ssm")
 
     # --- the release record ------------------------------------------------------------
     def record(self) -> dict[str, Any]:
@@ -103,8 +103,6 @@ class Deployer:
         return self.asg.describe_auto_scaling_groups(
             AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
 
-    def release_template_name(self) -> str:
-        return f"{self.s.name_prefix}-web-releases"
 
     def new_release(self, opts: Options) -> dict[str, str]:
         """The template and version to deploy: Terraform's default version as it is, or a new
@@ -121,7 +119,7 @@ class Deployer:
             data["ImageId"] = opts.image_id
         if opts.user_data_file:
             data["UserData"] = base64.b64encode(opts.user_data_file.read_bytes()).decode()
-        name = self.release_template_name()
+        name = self.s.names.release_template
         try:
             created = self.ec2.create_launch_template_version(
                 LaunchTemplateName=name, LaunchTemplateData=data,
@@ -154,10 +152,13 @@ class Deployer:
         return states.count("healthy"), sum(s in ("unhealthy", "unavailable") for s in states)
 
     def alarms_firing(self, colour: str) -> list[str]:
-        prefix = self.s.name_prefix
-        names = [f"{prefix}-alb-5xx", f"{prefix}-target-5xx", f"{prefix}-unhealthy-hosts-{colour}"]
+        """The gate's alarms for `colour` (from the stack's outputs) that are in ALARM; an
+        alarm the outputs name and that does not exist fails the gate too."""
+        names = list(self.out["deploy_gate_alarms"][colour])
         alarms = self.cw.describe_alarms(AlarmNames=names)["MetricAlarms"]
-        return [a["AlarmName"] for a in alarms if a["StateValue"] == "ALARM"]
+        missing = sorted(set(names) - {a["AlarmName"] for a in alarms})
+        return [a["AlarmName"] for a in alarms if a["StateValue"] == "ALARM"] + [
+            f"{name} (missing)" for name in missing]
 
     def weights(self, live: str, idle: str, idle_weight: int) -> None:
         groups = [{"TargetGroupArn": self.out["target_groups"][live], "Weight": 100 - idle_weight},

@@ -16,6 +16,15 @@ from prodstack.profiles import PROFILES
 from prodstack.settings import TARGETS, load_settings
 
 
+def synth_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--config and --set for commands that synthesize prodstack's own stack besides other
+    input (audit, cost): passed through as `config_file` and `overrides`."""
+    func = click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+                        help="Override a setting of prodstack's own stack (repeatable).")(func)
+    return click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                        help="TOML settings file for prodstack's own stack.")(func)
+
+
 def stack_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--env, --target, --config, --set: turned into a validated `settings` argument."""
 

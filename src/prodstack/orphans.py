@@ -23,19 +23,18 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from prodstack.aws_clients import client
 from prodstack.settings import Settings
+from prodstack.targets.base import ClientFactory
 from prodstack.tf.progress import Diagnostic
 
 ALREADY_EXISTS = ("alreadyexists", "already exists", "already in use", "duplicate")
 
-# type -> (settings, endpoint, configured name) -> (import id, tags) of the existing object
-Lookup = Callable[[Settings, str | None, str], tuple[str, dict[str, str]] | None]
+# type -> (clients, configured name) -> (import id, tags) of the existing object
+Lookup = Callable[[ClientFactory, str], tuple[str, dict[str, str]] | None]
 
 
-def _launch_template(settings: Settings, endpoint: str | None,
-                     name: str) -> tuple[str, dict[str, str]] | None:
-    ec2 = client("ec2", settings, endpoint)
+def _launch_template(clients: ClientFactory, name: str) -> tuple[str, dict[str, str]] | None:
+    ec2 = clients("ec2")
     try:
         found = ec2.describe_launch_templates(LaunchTemplateNames=[name])["LaunchTemplates"]
     except ClientError:
@@ -63,7 +62,7 @@ _ID_REF = re.compile(r"^\$\{(aws_[a-z0-9_]+\.[a-z0-9_]+)\.id\}$")
 
 
 def _security_group_rule(rtype: str, body: dict[str, Any], ids: dict[str, str],
-                         settings: Settings, endpoint: str | None) -> str | None:
+                         clients: ClientFactory) -> str | None:
     """The id of the existing rule that matches a rule resource's configuration, or None."""
     def resolve(value: Any) -> Any:
         match = _ID_REF.match(value) if isinstance(value, str) else None
@@ -72,8 +71,7 @@ def _security_group_rule(rtype: str, body: dict[str, Any], ids: dict[str, str],
     group = resolve(body.get("security_group_id"))
     if not isinstance(group, str) or not group.startswith("sg-"):
         return None
-    ec2 = client("ec2", settings, endpoint)
-    rules = ec2.describe_security_group_rules(
+    rules = clients("ec2").describe_security_group_rules(
         Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
     protocol = str(body.get("ip_protocol"))
     for rule in rules:
@@ -91,8 +89,8 @@ def _security_group_rule(rtype: str, body: dict[str, Any], ids: dict[str, str],
     return None
 
 
-def _route(rtype: str, body: dict[str, Any], ids: dict[str, str], settings: Settings,
-           endpoint: str | None) -> str | None:
+def _route(rtype: str, body: dict[str, Any], ids: dict[str, str],
+           clients: ClientFactory) -> str | None:
     """A route's import id, `<route table id>_<destination>`, from its configuration."""
     match = _ID_REF.match(str(body.get("route_table_id", "")))
     table = ids.get(match.group(1)) if match else body.get("route_table_id")
@@ -100,13 +98,13 @@ def _route(rtype: str, body: dict[str, Any], ids: dict[str, str], settings: Sett
     return f"{table}_{cidr}" if table and cidr else None
 
 
-# type -> (type, configuration, ids in state, settings, endpoint) -> import id (emulator only)
+# type -> (type, configuration, ids in state, clients) -> import id (emulator only)
 BY_CONFIGURATION: dict[str, Callable[..., str | None]] = {
     **{rtype: _security_group_rule for rtype in RULE_TYPES}, "aws_route": _route}
 
 
-def adoptable(diagnostics: list[Diagnostic], main_json: Path, settings: Settings,
-              endpoint: str | None, emulator: bool = False,
+def adoptable(diagnostics: list[Diagnostic], doc: dict[str, Any], settings: Settings,
+              clients: ClientFactory, emulator: bool = False,
               state_ids: Callable[[], dict[str, str]] | None = None) -> dict[str, str]:
     """Address -> import id of each object an apply found already existing and that is ours.
 
@@ -119,7 +117,6 @@ def adoptable(diagnostics: list[Diagnostic], main_json: Path, settings: Settings
         marker in f"{d.summary} {d.detail}".lower() for marker in ALREADY_EXISTS)]
     if not candidates:
         return {}
-    doc = json.loads(main_json.read_text())
     rules = [d for d in candidates if d.address.partition(".")[0] in BY_CONFIGURATION]
     ids = state_ids() if rules and state_ids else {}
     found: dict[str, str] = {}
@@ -127,7 +124,7 @@ def adoptable(diagnostics: list[Diagnostic], main_json: Path, settings: Settings
         rtype, _, label = diag.address.partition(".")
         try:
             rule_id = BY_CONFIGURATION[rtype](rtype, doc["resource"][rtype][label], ids,
-                                              settings, endpoint)
+                                              clients)
         except (ClientError, BotoCoreError, KeyError):
             rule_id = None
         if rule_id:
@@ -143,7 +140,7 @@ def adoptable(diagnostics: list[Diagnostic], main_json: Path, settings: Settings
             found[diag.address] = name
             continue
         try:
-            existing = LOOKUPS[rtype](settings, endpoint, name)
+            existing = LOOKUPS[rtype](clients, name)
         except (ClientError, BotoCoreError):
             existing = None
         if existing and all(existing[1].get(k) == v for k, v in ours.items()):

@@ -1,8 +1,11 @@
 """Environment profiles: what `production`, `staging` and `dev` size, and every trade they make.
 
-Profiles change sizes and costs, never the wiring. Every place where a profile gives up
-availability or safety for cost is declared here as a `Trade` with the catalog id it touches
-and the reason, so that the audit can report it as accepted instead of hiding it.
+Profiles change sizes and costs, never the wiring. Every value in which the environments
+differ is a field here (nothing elsewhere compares the environment's name), and every place
+where a profile gives up availability or safety for cost is declared as a `Trade` with the
+catalog id it touches and the reason, so that the audit and verify report it as accepted
+instead of hiding it. `TRADED_FIELDS` says which field weakens which failure mode; a test
+holds every profile to it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class Profile:
     instance_type: str
     min_size: int
     max_size: int
+    min_size_floor: int  # the least min_size a user may set (one instance per AZ in production)
     db_instance_class: str
     db_allocated_storage: int
     db_max_allocated_storage: int
@@ -32,6 +36,9 @@ class Profile:
     db_backup_retention_days: int
     db_performance_insights: bool
     db_monitoring_interval: int
+    db_apply_immediately: bool
+    alb_deletion_protection: bool
+    kms_deletion_window_days: int
     nat_per_az: bool
     log_retention_days: int
     audit_retention_days: int
@@ -51,9 +58,20 @@ _ONE_NAT = Trade(
 )
 _NO_DELETION_PROTECTION = Trade(
     "FM-X5",
-    "no deletion protection and no final snapshot",
+    "no deletion protection (database, load balancer) and no final snapshot",
     "dev databases are disposable and rebuilt from migrations",
 )
+
+# Profile field -> the catalog id whose fix it weakens when it is below production's value.
+TRADED_FIELDS = {
+    "db_multi_az": "FM-3.1",
+    "nat_per_az": "FM-3.2",
+    "db_deletion_protection": "FM-X5",
+    "db_final_snapshot": "FM-X5",
+    "alb_deletion_protection": "FM-X5",
+}
+# Settings that override the profile's value of the same field (`--set instance_type=…`).
+OVERRIDABLE = ("instance_type", "db_instance_class", "min_size", "max_size")
 
 PROFILES: dict[str, Profile] = {
     "production": Profile(
@@ -61,6 +79,7 @@ PROFILES: dict[str, Profile] = {
         instance_type="t4g.small",
         min_size=2,
         max_size=6,
+        min_size_floor=2,
         db_instance_class="db.t4g.medium",
         db_allocated_storage=20,
         db_max_allocated_storage=200,
@@ -70,6 +89,9 @@ PROFILES: dict[str, Profile] = {
         db_backup_retention_days=14,
         db_performance_insights=True,
         db_monitoring_interval=60,
+        db_apply_immediately=False,
+        alb_deletion_protection=True,
+        kms_deletion_window_days=30,
         nat_per_az=True,
         log_retention_days=365,
         audit_retention_days=365,
@@ -80,6 +102,7 @@ PROFILES: dict[str, Profile] = {
         instance_type="t4g.small",
         min_size=2,
         max_size=4,
+        min_size_floor=1,
         db_instance_class="db.t4g.small",
         db_allocated_storage=20,
         db_max_allocated_storage=100,
@@ -89,6 +112,9 @@ PROFILES: dict[str, Profile] = {
         db_backup_retention_days=7,
         db_performance_insights=False,
         db_monitoring_interval=60,
+        db_apply_immediately=True,
+        alb_deletion_protection=True,
+        kms_deletion_window_days=7,
         nat_per_az=True,
         log_retention_days=90,
         audit_retention_days=180,
@@ -100,6 +126,7 @@ PROFILES: dict[str, Profile] = {
         instance_type="t4g.micro",
         min_size=1,
         max_size=2,
+        min_size_floor=1,
         db_instance_class="db.t4g.micro",
         db_allocated_storage=20,
         db_max_allocated_storage=50,
@@ -109,6 +136,9 @@ PROFILES: dict[str, Profile] = {
         db_backup_retention_days=7,
         db_performance_insights=False,
         db_monitoring_interval=0,
+        db_apply_immediately=True,
+        alb_deletion_protection=False,
+        kms_deletion_window_days=7,
         nat_per_az=False,
         log_retention_days=90,
         audit_retention_days=90,

@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from prodstack.errors import SettingError, UserError
-from prodstack.profiles import PROFILES, Profile
+from prodstack.naming import Names
+from prodstack.profiles import OVERRIDABLE, PROFILES, Profile
 
 TARGETS = ("local", "aws")
-PLACEHOLDER_DOMAINS = ("example.com", "example.org", "example.net")
-LOCAL_DEMO_DOMAIN = "prodstack-demo.test"
-LOCAL_DEMO_EMAIL = "oncall@prodstack-demo.test"
 SUBNET_NEWBITS = 4  # 16 slots: public, app and database subnets for up to 5 AZs
 MAX_AZS = 5
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
@@ -62,28 +60,34 @@ class Settings:
 
     @property
     def profile(self) -> Profile:
-        return PROFILES[self.env]
+        """The environment's profile with this settings' overrides (`OVERRIDABLE`) applied."""
+        base = PROFILES[self.env]
+        changed = {name: value for name, value in self.overrides.items() if value is not None}
+        return replace(base, **changed) if changed else base
 
-    def value(self, name: str) -> Any:
-        """The setting, or the profile's value when the setting is unset."""
-        own = getattr(self, name)
-        return getattr(self.profile, name) if own is None else own
+    @property
+    def overrides(self) -> dict[str, Any]:
+        """The profile fields these settings override (None: the profile's value)."""
+        values = {"instance_type": self.instance_type, "db_instance_class": self.db_instance_class,
+                  "min_size": self.min_size, "max_size": self.max_size}
+        assert tuple(values) == OVERRIDABLE
+        return values
 
     @property
     def effective_domain(self) -> str | None:
-        if self.domain:
-            return self.domain
-        return LOCAL_DEMO_DOMAIN if self.target == "local" else None
+        from prodstack.targets import target_for
+
+        return self.domain or target_for(self).default_domain()
 
     @property
     def effective_alarm_emails(self) -> tuple[str, ...]:
-        if self.alarm_emails:
-            return self.alarm_emails
-        return (LOCAL_DEMO_EMAIL,) if self.target == "local" else ()
+        from prodstack.targets import target_for
+
+        return self.alarm_emails or target_for(self).default_alarm_emails()
 
     @property
-    def name_prefix(self) -> str:
-        return f"{self.project}-{self.env}"
+    def names(self) -> Names:
+        return Names(self.project, self.env, self.region)
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
@@ -219,16 +223,14 @@ def validate(s: Settings) -> None:
             raise SettingError("alarm_emails", f"{email!r} is not a valid email address")
     if s.state_bucket and not _BUCKET.match(s.state_bucket):
         raise SettingError("state_bucket", f"{s.state_bucket!r} is not a valid S3 bucket name")
-    if s.target == "aws" and not s.state_bucket:
-        raise SettingError(
-            "state_bucket", "required on the aws target (run `prodstack bootstrap` to create one)"
-        )
     if s.image_id and not _AMI.match(s.image_id):
         raise SettingError("image_id", f"{s.image_id!r} is not an AMI id (ami-…)")
-    for name in ("plugin_mirror", "plugin_dir"):
-        path = getattr(s, name)
+    for name, path in (("plugin_mirror", s.plugin_mirror), ("plugin_dir", s.plugin_dir)):
         if path and not Path(path).is_dir():
             raise SettingError(name, f"{path} is not a directory")
+    from prodstack.targets import target_for
+
+    target_for(s).validate(s)
 
 
 def _validate_cidr(cidr: str) -> None:
@@ -249,17 +251,18 @@ def _validate_cidr(cidr: str) -> None:
 
 
 def _validate_sizes(s: Settings) -> None:
-    instance_type = s.value("instance_type")
-    if not _INSTANCE_TYPE.match(instance_type):
-        raise SettingError("instance_type", f"{instance_type!r} is not an EC2 instance type")
-    db_class = s.value("db_instance_class")
-    if not _DB_CLASS.match(db_class):
-        raise SettingError("db_instance_class", f"{db_class!r} is not an RDS class (db.…)")
-    min_size, max_size = s.value("min_size"), s.value("max_size")
+    p = s.profile
+    if not _INSTANCE_TYPE.match(p.instance_type):
+        raise SettingError("instance_type", f"{p.instance_type!r} is not an EC2 instance type")
+    if not _DB_CLASS.match(p.db_instance_class):
+        raise SettingError("db_instance_class",
+                           f"{p.db_instance_class!r} is not an RDS class (db.…)")
+    min_size, max_size = p.min_size, p.max_size
     if min_size < 1:
         raise SettingError("min_size", f"must be at least 1, got {min_size}")
-    if s.env == "production" and min_size < 2:
-        raise SettingError("min_size", "production keeps at least 2 instances (one per AZ)")
+    if min_size < p.min_size_floor:
+        raise SettingError("min_size", f"the {p.name} profile keeps at least "
+                           f"{p.min_size_floor} instances (one per AZ)")
     if max_size < min_size:
         raise SettingError("max_size", f"{max_size} is below min_size {min_size}")
     if max_size > 100:
@@ -272,27 +275,8 @@ def _validate_edge(s: Settings) -> None:
         d = domain.lower().rstrip(".")
         if not re.match(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", d):
             raise SettingError("domain", f"{domain!r} is not a valid domain name")
-        if s.target == "aws" and any(
-            d == p or d.endswith("." + p) for p in PLACEHOLDER_DOMAINS
-        ):
-            raise SettingError(
-                "domain", f"{domain} is a placeholder domain; its certificate can never validate"
-            )
     if s.hosted_zone_id and not _ZONE_ID.match(s.hosted_zone_id):
         raise SettingError("hosted_zone_id", f"{s.hosted_zone_id!r} is not a Route53 zone id")
     if s.certificate_arn and not _CERT_ARN.match(s.certificate_arn):
         raise SettingError("certificate_arn",
                            f"{s.certificate_arn!r} is not an ACM certificate ARN")
-    if s.target != "aws":
-        return
-    if not s.certificate_arn and not domain:
-        raise SettingError(
-            "domain", "the aws target needs a domain with hosted_zone_id, or a certificate_arn"
-        )
-    if domain and not s.hosted_zone_id and not s.certificate_arn:
-        raise SettingError(
-            "hosted_zone_id",
-            f"domain {domain} needs hosted_zone_id (for DNS validation) or a certificate_arn",
-        )
-    if not s.effective_alarm_emails:
-        raise SettingError("alarm_emails", "the aws target needs at least one address to alert")

@@ -17,13 +17,12 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from prodstack.aws_clients import client
 from prodstack.errors import UserError
-from prodstack.stack.storage import KEPT_ON_DOWN
-from prodstack.targets import local
+from prodstack.stack.storage import DATA_BUCKET, KEPT_ON_DOWN
+from prodstack.tf import state as tfstate
 from prodstack.tf.progress import fmt_seconds
-from prodstack.tf.runner import TerraformError, resource_ids
-from prodstack.workflow import KEPT_FILE, Workspace, apply_plan, forget_kept, say
+from prodstack.tf.runner import TerraformError
+from prodstack.workflow import KEPT_FILE, Workspace, apply_plan, forget_kept
 
 
 @dataclass
@@ -55,10 +54,11 @@ def _quiet(call: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def stop_audit(ws: Workspace) -> None:
-    s = ws.settings
-    _quiet(client("cloudtrail", s, ws.endpoint).stop_logging, Name=f"{s.name_prefix}-trail")
-    _quiet(client("config", s, ws.endpoint).stop_configuration_recorder,
-           ConfigurationRecorderName=f"{s.name_prefix}-recorder")
+    names = ws.settings.names
+    clients = ws.clients()
+    _quiet(clients("cloudtrail").stop_logging, Name=names.trail)
+    _quiet(clients("config").stop_configuration_recorder,
+           ConfigurationRecorderName=names.recorder)
 
 
 def empty_bucket(ws: Workspace, bucket: str) -> int:
@@ -67,7 +67,7 @@ def empty_bucket(ws: Workspace, bucket: str) -> int:
     The bucket policy goes first: its TLS-only deny would refuse the emulator's plain-HTTP
     calls, and the bucket is about to be deleted anyway. Governance retention is bypassed.
     """
-    s3 = client("s3", ws.settings, ws.endpoint)
+    s3 = ws.clients()("s3")
     removed = 0
     try:
         s3.delete_bucket_policy(Bucket=bucket)
@@ -92,7 +92,7 @@ def empty_bucket(ws: Workspace, bucket: str) -> int:
 
 
 def _account_id(ws: Workspace) -> str:
-    ident = _quiet(client("sts", ws.settings, ws.endpoint).get_caller_identity)
+    ident = _quiet(ws.clients()("sts").get_caller_identity)
     if not ident:
         raise UserError("cannot read the account id (are the credentials valid?)")
     return str(ident["Account"])
@@ -100,7 +100,7 @@ def _account_id(ws: Workspace) -> str:
 
 def delete_bucket(ws: Workspace, bucket: str, attempts: int = 5) -> bool:
     """Empty and delete a bucket; retried, because access logs may still arrive. True if gone."""
-    s3 = client("s3", ws.settings, ws.endpoint)
+    s3 = ws.clients()("s3")
     for _ in range(attempts):
         if _quiet(s3.head_bucket, Bucket=bucket) is None:
             return True
@@ -117,24 +117,24 @@ def delete_bucket(ws: Workspace, bucket: str, attempts: int = 5) -> bool:
 
 def purge_leftovers(ws: Workspace, account: str) -> list[str]:
     """Remove what `down` keeps: buckets (sources before the log bucket), key, snapshots."""
-    s = ws.settings
+    names, clients = ws.settings.names, ws.clients()
     removed: list[str] = []
-    s3 = client("s3", s, ws.endpoint)
+    s3 = clients("s3")
     for role in KEPT_ON_DOWN:
-        bucket = f"{s.name_prefix}-{role}-{account}-{s.region}"
+        bucket = names.bucket(role, account)
         if _quiet(s3.head_bucket, Bucket=bucket) is not None and delete_bucket(ws, bucket):
             removed.append(f"bucket {bucket}")
-    kms = client("kms", s, ws.endpoint)
+    kms = clients("kms")
     aliases = _quiet(kms.list_aliases) or {"Aliases": []}
     for alias in aliases["Aliases"]:
-        if alias["AliasName"] == f"alias/{s.name_prefix}-logs" and alias.get("TargetKeyId"):
+        if alias["AliasName"] == names.alias("logs") and alias.get("TargetKeyId"):
             _quiet(kms.delete_alias, AliasName=alias["AliasName"])
             _quiet(kms.schedule_key_deletion, KeyId=alias["TargetKeyId"], PendingWindowInDays=7)
             removed.append(f"key {alias['TargetKeyId']} (scheduled for deletion in 7 days)")
-    rds = client("rds", s, ws.endpoint)
+    rds = clients("rds")
     snaps = _quiet(rds.describe_db_snapshots, SnapshotType="manual") or {"DBSnapshots": []}
     for snap in snaps["DBSnapshots"]:
-        if snap["DBSnapshotIdentifier"].startswith(f"{s.name_prefix}-db-"):
+        if snap["DBSnapshotIdentifier"].startswith(names.regional("db-")):
             _quiet(rds.delete_db_snapshot, DBSnapshotIdentifier=snap["DBSnapshotIdentifier"])
             removed.append(f"snapshot {snap['DBSnapshotIdentifier']}")
     forget_kept(ws)
@@ -156,10 +156,11 @@ def down(ws: Workspace, purge: bool) -> DownReport:
         # when nothing writes access logs into them any more.
         # kept.json is written first, so that an interrupted down loses track of nothing.
         keep = kept_addresses(addresses)
-        (ws.workdir / KEPT_FILE).write_text(json.dumps(resource_ids(state, keep), indent=2))
+        (ws.workdir / KEPT_FILE).write_text(json.dumps(tfstate.resource_ids(state, keep),
+                                                       indent=2))
         tf.state_rm(keep)
         if purge:
-            empty_bucket(ws, f"{ws.settings.name_prefix}-data-{account}-{ws.settings.region}")
+            empty_bucket(ws, ws.settings.names.bucket(DATA_BUCKET, account))
         else:
             report.kept = keep
         try:
@@ -168,40 +169,36 @@ def down(ws: Workspace, purge: bool) -> DownReport:
                 progress = apply_plan(ws, tf, len(result.planned), destroy=True)
                 report.destroyed = progress.done
         except TerraformError as exc:
-            raise ws.emulator_down_hint(exc) from None
-        if ws.local and ws.endpoint:
-            local.after_destroy(ws.settings, ws.endpoint)
+            raise ws.explain(exc) from None
+        ws.target.after_destroy(ws.settings, ws.clients())
         delete_release_template(ws)
     if purge:
         report.purged = purge_leftovers(ws, account)
         report.final_snapshot = None
     report.seconds = time.monotonic() - started
-    say(f"down finished in {fmt_seconds(report.seconds)}")
+    ws.say(f"down finished in {fmt_seconds(report.seconds)}")
     return report
 
 
 def delete_release_template(ws: Workspace) -> None:
     """The launch template `prodstack deploy` made for new images is not in Terraform's state."""
-    _quiet(client("ec2", ws.settings, ws.endpoint).delete_launch_template,
-           LaunchTemplateName=f"{ws.settings.name_prefix}-web-releases")
+    _quiet(ws.clients()("ec2").delete_launch_template,
+           LaunchTemplateName=ws.settings.names.release_template)
 
 
 def lift_protection(ws: Workspace, state: dict[str, Any]) -> str | None:
     """Turn deletion protection off (only here, in a confirmed down); return the final snapshot."""
     final_snapshot = None
-    for res in state.get("resources", []):
-        if res.get("mode") != "managed" or not res.get("instances"):
-            continue
-        attrs = res["instances"][0]["attributes"]
-        if res["type"] == "aws_db_instance":
-            if attrs.get("deletion_protection"):
-                rds = client("rds", ws.settings, ws.endpoint)
-                _quiet(rds.modify_db_instance, DBInstanceIdentifier=attrs["identifier"],
-                       DeletionProtection=False, ApplyImmediately=True)
-            if not attrs.get("skip_final_snapshot"):
-                final_snapshot = attrs.get("final_snapshot_identifier")
-        elif res["type"] == "aws_lb" and attrs.get("enable_deletion_protection"):
-            elbv2 = client("elbv2", ws.settings, ws.endpoint)
-            _quiet(elbv2.modify_load_balancer_attributes, LoadBalancerArn=attrs["arn"],
+    clients = ws.clients()
+    for _, attrs in tfstate.instances(state, "aws_db_instance"):
+        if attrs.get("deletion_protection"):
+            _quiet(clients("rds").modify_db_instance, DBInstanceIdentifier=attrs["identifier"],
+                   DeletionProtection=False, ApplyImmediately=True)
+        if not attrs.get("skip_final_snapshot"):
+            final_snapshot = attrs.get("final_snapshot_identifier")
+    for _, attrs in tfstate.instances(state, "aws_lb"):
+        if attrs.get("enable_deletion_protection"):
+            _quiet(clients("elbv2").modify_load_balancer_attributes,
+                   LoadBalancerArn=attrs["arn"],
                    Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}])
     return final_snapshot

@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from prodstack.audit.command import audit_cmd
+from prodstack.catalog.planbuilder import PlanBuilder
+from prodstack.cli import cli
 from tests.audit.helpers import db
-from tests.audit.planbuilder import PlanBuilder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WEAK = str(FIXTURES / "weak_plan_small.json")
 
 
 def _invoke(*args: str):
-    return CliRunner().invoke(audit_cmd, list(args))
+    return CliRunner().invoke(cli, ["audit", *args])
 
 
 def _write(tmp_path: Path, builder: PlanBuilder) -> str:
@@ -101,4 +101,6 @@ def test_catalog() -> None:
     for fm in ("FM-1.1", "FM-5.2", "FM-6.3", "FM-7.1", "FM-7.2", "FM-7.3", "FM-X7"):
         assert fm in result.stdout
     data = json.loads(_invoke("--catalog", "--format", "json").stdout)
-    assert len(data["catalog"]) == 31
+    from prodstack.catalog import CATALOG
+
+    assert [e["id"] for e in data["catalog"]] == [e.id for e in CATALOG]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.audit.plan import UNKNOWN, load_plan
+from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.errors import UserError
+from prodstack.tf.plan import UNKNOWN, load_plan
 from tests.audit.helpers import plan_of
-from tests.audit.planbuilder import PlanBuilder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -16,10 +16,10 @@ import pytest
 
 from prodstack.audit.config import FolderConfig
 from prodstack.audit.engine import run
-from prodstack.audit.plan import load_plan, strip_instance_keys
-from prodstack.audit.rules import AuditInput
+from prodstack.catalog.model import AuditInput
 from prodstack.settings import load_settings
 from prodstack.tf.offline_plan import plan_stack
+from prodstack.tf.plan import load_plan, strip_instance_keys
 
 pytestmark = pytest.mark.plan
 Plan = dict[str, Any]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from prodstack.audit.command import audit_cmd
+from prodstack.cli import cli
 
 pytestmark = pytest.mark.plan
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -30,7 +30,7 @@ def _home(audit_home: Path) -> Path:
 
 
 def _audit(*args: str) -> tuple[int, dict, str]:
-    result = CliRunner().invoke(audit_cmd, [*args, "--format", "json"])
+    result = CliRunner().invoke(cli, ["audit", *args, "--format", "json"])
     data = json.loads(result.stdout) if result.stdout.strip() else {}
     return result.exit_code, data, result.stderr
 
@@ -73,7 +73,7 @@ def test_weak_stack_written_outside_the_project() -> None:
 def test_folder_whose_plan_fails_gets_the_diagnostic_on_one_line(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(
         'resource "aws_sns_topic" "x" {\n  name = aws_vpc.missing.id\n}\n')
-    result = CliRunner().invoke(audit_cmd, [str(tmp_path)])
+    result = CliRunner().invoke(cli, ["audit", str(tmp_path)])
     assert result.exit_code == 2
     error = [ln for ln in result.stderr.splitlines() if ln.startswith("prodstack: error:")]
     assert len(error) == 1, result.stderr

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from prodstack.cli import cli
 from prodstack.cost import assumptions, prices
-from prodstack.cost.command import cost_cmd
 from prodstack.cost.estimate import Estimate, Item, estimate
 from prodstack.cost.plan import read_plan
 
@@ -18,7 +18,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def invoke(*args: str) -> Result:
-    return CliRunner().invoke(cost_cmd, list(args))
+    return CliRunner().invoke(cli, ["cost", *args])
 
 
 def invoke_json(*args: str) -> dict[str, Any]:

@@ -173,7 +173,8 @@ def test_folder_without_terraform(home, tmp_path):
     (["--assume", "hours_per_month=lots"], "must be a number"),
     (["--assume", "alb_lcu=-2"], "non-negative"),
     (["--env", "qa"], "unknown profile 'qa'"),
-    (["--set", "instance_type=t3.small"], "--set applies to prodstack's own stack"),
+    (["--set", "instance_type=t3.small"], "--set apply to prodstack's own stack"),
+    (["--config", "prodstack.toml"], "--config and --set apply to prodstack's own stack"),
 ])
 def test_bad_options_are_one_line(home, args, fragment):
     assert_one_line_error(invoke(WEB, *args), fragment)

@@ -31,8 +31,8 @@ def test_validate_reports_a_broken_document(home, monkeypatch):
 
     original = outputs.build
 
-    def broken(ctx):
-        original(ctx)
+    def broken(ctx, stack):
+        original(ctx, stack)
         ctx.doc.output("broken", "${aws_vpc.missing.id}", "refers to nothing")
 
     monkeypatch.setattr(outputs, "build", broken)

@@ -95,7 +95,8 @@ def test_an_aws_api_error_is_one_line(monkeypatch, capsys):
         raise ClientError({"Error": {"Code": "ValidationError", "Message": "no\nsuch group"}},
                           "UpdateAutoScalingGroup")
 
-    monkeypatch.setattr(cli.cli, "main", refuse)
+    monkeypatch.setattr(cli, "outputs", lambda _ws: refuse())
+    monkeypatch.setattr("sys.argv", ["prodstack", "outputs"])
     with pytest.raises(SystemExit) as exit_:
         cli.main()
     assert exit_.value.code == 1

@@ -104,7 +104,7 @@ def test_state_lock_held_elsewhere_is_explained_in_one_line(runner):
 
 
 def test_resource_ids_of_managed_root_resources():
-    from prodstack.tf.runner import resource_ids
+    from prodstack.tf.state import resource_ids
 
     state = {"resources": [
         {"mode": "managed", "type": "aws_s3_bucket", "name": "audit",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 
 from prodstack.errors import SettingError, UserError
+from prodstack.profiles import OVERRIDABLE, PROFILES, Profile
 from prodstack.settings import load_settings
 from tests.conftest import AWS_SETS
 
@@ -14,7 +17,14 @@ def test_defaults_are_production_on_local_with_demo_domain():
     assert (s.env, s.target, s.region, s.azs) == ("production", "local", "us-west-1", 2)
     assert s.effective_domain == "prodstack-demo.test"
     assert s.effective_alarm_emails == ("oncall@prodstack-demo.test",)
-    assert s.value("instance_type") == s.profile.instance_type
+    assert s.profile == PROFILES["production"]
+
+
+def test_overrides_change_the_profile_and_only_its_overridable_fields():
+    s = load_settings(env="staging", overrides=["instance_type=m7g.large", "max_size=9"])
+    assert (s.profile.instance_type, s.profile.max_size) == ("m7g.large", 9)
+    assert s.profile.min_size == PROFILES["staging"].min_size
+    assert set(s.overrides) == set(OVERRIDABLE) <= {f.name for f in fields(Profile)}
 
 
 def test_overrides_and_toml_file(tmp_path):

@@ -49,7 +49,8 @@ def test_fm_1_2_1_3_backend_is_complete_and_locks(tmp_path: Path):
     settings = load_settings(env="staging", target="aws", overrides=AWS_SETS)
     write(settings, tmp_path)
     backend = json.loads((tmp_path / BACKEND_FILE).read_text())["terraform"]["backend"]["s3"]
-    assert backend == {"bucket": "acme-tf-state", "key": "prodstack/staging/terraform.tfstate",
+    assert backend == {"bucket": "acme-tf-state",
+                       "key": "prodstack/staging/us-west-1/terraform.tfstate",
                        "region": "us-west-1", "encrypt": True, "use_lockfile": True}
     main = json.loads((tmp_path / MAIN_FILE).read_text())
     assert "backend" not in main["terraform"]

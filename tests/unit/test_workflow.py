@@ -8,6 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from prodstack import workflow
+from prodstack.reporting import RecordingReporter
+from prodstack.targets import AwsTarget, LocalTarget
 from prodstack.tf.progress import Progress
 from prodstack.tf.runner import PlanResult, TerraformError
 
@@ -15,8 +17,17 @@ REFUSED = ("apply failed: revoking default IPv4 egress rule for Security Group (
            "api error InvalidPermission.NotFound: The specified rule does not exist")
 
 
-def _ws(local: bool) -> SimpleNamespace:
-    return SimpleNamespace(local=local, workdir=Path("/nonexistent"), settings=None, endpoint=None)
+def _ws(local: bool, workdir: Path = Path("/nonexistent"),
+        doc: dict | None = None) -> SimpleNamespace:
+    """A stand-in workspace: the target's recovery policy is the real one; `doc` is the
+    stack's document as built in memory."""
+    from prodstack.settings import load_settings
+
+    reporter = RecordingReporter()
+    stack = SimpleNamespace(doc=SimpleNamespace(to_dict=lambda: doc or {}))
+    return SimpleNamespace(target=LocalTarget() if local else AwsTarget(), workdir=workdir,
+                           settings=load_settings(), stack=stack, clients=lambda: None,
+                           say=reporter.say, reporter=reporter)
 
 
 class FakeTerraform:
@@ -36,11 +47,11 @@ class FakeTerraform:
                           seconds=1.0)
 
 
-def test_emulator_refused_retry_is_applied_again(capsys):
-    tf = FakeTerraform([REFUSED])
-    workflow.apply_plan(_ws(True), tf, 144)
+def test_emulator_refused_retry_is_applied_again():
+    tf, ws = FakeTerraform([REFUSED]), _ws(True)
+    workflow.apply_plan(ws, tf, 144)
     assert tf.calls == [("apply", 144), ("plan", 0), ("apply", 1)]
-    assert "planning and applying again" in capsys.readouterr().err
+    assert any("planning and applying again" in line for line in ws.reporter.lines)
 
 
 def test_refusals_beyond_the_recoveries_are_reported():
@@ -64,18 +75,15 @@ def test_an_object_left_by_a_cut_off_create_is_adopted_then_applied(tmp_path, mo
     import json
 
     from prodstack import orphans
-    from prodstack.settings import load_settings
     from prodstack.tf.progress import Diagnostic
 
-    (tmp_path / "main.tf.json").write_text(json.dumps({"resource": {"aws_launch_template": {
-        "web": {"name": "prodstack-production-web"}}}}))
+    doc = {"resource": {"aws_launch_template": {"web": {"name": "prodstack-production-web"}}}}
     monkeypatch.setitem(orphans.LOOKUPS, "aws_launch_template", lambda *_: (
         "lt-9", {"environment": "production", "project": "prodstack"}))
     tf = FakeTerraform([TerraformError("apply failed", [Diagnostic(
         "error", "InvalidLaunchTemplateName.AlreadyExistsException", "",
         "aws_launch_template.web")])])
-    ws = SimpleNamespace(local=False, workdir=tmp_path, settings=load_settings(), endpoint=None)
-    workflow.apply_plan(ws, tf, 144)
+    workflow.apply_plan(_ws(False, tmp_path, doc), tf, 144)
     assert tf.calls == [("apply", 144), ("plan", 0), ("apply", 1)]
     assert json.loads((tmp_path / workflow.IMPORTS_FILE).read_text())["import"] == [
         {"to": "aws_launch_template.web", "id": "lt-9"}]
@@ -90,19 +98,16 @@ def test_a_refused_retry_during_a_destroy_is_destroyed_once_more():
 def test_an_object_created_twice_on_the_emulator_is_adopted_by_name(tmp_path):
     import json
 
-    from prodstack.settings import load_settings
     from prodstack.tf.progress import Diagnostic
 
-    (tmp_path / "main.tf.json").write_text(json.dumps({"resource": {"aws_iam_instance_profile": {
-        "web": {"name": "prodstack-production-web"}}}}))
+    doc = {"resource": {"aws_iam_instance_profile": {"web": {"name": "prodstack-production-web"}}}}
     twice = TerraformError("apply failed", [Diagnostic(
         "error", "creating IAM Instance Profile (prodstack-production-web): EntityAlreadyExists: "
         "Instance Profile prodstack-production-web already exists.", "",
         "aws_iam_instance_profile.web")])
     for local, adopted in ((True, True), (False, False)):
         tf = FakeTerraform([twice])
-        ws = SimpleNamespace(local=local, workdir=tmp_path, settings=load_settings(),
-                             endpoint=None)
+        ws = _ws(local, tmp_path, doc)
         if adopted:
             workflow.apply_plan(ws, tf, 150)
             assert json.loads((tmp_path / workflow.IMPORTS_FILE).read_text())["import"] == [

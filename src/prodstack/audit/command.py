@@ -20,12 +20,14 @@ from typing import Any
 import click
 
 from prodstack.audit import catalog, report
-from prodstack.audit.config import FolderConfig, read_folder, read_texts
+from prodstack.audit.config import from_document, read_folder
 from prodstack.audit.engine import AuditResult, run
-from prodstack.audit.plan import load_plan
-from prodstack.audit.rules import SEVERITIES, AuditInput
+from prodstack.catalog.model import SEVERITIES, AuditInput
 from prodstack.errors import UserError
+from prodstack.options import synth_options
 from prodstack.profiles import PROFILES
+from prodstack.settings import Settings, load_settings
+from prodstack.tf.plan import load_plan
 
 _LOG_HINT = re.compile(r"[;,]?\s*\(?full log: [^)]*\)?\s*$")
 
@@ -73,22 +75,22 @@ def _plan_folder(folder: Path) -> AuditInput:
     return AuditInput(plan=load_plan(data, str(folder)), config=config)
 
 
-def own_stack_input(env: str) -> AuditInput:
-    """prodstack's own stack for `env`: its plan, and its synthesized configuration."""
-    from prodstack import synth
-    from prodstack.settings import load_settings
-    from prodstack.tf.offline_plan import aws_like_settings, plan_stack
+def own_stack_input(settings: Settings) -> AuditInput:
+    """prodstack's own stack for these settings, as the aws target creates it: its plan, and
+    its configuration (from the document built in memory)."""
+    from prodstack.stack import build
+    from prodstack.targets.aws import AwsTarget
+    from prodstack.tf.offline_plan import plan_stack
 
-    settings = load_settings(env=env)
-    config: FolderConfig = read_texts(synth.render(aws_like_settings(settings)))
+    source = f"prodstack {settings.env} stack (aws target)"
+    config = from_document(build(AwsTarget.offline_settings(settings)).doc.to_dict(), source)
     data = _with_emulator(plan_stack, settings)
-    return AuditInput(plan=load_plan(data, f"prodstack {env} stack (aws target)"),
-                      config=config)
+    return AuditInput(plan=load_plan(data, source), config=config)
 
 
-def load_input(path: Path | None, env: str) -> AuditInput:
+def load_input(path: Path | None, settings: Settings) -> AuditInput:
     if path is None:
-        return own_stack_input(env)
+        return own_stack_input(settings)
     if path.is_dir():
         return _plan_folder(path)
     if not path.exists():
@@ -96,12 +98,12 @@ def load_input(path: Path | None, env: str) -> AuditInput:
     return _read_plan_file(path)
 
 
-def audit(path: Path | None, env: str) -> AuditResult:
+def audit(path: Path | None, settings: Settings) -> AuditResult:
     try:
-        inp = load_input(path, env)
+        inp = load_input(path, settings)
     except OSError as exc:
         raise UserError(f"{path}: cannot read it ({exc.strerror or exc})", exit_code=2) from None
-    return run(inp, env=env)
+    return run(inp, env=settings.env)
 
 
 @click.command("audit")
@@ -115,22 +117,23 @@ def audit(path: Path | None, env: str) -> AuditResult:
               help="Exit 1 when a finding at or above this severity exists.")
 @click.option("--catalog", "show_catalog", is_flag=True,
               help="List every failure mode, its fix and where it is checked.")
-def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str,
-              show_catalog: bool) -> None:
+@synth_options
+def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, show_catalog: bool,
+              config_file: str | None, overrides: tuple[str, ...]) -> None:
     """Check a Terraform plan (file), a configuration folder, or prodstack's own stack
     against the failure-mode catalog."""
     if show_catalog:
         click.echo(json.dumps(catalog.render_json(), indent=2) if fmt == "json"
                    else catalog.render_text())
         return
-    try:
-        if path is None or path.is_dir():
-            click.echo(f"planning {path or f'the {env} stack'} offline against the emulator...",
-                       err=True)
-        result = audit(path, env)
-    except UserError as exc:
-        click.echo(f"prodstack: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+    if path is not None and (config_file or overrides):
+        raise UserError("--config and --set apply to prodstack's own stack (give no PATH)",
+                        exit_code=2)
+    settings = load_settings(env=env, config_file=config_file, overrides=overrides)
+    if path is None or path.is_dir():
+        click.echo(f"planning {path or f'the {env} stack'} offline against the emulator...",
+                   err=True)
+    result = audit(path, settings)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(result), indent=2))
     else:

@@ -267,6 +267,15 @@ def read_texts(files: dict[str, str], root_files: set[str] | None = None) -> Fol
     return config
 
 
+def from_document(doc: dict[str, Any], source: str) -> FolderConfig:
+    """The configuration of a Terraform JSON document built in memory (prodstack's own)."""
+    ignores: dict[tuple[str, str], set[str]] = {}
+    for key, attrs in _ignores_from_json(doc):
+        ignores.setdefault(key, set()).update(attrs)
+    return FolderConfig(backends=backends_from_json(doc, source),
+                        ignore_changes={k: frozenset(v) for k, v in ignores.items()})
+
+
 def read_folder(folder: Path) -> FolderConfig:
     """Backends (root files only), backend config files and `ignore_changes` (all modules)."""
     files: dict[str, str] = {}

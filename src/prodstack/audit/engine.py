@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from prodstack.audit.rules import RULES, AuditInput, Rule, severity_rank
+from prodstack.catalog import CATALOG, Entry
+from prodstack.catalog.model import AuditInput, severity_rank
 from prodstack.profiles import PROFILES
 
 
@@ -64,24 +65,26 @@ def _sort_key(finding: Finding) -> tuple[int, str, str]:
 
 
 def run(inp: AuditInput, env: str | None = None,
-        rules: Iterable[Rule] = RULES) -> AuditResult:
+        rules: Iterable[Entry] = CATALOG.rules) -> AuditResult:
     trades = {t.fm_id: t for t in PROFILES[env].trades} if env in PROFILES else {}
     result = AuditResult(source=inp.plan.source, env=env, resources=len(inp.plan.resources))
-    for rule in rules:
+    for entry in rules:
+        rule = entry.rule
+        assert rule is not None and entry.severity is not None
         if rule.needs_config and inp.config is None:
-            result.skipped.append((rule.id, "the backend is not in a plan: audit the "
-                                            "configuration folder to check it"))
+            result.skipped.append((entry.id, "the backend is not in a plan: audit the "
+                                             "configuration folder to check it"))
             continue
         try:
             hits = list(rule.check(inp))
         except Exception as exc:  # a rule bug or odd input must not become a traceback
-            result.errors.append((rule.id, f"{type(exc).__name__}: {exc}"))
+            result.errors.append((entry.id, f"{type(exc).__name__}: {exc}"))
             continue
         result.rules_run += 1
         for hit in dict.fromkeys(hits):  # drop duplicates, keep order
-            finding = Finding(rule.id, rule.title, rule.severity, hit.address, hit.message,
-                              rule.fix)
-            trade = trades.get(rule.id)
+            finding = Finding(entry.id, entry.title, hit.severity or entry.severity,
+                              hit.address, hit.message, entry.fix)
+            trade = trades.get(entry.id)
             if trade:
                 result.accepted.append(Accepted(finding, trade.what, trade.reason))
             else:

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 from prodstack.audit.engine import AuditResult, Finding
-from prodstack.audit.rules import SEVERITIES
+from prodstack.catalog.model import SEVERITIES
 
 
 def to_json(result: AuditResult) -> dict[str, Any]:

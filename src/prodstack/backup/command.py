@@ -13,9 +13,8 @@ import sys
 
 import click
 
-from prodstack import emulator, workflow
+from prodstack import workflow
 from prodstack.backup.verify import Report, verify_backup
-from prodstack.errors import UserError
 from prodstack.options import stack_options
 from prodstack.settings import Settings
 from prodstack.tf.progress import fmt_seconds
@@ -51,15 +50,12 @@ def verify_cmd(settings: Settings, fmt: str, snapshot: str, instance_class: str 
                timeout: float, poll_interval: float) -> None:
     """Restore a snapshot to a temporary instance, check it, report RTO and RPO, clean up."""
     ws = workflow.Workspace(settings)
-    if ws.local and emulator.running() is None:
-        raise UserError("the emulator is not running (start it with `prodstack emulator "
-                        "start`, then deploy with `prodstack up`)")
+    ws.connect(start=False)
     values = workflow.outputs(ws)
-    if ws.local and not ws.endpoint:
-        raise UserError("the emulator's address is unknown; is it running?")
-    report = verify_backup(settings, values, ws.endpoint, snapshot=snapshot,
-                           instance_class=instance_class, poll_interval=poll_interval,
-                           timeout=timeout)
+    report = verify_backup(values, ws.clients(), runs_sql=ws.target.runs_sql,
+                           snapshot=snapshot, instance_class=instance_class,
+                           poll_interval=poll_interval, timeout=timeout,
+                           progress=ws.reporter.say)
     click.echo(render(report, fmt))
     if report.status != "passed":
         sys.exit(1)

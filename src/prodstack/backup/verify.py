@@ -1,15 +1,15 @@
 """The steps of `backup verify`: snapshot, restore, wait, check, measure, clean up.
 
-`verify_backup` takes the stack's outputs and the endpoint (the emulator URL, or None on aws)
-as arguments, so it runs against any database the outputs name. Bad input (no such database,
-no such snapshot) raises `UserError` before anything is created; a failure after that is a
-failed check in the report. The temporary instance and the snapshot this run took are
-deleted in a `finally`, on errors and on Ctrl-C too.
+`verify_backup` takes the stack's outputs, the target's client factory and whether the
+target's databases answer SQL (`Target.runs_sql`) as arguments, so it runs against any
+database the outputs name. Bad input (no such database, no such snapshot) raises `UserError`
+before anything is created; a failure after that is a failed check in the report. The
+temporary instance and the snapshot this run took are deleted in a `finally`, on errors and
+on Ctrl-C too.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +18,6 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from prodstack.aws_clients import client
 from prodstack.backup.checks import FAILED, PASSED, Check, answers_emulator, answers_sql
 from prodstack.backup.checks import engine_checks as run_engine_checks
 from prodstack.backup.snapshots import (
@@ -30,7 +29,7 @@ from prodstack.backup.snapshots import (
     snapshot_detail,
 )
 from prodstack.errors import UserError
-from prodstack.settings import Settings
+from prodstack.targets.base import ClientFactory
 from prodstack.tf.progress import fmt_seconds
 
 MODES = ("new", "latest")
@@ -42,10 +41,6 @@ CLEANUP_SECONDS = 600  # how long cleanup retries a delete the instance's state 
 PROGRESS_EVERY = 60.0
 
 Progress = Callable[[str], None]
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -74,15 +69,15 @@ class Report:
                 "recovery_point": self.recovery_point}
 
 
-def verify_backup(settings: Settings, outputs: dict[str, Any], endpoint: str | None, *,
-                  snapshot: str = "new", instance_class: str | None = None,
+def verify_backup(outputs: dict[str, Any], clients: ClientFactory, *,
+                  runs_sql: bool, snapshot: str = "new", instance_class: str | None = None,
                   poll_interval: float = 15.0, timeout: float = 3600.0,
-                  progress: Progress = say) -> Report:
+                  progress: Progress = lambda _: None) -> Report:
     """Restore a snapshot of the stack's database to a temporary instance and check it."""
     db_id = outputs.get("db_identifier")
     if not db_id:
         raise UserError("the deployed stack has no db_identifier output (run `prodstack up`)")
-    rds = client("rds", settings, endpoint)
+    rds = clients("rds")
     source = _source_instance(rds, db_id)
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     chosen = None if snapshot in MODES else given_snapshot(rds, snapshot, db_id)
@@ -132,8 +127,8 @@ def verify_backup(settings: Settings, outputs: dict[str, Any], endpoint: str | N
                                        f"{fmt_seconds(report.restore_seconds)}"))
             step = "checks"
             report.checks += run_engine_checks(source, instance)
-            if settings.target == "aws":
-                secrets = client("secretsmanager", settings, endpoint)
+            if runs_sql:
+                secrets = clients("secretsmanager")
                 report.checks.append(answers_sql(instance, outputs.get("db_secret_arn"), secrets))
             else:
                 report.checks.append(answers_emulator(instance))

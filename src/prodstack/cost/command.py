@@ -21,6 +21,7 @@ from prodstack.cost import assumptions, prices, report
 from prodstack.cost.estimate import estimate
 from prodstack.cost.plan import read_plan
 from prodstack.errors import UserError
+from prodstack.options import synth_options
 from prodstack.profiles import PROFILES
 from prodstack.settings import load_settings
 from prodstack.tf.runner import TerraformError
@@ -51,19 +52,19 @@ def _read_plan_file(path: Path) -> Any:
 
 
 def load_input(path: Path | None, env: str, overrides: tuple[str, ...],
-               region: str | None) -> tuple[Any, str]:
+               region: str | None, config_file: str | None = None) -> tuple[Any, str]:
     """(plan JSON, what it is) for PATH, or for prodstack's own stack when PATH is None."""
     sets = [*overrides, f"region={region}"] if region else list(overrides)
     progress = sys.stderr.isatty()
     if path is None:
         from prodstack.tf.offline_plan import plan_stack
 
-        settings = load_settings(env=env, overrides=sets)
+        settings = load_settings(env=env, config_file=config_file, overrides=sets)
         data = _with_emulator(lambda: plan_stack(settings, show_progress=progress))
         return data, f"prodstack's own stack, env {env}"
-    if overrides:
-        raise UserError("--set applies to prodstack's own stack only (give no PATH)",
-                        exit_code=2)
+    if overrides or config_file:
+        raise UserError("--config and --set apply to prodstack's own stack only (give no "
+                        "PATH)", exit_code=2)
     if path.is_dir():
         from prodstack.tf.offline_plan import plan_folder
 
@@ -81,7 +82,7 @@ def load_input(path: Path | None, env: str, overrides: tuple[str, ...],
 def run(path: Path | None, env: str = "production", fmt: str = "text",
         prices_file: Path | None = None, assume: tuple[str, ...] = (),
         assumptions_file: Path | None = None, region: str | None = None,
-        overrides: tuple[str, ...] = ()) -> str:
+        overrides: tuple[str, ...] = (), config_file: str | None = None) -> str:
     """The report as text or JSON. Checks the cheap inputs before planning anything."""
     if env not in PROFILES:
         raise UserError(f"--env: unknown profile {env!r} (known: {', '.join(PROFILES)})",
@@ -90,7 +91,7 @@ def run(path: Path | None, env: str = "production", fmt: str = "text",
     used = assumptions.resolve(assume, assumptions_file)
     if region:
         table.region(region)
-    data, subject = load_input(path, env, overrides, region)
+    data, subject = load_input(path, env, overrides, region, config_file)
     plan = read_plan(data, str(path) if path else subject)
     est = estimate(plan, table, used, region)
     return report.to_json(est, subject) if fmt == "json" else report.to_text(est, subject)
@@ -110,19 +111,14 @@ def run(path: Path | None, env: str = "production", fmt: str = "text",
               metavar="FILE", help="TOML file of NAME = VALUE assumptions.")
 @click.option("--region", default=None,
               help="Price in this region [default: the plan's provider region].")
-@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
-              help="Override a setting of prodstack's own stack (no PATH), e.g. instance_type.")
+@synth_options
 def cost_cmd(path: Path | None, env: str, fmt: str, prices_file: Path | None,
              assume: tuple[str, ...], assumptions_file: Path | None, region: str | None,
-             overrides: tuple[str, ...]) -> None:
+             overrides: tuple[str, ...], config_file: str | None) -> None:
     """Monthly cost estimate per resource, offline, with the savings of 1-year commitments.
 
     PATH is plan JSON (`terraform show -json PLANFILE`) or a folder of Terraform
     configuration; without PATH, prodstack's own stack for --env.
     """
-    try:
-        text = run(path, env, fmt, prices_file, assume, assumptions_file, region, overrides)
-    except UserError as exc:
-        click.echo(f"prodstack: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    click.echo(text)
+    click.echo(run(path, env, fmt, prices_file, assume, assumptions_file, region, overrides,
+                   config_file))

@@ -6,8 +6,14 @@ API activity in real time) and, with the audit bucket's Object Lock, FM-2.3.
 
 from __future__ import annotations
 
-from prodstack.stack.context import StackContext
-from prodstack.tf.document import policy_document, ref
+from dataclasses import dataclass
+
+from prodstack.stack.context import Context
+from prodstack.stack.foundation import Base
+from prodstack.stack.iam import service_role
+from prodstack.stack.keys import Keys
+from prodstack.stack.storage import Storage
+from prodstack.tf.document import Block, policy_document
 
 CONFIG_RULES = {
     "s3_public_read_prohibited": "S3_BUCKET_PUBLIC_READ_PROHIBITED",
@@ -19,52 +25,60 @@ CONFIG_RULES = {
 }
 
 
-def build(ctx: StackContext) -> None:
-    _trail(ctx)
-    if ctx.settings.config_recorder:
-        _config(ctx)
+@dataclass(frozen=True)
+class Audit:
+    trail: Block
+    trail_log_group: Block
+    recorder: Block | None  # None when the account has its own (config_recorder = false)
 
 
-def _trail(ctx: StackContext) -> None:
-    doc, r = ctx.doc, ctx.refs
+def build(ctx: Context, r: Base, keys: Keys, storage: Storage) -> Audit:
+    trail, group = _trail(ctx, r, keys, storage)
+    recorder = _config(ctx, r, storage) if ctx.settings.config_recorder else None
+    return Audit(trail=trail, trail_log_group=group, recorder=recorder)
+
+
+def _trail(ctx: Context, r: Base, keys: Keys, storage: Storage) -> tuple[Block, Block]:
+    doc = ctx.doc
     group = doc.resource(
-        "aws_cloudwatch_log_group", "trail", name=f"/{ctx.prefix}/cloudtrail",
-        retention_in_days=max(ctx.profile.log_retention_days, 90), kms_key_id=r.logs_key.arn,
+        "aws_cloudwatch_log_group", "trail", name=f"/{ctx.names.prefix}/cloudtrail",
+        retention_in_days=max(ctx.profile.log_retention_days, 90), kms_key_id=keys.logs.arn,
         tags=ctx.tags("trail"),
     )
-    r.trail_log_group = group
-    role = ctx.service_role("trail_to_logs", "cloudtrail.amazonaws.com")
+    role = service_role(ctx, r, "trail_to_logs", "cloudtrail.amazonaws.com")
     doc.resource(
         "aws_iam_role_policy", "trail_to_logs", name="deliver-to-log-group", role=role.id,
         policy=policy_document({
             "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": group.arn + ":log-stream:*"}),
     )
-    doc.resource(
-        "aws_cloudtrail", "main", name=ctx.name("trail"), s3_bucket_name=r.audit_bucket.id,
+    trail = doc.resource(
+        "aws_cloudtrail", "main", name=ctx.names.trail,
+        s3_bucket_name=storage.audit.bucket.id,
         s3_key_prefix="cloudtrail", is_multi_region_trail=True,
         include_global_service_events=True, enable_log_file_validation=True,
-        enable_logging=True, kms_key_id=r.logs_key.arn,
+        enable_logging=True, kms_key_id=keys.logs.arn,
         cloud_watch_logs_group_arn=group.arn + ":*", cloud_watch_logs_role_arn=role.arn,
         sns_topic_name=None, tags=ctx.tags("trail"),
-        depends_on=[ref("aws_s3_bucket_policy", "audit")],
+        depends_on=[storage.audit.policy],
     )
+    return trail, group
 
 
-def _config(ctx: StackContext) -> None:
-    doc, r = ctx.doc, ctx.refs
-    role = ctx.service_role("config", "config.amazonaws.com",
-                            {"config": "service-role/AWS_ConfigRole"})
+def _config(ctx: Context, r: Base, storage: Storage) -> Block:
+    doc = ctx.doc
+    role = service_role(ctx, r, "config", "config.amazonaws.com",
+                        {"config": "service-role/AWS_ConfigRole"})
     recorder = doc.resource(
-        "aws_config_configuration_recorder", "main", name=ctx.name("recorder"),
+        "aws_config_configuration_recorder", "main", name=ctx.names.recorder,
         role_arn=role.arn,
         recording_group=[{"all_supported": True, "include_global_resource_types": True}],
     )
     channel = doc.resource(
         "aws_config_delivery_channel", "main", name=ctx.name("delivery"),
-        s3_bucket_name=r.audit_bucket.id, s3_key_prefix="config",
+        s3_bucket_name=storage.audit.bucket.id, s3_key_prefix="config",
         snapshot_delivery_properties=[{"delivery_frequency": "TwentyFour_Hours"}],
-        depends_on=[recorder, ref("aws_s3_bucket_policy", "audit")],
+        depends_on=[recorder, storage.audit.policy],
     )
     status = doc.resource("aws_config_configuration_recorder_status", "main",
                           name=recorder.name_attr, is_enabled=True, depends_on=[channel])
@@ -74,3 +88,4 @@ def _config(ctx: StackContext) -> None:
             source=[{"owner": "AWS", "source_identifier": identifier}],
             depends_on=[status], tags=ctx.tags(name.replace("_", "-")),
         )
+    return recorder

@@ -10,24 +10,36 @@ instance's creation time, kept in a `terraform_data`, so every deployment's is u
 
 from __future__ import annotations
 
-from prodstack.stack.context import StackContext
-from prodstack.tf.document import expr, policy_document
+from dataclasses import dataclass
+
+from prodstack.stack.context import Context
+from prodstack.stack.foundation import Base
+from prodstack.stack.iam import service_role
+from prodstack.stack.keys import Keys
+from prodstack.stack.network import Network
+from prodstack.tf.document import Block, expr
 
 ENGINE_MAJOR = "16"
 DB_NAME = "productiondb"
 MASTER_USERNAME = "dbadmin"
 
 
-def build(ctx: StackContext) -> None:
-    doc, r, p = ctx.doc, ctx.refs, ctx.profile
+@dataclass(frozen=True)
+class Database:
+    instance: Block
+    secret_arn: str  # the master password's secret, managed by RDS
+
+
+def build(ctx: Context, r: Base, keys: Keys, net: Network) -> Database:
+    doc, p = ctx.doc, ctx.profile
     subnet_group = doc.resource(
         "aws_db_subnet_group", "main", name=ctx.name("db"),
-        subnet_ids=[sn.id for sn in r.db_subnets], tags=ctx.tags("db"),
+        subnet_ids=[sn.id for sn in net.db_subnets], tags=ctx.tags("db"),
     )
     params = doc.resource(
         "aws_db_parameter_group", "main", name=ctx.name(f"postgres{ENGINE_MAJOR}"),
         family=f"postgres{ENGINE_MAJOR}",
-        description=f"{ctx.prefix}: TLS only, connection and slow-query logging",
+        description=f"{ctx.names.prefix}: TLS only, connection and slow-query logging",
         parameter=[
             {"name": "rds.force_ssl", "value": "1"},
             {"name": "log_connections", "value": "1"},
@@ -39,8 +51,8 @@ def build(ctx: StackContext) -> None:
     )
     monitoring_role = None
     if p.db_monitoring_interval:
-        monitoring_role = ctx.service_role(
-            "rds_monitoring", "monitoring.rds.amazonaws.com",
+        monitoring_role = service_role(
+            ctx, r, "rds_monitoring", "monitoring.rds.amazonaws.com",
             {"rds_monitoring": "service-role/AmazonRDSEnhancedMonitoringRole"})
     protected = p.db_deletion_protection
     final_snapshot = None
@@ -49,42 +61,30 @@ def build(ctx: StackContext) -> None:
                                lifecycle={"ignore_changes": ["input"]})
         final_snapshot = (ctx.name("db") + "-final-" +
                           expr(f'formatdate("YYYYMMDDhhmmss", {created.address}.output)'))
-    r.db = doc.resource(
+    instance = doc.resource(
         "aws_db_instance", "main", identifier=ctx.name("db"), engine="postgres",
         engine_version=ENGINE_MAJOR, auto_minor_version_upgrade=True,
-        instance_class=ctx.settings.value("db_instance_class"), db_name=DB_NAME,
+        instance_class=p.db_instance_class, db_name=DB_NAME,
         username=MASTER_USERNAME, manage_master_user_password=True,
-        master_user_secret_kms_key_id=r.data_key.arn,
+        master_user_secret_kms_key_id=keys.data.arn,
         db_subnet_group_name=subnet_group.name_attr, parameter_group_name=params.name_attr,
-        vpc_security_group_ids=[r.db_sg.id], publicly_accessible=False,
+        vpc_security_group_ids=[net.security_groups.db.id], publicly_accessible=False,
         multi_az=p.db_multi_az, storage_type="gp3", storage_encrypted=True,
-        kms_key_id=r.data_key.arn, allocated_storage=p.db_allocated_storage,
+        kms_key_id=keys.data.arn, allocated_storage=p.db_allocated_storage,
         max_allocated_storage=p.db_max_allocated_storage,
         backup_retention_period=p.db_backup_retention_days,
         backup_window="03:00-04:00", maintenance_window="sun:04:30-sun:05:30",
         copy_tags_to_snapshot=True, iam_database_authentication_enabled=True,
         enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
         performance_insights_enabled=p.db_performance_insights,
-        performance_insights_kms_key_id=r.data_key.arn if p.db_performance_insights else None,
+        performance_insights_kms_key_id=keys.data.arn if p.db_performance_insights else None,
         performance_insights_retention_period=7 if p.db_performance_insights else None,
         monitoring_interval=p.db_monitoring_interval,
         monitoring_role_arn=monitoring_role.arn if monitoring_role else None,
         deletion_protection=protected,
         skip_final_snapshot=not p.db_final_snapshot,
         final_snapshot_identifier=final_snapshot,
-        apply_immediately=ctx.settings.env != "production",
+        apply_immediately=p.db_apply_immediately,
         tags=ctx.tags("db"),
     )
-    # The web tier may read this database's managed secret, and nothing else.
-    doc.resource(
-        "aws_iam_role_policy", "web_read_db_secret", name="read-db-secret", role=r.web_role.id,
-        policy=policy_document(
-            {"Sid": "ReadOwnDatabaseSecret", "Effect": "Allow",
-             "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-             "Resource": r.db["master_user_secret[0].secret_arn"]},
-            {"Sid": "DecryptThatSecret", "Effect": "Allow", "Action": "kms:Decrypt",
-             "Resource": r.data_key.arn,
-             "Condition": {"StringEquals": {
-                 "kms:ViaService": f"secretsmanager.{r.region}.amazonaws.com"}}},
-        ),
-    )
+    return Database(instance=instance, secret_arn=instance["master_user_secret[0].secret_arn"])

@@ -8,11 +8,15 @@ policy), FM-6.1 (blue and green target groups behind a weighted forward).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from prodstack.stack.context import StackContext
-from prodstack.stack.storage import ALB_LOG_PREFIX
-from prodstack.tf.document import expr, ref
+from prodstack.stack.context import Context
+from prodstack.stack.foundation import Base
+from prodstack.stack.keys import Keys
+from prodstack.stack.network import Network
+from prodstack.stack.storage import ALB_LOG_PREFIX, Storage
+from prodstack.tf.document import Block, expr
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 COLOURS = ("blue", "green")
@@ -26,41 +30,52 @@ MANAGED_RULE_GROUPS = (
 )
 
 
-def build(ctx: StackContext) -> None:
-    doc, r, s = ctx.doc, ctx.refs, ctx.settings
-    certificate_arn = s.certificate_arn or _certificate(ctx)
-    r.alb = doc.resource(
+@dataclass(frozen=True)
+class Edge:
+    alb: Block
+    http_listener: Block
+    https_listener: Block
+    target_groups: dict[str, Block]
+    web_acl: Block
+
+
+def build(ctx: Context, r: Base, keys: Keys, net: Network, storage: Storage) -> Edge:
+    doc, s = ctx.doc, ctx.settings
+    certificate_arn = s.certificate_arn or _certificate(ctx, r)
+    alb = doc.resource(
         "aws_lb", "web", name=ctx.name("alb"), load_balancer_type="application",
-        internal=False, security_groups=[r.alb_sg.id],
-        subnets=[sn.id for sn in r.public_subnets],
+        internal=False, security_groups=[net.security_groups.alb.id],
+        subnets=[sn.id for sn in net.public_subnets],
         drop_invalid_header_fields=True,
-        enable_deletion_protection=s.env == "production",
+        enable_deletion_protection=ctx.profile.alb_deletion_protection,
         desync_mitigation_mode="strictest",
-        access_logs=[{"bucket": r.log_bucket.id, "prefix": ALB_LOG_PREFIX, "enabled": True}],
+        access_logs=[{"bucket": storage.logs.bucket.id, "prefix": ALB_LOG_PREFIX,
+                      "enabled": True}],
         tags=ctx.tags("alb"),
-        depends_on=[ref("aws_s3_bucket_policy", "logs")],
+        depends_on=[storage.logs.policy],
     )
+    target_groups: dict[str, Block] = {}
     for colour in COLOURS:
-        r.target_groups[colour] = doc.resource(
+        target_groups[colour] = doc.resource(
             "aws_lb_target_group", colour, name=ctx.name(f"web-{colour}"), port=80,
-            protocol="HTTP", vpc_id=r.vpc.id, target_type="instance",
+            protocol="HTTP", vpc_id=net.vpc.id, target_type="instance",
             deregistration_delay=30,
             health_check=[{"enabled": True, "path": "/", "matcher": "200", "interval": 15,
                            "healthy_threshold": 2, "unhealthy_threshold": 3, "timeout": 5}],
             tags=ctx.tags(f"web-{colour}", colour=colour),
         )
-    doc.resource(
-        "aws_lb_listener", "http", load_balancer_arn=r.alb.arn, port=80, protocol="HTTP",
+    http = doc.resource(
+        "aws_lb_listener", "http", load_balancer_arn=alb.arn, port=80, protocol="HTTP",
         default_action=[{"type": "redirect", "redirect": [
             {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}]}],
         tags=ctx.tags("http"),
     )
     weights = {c: (100 if c == LIVE_COLOUR else 0) for c in COLOURS}
-    r.https_listener = doc.resource(
-        "aws_lb_listener", "https", load_balancer_arn=r.alb.arn, port=443, protocol="HTTPS",
+    https = doc.resource(
+        "aws_lb_listener", "https", load_balancer_arn=alb.arn, port=443, protocol="HTTPS",
         ssl_policy=TLS_POLICY, certificate_arn=certificate_arn,
         default_action=[{"type": "forward", "forward": [{
-            "target_group": [{"arn": r.target_groups[c].arn, "weight": weights[c]}
+            "target_group": [{"arn": target_groups[c].arn, "weight": weights[c]}
                              for c in COLOURS],
             "stickiness": [{"enabled": False, "duration": 1}],
         }]}],
@@ -72,14 +87,15 @@ def build(ctx: StackContext) -> None:
     if r.hosted_zone_id and s.effective_domain:
         doc.resource(
             "aws_route53_record", "site", zone_id=r.hosted_zone_id, name=s.effective_domain,
-            type="A", alias=[{"name": r.alb["dns_name"], "zone_id": r.alb["zone_id"],
+            type="A", alias=[{"name": alb["dns_name"], "zone_id": alb["zone_id"],
                               "evaluate_target_health": True}],
         )
-    _waf(ctx)
+    return Edge(alb=alb, http_listener=http, https_listener=https, target_groups=target_groups,
+                web_acl=_waf(ctx, keys, alb))
 
 
-def _certificate(ctx: StackContext) -> str:
-    doc, r, s = ctx.doc, ctx.refs, ctx.settings
+def _certificate(ctx: Context, r: Base) -> str:
+    doc, s = ctx.doc, ctx.settings
     domain = s.effective_domain
     cert = doc.resource(
         "aws_acm_certificate", "site", domain_name=domain,
@@ -106,8 +122,8 @@ def _certificate(ctx: StackContext) -> str:
     return validation["certificate_arn"]
 
 
-def _waf(ctx: StackContext) -> None:
-    doc, r = ctx.doc, ctx.refs
+def _waf(ctx: Context, keys: Keys, alb: Block) -> Block:
+    doc = ctx.doc
     rules: list[dict[str, Any]] = [{
         "name": "rate-limit-per-ip", "priority": 0, "action": [{"block": [{}]}],
         "statement": [{"rate_based_statement": [
@@ -127,17 +143,18 @@ def _waf(ctx: StackContext) -> None:
         default_action=[{"allow": [{}]}], rule=rules,
         visibility_config=[_visibility(ctx, "web-acl")], tags=ctx.tags("web-acl"),
     )
-    doc.resource("aws_wafv2_web_acl_association", "web", resource_arn=r.alb.arn,
+    doc.resource("aws_wafv2_web_acl_association", "web", resource_arn=alb.arn,
                  web_acl_arn=acl.arn)
     group = doc.resource(
-        "aws_cloudwatch_log_group", "waf", name=f"aws-waf-logs-{ctx.prefix}",
-        retention_in_days=ctx.profile.log_retention_days, kms_key_id=r.logs_key.arn,
+        "aws_cloudwatch_log_group", "waf", name=f"aws-waf-logs-{ctx.names.prefix}",
+        retention_in_days=ctx.profile.log_retention_days, kms_key_id=keys.logs.arn,
         tags=ctx.tags("waf-logs"),
     )
     doc.resource("aws_wafv2_web_acl_logging_configuration", "web",
                  resource_arn=acl.arn, log_destination_configs=[group.arn])
+    return acl
 
 
-def _visibility(ctx: StackContext, metric: str) -> dict[str, Any]:
+def _visibility(ctx: Context, metric: str) -> dict[str, Any]:
     return {"cloudwatch_metrics_enabled": True, "sampled_requests_enabled": True,
-            "metric_name": f"{ctx.prefix}-{metric}"[:128]}
+            "metric_name": ctx.name(metric)[:128]}

@@ -6,20 +6,34 @@ default tags (the original requirement spells `environment` in lower case).
 
 from __future__ import annotations
 
-from prodstack.stack.context import StackContext
+from dataclasses import dataclass
+
+from prodstack.stack.context import Context
 from prodstack.tf.document import expr
 
 TERRAFORM_VERSION = ">= 1.10.0"
 AWS_PROVIDER_VERSION = "~> 5.100"
 
 
-def default_tags(ctx: StackContext) -> dict[str, str]:
+@dataclass(frozen=True)
+class Base:
+    """What every other part reads: the account, partition, region and zones, and the Route53
+    zone for DNS records (the user's, or one the target provides)."""
+
+    account_id: str
+    partition: str
+    region: str
+    az_names: list[str]
+    hosted_zone_id: str | None
+
+
+def default_tags(ctx: Context) -> dict[str, str]:
     return {"environment": ctx.settings.env, "project": ctx.settings.project,
             "managed-by": "prodstack"}
 
 
-def build(ctx: StackContext) -> None:
-    doc, r, s = ctx.doc, ctx.refs, ctx.settings
+def build(ctx: Context, target_zone: str | None) -> Base:
+    doc, s = ctx.doc, ctx.settings
     doc.terraform.update({
         "required_version": TERRAFORM_VERSION,
         "required_providers": {"aws": {"source": "hashicorp/aws",
@@ -37,9 +51,6 @@ def build(ctx: StackContext) -> None:
                        "error_message": f"setting 'azs' is {s.azs}, but region {s.region} "
                                         "offers only ${length(self.names)} availability "
                                         "zones to this account"}]})
-    r.account_id = identity["account_id"]
-    r.partition = partition["partition"]
-    r.region = s.region
-    r.az_names = [azs[f"names[{i}]"] for i in range(s.azs)]
-    if s.hosted_zone_id:
-        r.hosted_zone_id = s.hosted_zone_id
+    return Base(account_id=identity["account_id"], partition=partition["partition"],
+                region=s.region, az_names=[azs[f"names[{i}]"] for i in range(s.azs)],
+                hosted_zone_id=s.hosted_zone_id or target_zone)

@@ -8,12 +8,20 @@ Scaling needs the data key through EC2 to launch instances with encrypted volume
 
 from __future__ import annotations
 
-from prodstack.stack.context import StackContext
-from prodstack.tf.document import policy_document
+from dataclasses import dataclass
+
+from prodstack.stack.context import Context
+from prodstack.stack.foundation import Base
+from prodstack.tf.document import Block, policy_document
 
 
-def build(ctx: StackContext) -> None:
-    r = ctx.refs
+@dataclass(frozen=True)
+class Keys:
+    logs: Block  # CloudWatch Logs, CloudTrail, the SNS alarm topic
+    data: Block  # EBS volumes, RDS storage, S3 data, backups
+
+
+def build(ctx: Context, r: Base) -> Keys:
     root = f"arn:{r.partition}:iam::{r.account_id}:root"
     admin = {
         "Sid": "AccountAdministers",
@@ -52,16 +60,16 @@ def build(ctx: StackContext) -> None:
             "Resource": "*",
         },
     )
-    r.logs_key = ctx.doc.resource(
+    logs = ctx.doc.resource(
         "aws_kms_key", "logs",
-        description=f"{ctx.prefix}: CloudWatch Logs, CloudTrail, SNS",
+        description=f"{ctx.names.prefix}: CloudWatch Logs, CloudTrail, SNS",
         enable_key_rotation=True,
-        deletion_window_in_days=30 if ctx.settings.env == "production" else 7,
+        deletion_window_in_days=ctx.profile.kms_deletion_window_days,
         policy=logs_policy,
         tags=ctx.tags("logs"),
     )
-    ctx.doc.resource("aws_kms_alias", "logs", name=f"alias/{ctx.prefix}-logs",
-                     target_key_id=r.logs_key["key_id"])
+    ctx.doc.resource("aws_kms_alias", "logs", name=ctx.names.alias("logs"),
+                     target_key_id=logs["key_id"])
 
     data_policy = policy_document(
         admin,
@@ -82,13 +90,14 @@ def build(ctx: StackContext) -> None:
             },
         },
     )
-    r.data_key = ctx.doc.resource(
+    data = ctx.doc.resource(
         "aws_kms_key", "data",
-        description=f"{ctx.prefix}: EBS volumes, RDS storage, S3 data, backups",
+        description=f"{ctx.names.prefix}: EBS volumes, RDS storage, S3 data, backups",
         enable_key_rotation=True,
-        deletion_window_in_days=30 if ctx.settings.env == "production" else 7,
+        deletion_window_in_days=ctx.profile.kms_deletion_window_days,
         policy=data_policy,
         tags=ctx.tags("data"),
     )
-    ctx.doc.resource("aws_kms_alias", "data", name=f"alias/{ctx.prefix}-data",
-                     target_key_id=r.data_key["key_id"])
+    ctx.doc.resource("aws_kms_alias", "data", name=ctx.names.alias("data"),
+                     target_key_id=data["key_id"])
+    return Keys(logs=logs, data=data)

@@ -10,7 +10,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from prodstack.stack.context import StackContext
+from prodstack.stack.audit import Audit
+from prodstack.stack.context import Context
+from prodstack.stack.database import Database
+from prodstack.stack.edge import Edge
+from prodstack.stack.foundation import Base
+from prodstack.stack.keys import Keys
+from prodstack.stack.network import Network
+from prodstack.stack.webtier import WebTier
+from prodstack.tf.document import Block
 
 PERIOD = 60
 
@@ -57,24 +65,33 @@ TRAIL_FILTERS = {
 }
 
 
-def build(ctx: StackContext) -> None:
-    doc, r, s = ctx.doc, ctx.refs, ctx.settings
-    r.topic = doc.resource("aws_sns_topic", "alarms", name=ctx.name("alarms"),
-                           kms_master_key_id=r.logs_key.id, tags=ctx.tags("alarms"))
+@dataclass(frozen=True)
+class Monitoring:
+    topic: Block
+    alarms: dict[str, Block]  # Alarm.name -> resource
+    gate_alarms: dict[str, list[Block]]  # colour -> alarms the deploy gate checks
+
+
+def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, web: WebTier,
+          db: Database, audit: Audit) -> Monitoring:
+    doc, s = ctx.doc, ctx.settings
+    topic = doc.resource("aws_sns_topic", "alarms", name=ctx.name("alarms"),
+                         kms_master_key_id=keys.logs.id, tags=ctx.tags("alarms"))
     for i, email in enumerate(s.effective_alarm_emails):
-        doc.resource("aws_sns_topic_subscription", f"alarm_email_{i}", topic_arn=r.topic.arn,
+        doc.resource("aws_sns_topic_subscription", f"alarm_email_{i}", topic_arn=topic.arn,
                      protocol="email", endpoint=email)
-    for alarm in _alarms(ctx):
-        _alarm(ctx, alarm)
-    _trail_filters(ctx)
-    _dashboard(ctx)
+    made = {alarm.name: _alarm(ctx, topic, alarm) for alarm in _alarms(net, edge, web, db)}
+    made.update(_trail_filters(ctx, topic, audit))
+    _dashboard(ctx, r, edge, web, db)
+    gate = {colour: [made["alb-5xx"], made["target-5xx"], made[f"unhealthy-hosts-{colour}"]]
+            for colour in edge.target_groups}
+    return Monitoring(topic=topic, alarms=made, gate_alarms=gate)
 
 
-def _alarms(ctx: StackContext) -> list[Alarm]:
-    r = ctx.refs
-    alb = r.alb["arn_suffix"]
-    live_asg = r.asgs["blue"].name_attr
-    db = r.db["identifier"]
+def _alarms(net: Network, edge: Edge, web: WebTier, db_part: Database) -> list[Alarm]:
+    alb = edge.alb["arn_suffix"]
+    live_asg = web.asgs["blue"].name_attr
+    db = db_part.instance["identifier"]
     alarms = [
         Alarm("alb-5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count",
               {"LoadBalancer": alb}, "Sum", "GreaterThanThreshold", 10,
@@ -98,13 +115,13 @@ def _alarms(ctx: StackContext) -> list[Alarm]:
               {"DBInstanceIdentifier": db}, "Maximum", "GreaterThanThreshold", 80,
               description="Database connections near the class limit"),
     ]
-    for colour, tg in r.target_groups.items():
+    for colour, tg in edge.target_groups.items():
         alarms.append(Alarm(
             f"unhealthy-hosts-{colour}", "AWS/ApplicationELB", "UnHealthyHostCount",
             {"LoadBalancer": alb, "TargetGroup": tg["arn_suffix"]}, "Maximum",
             "GreaterThanThreshold", 0, description=f"Unhealthy targets in {colour}",
         ))
-    for i, nat in enumerate(r.nat_gateways):
+    for i, nat in enumerate(net.nat_gateways):
         alarms.append(Alarm(
             f"nat-{i}-port-allocation-errors", "AWS/NATGateway", "ErrorPortAllocation",
             {"NatGatewayId": nat.id}, "Sum", "GreaterThanThreshold", 0, periods=1,
@@ -113,38 +130,39 @@ def _alarms(ctx: StackContext) -> list[Alarm]:
     return alarms
 
 
-def _alarm(ctx: StackContext, alarm: Alarm, name: str | None = None) -> None:
-    key = (name or alarm.name).replace("-", "_")
-    ctx.doc.resource(
+def _alarm(ctx: Context, topic: Block, alarm: Alarm) -> Block:
+    key = alarm.name.replace("-", "_")
+    return ctx.doc.resource(
         "aws_cloudwatch_metric_alarm", key, alarm_name=ctx.name(alarm.name),
         alarm_description=alarm.description, namespace=alarm.namespace,
         metric_name=alarm.metric, dimensions=alarm.dimensions or None,
         statistic=alarm.statistic, comparison_operator=alarm.comparison,
         threshold=alarm.threshold, period=PERIOD, evaluation_periods=alarm.periods,
         treat_missing_data="notBreaching", actions_enabled=True,
-        alarm_actions=[ctx.refs.topic.arn], ok_actions=[ctx.refs.topic.arn],
+        alarm_actions=[topic.arn], ok_actions=[topic.arn],
         tags=ctx.tags(alarm.name),
     )
 
 
-def _trail_filters(ctx: StackContext) -> None:
+def _trail_filters(ctx: Context, topic: Block, audit: Audit) -> dict[str, Block]:
     namespace = f"{ctx.settings.project}/{ctx.settings.env}/CloudTrail"
+    made: dict[str, Block] = {}
     for key, (pattern, description) in TRAIL_FILTERS.items():
         metric = "".join(part.title() for part in key.split("_"))
         ctx.doc.resource(
             "aws_cloudwatch_log_metric_filter", key, name=ctx.name(key.replace("_", "-")),
-            log_group_name=ctx.refs.trail_log_group.name_attr, pattern=pattern,
+            log_group_name=audit.trail_log_group.name_attr, pattern=pattern,
             metric_transformation=[{"name": metric, "namespace": namespace, "value": "1",
                                     "default_value": "0"}],
         )
-        _alarm(ctx, Alarm(key.replace("_", "-"), namespace, metric, {}, "Sum",
-                          "GreaterThanOrEqualToThreshold", 1, periods=1,
-                          description=description))
+        alarm = Alarm(key.replace("_", "-"), namespace, metric, {}, "Sum",
+                      "GreaterThanOrEqualToThreshold", 1, periods=1, description=description)
+        made[alarm.name] = _alarm(ctx, topic, alarm)
+    return made
 
 
-def _dashboard(ctx: StackContext) -> None:
-    r = ctx.refs
-    alb, db = r.alb["arn_suffix"], r.db["identifier"]
+def _dashboard(ctx: Context, r: Base, edge: Edge, web: WebTier, db_part: Database) -> None:
+    alb, db = edge.alb["arn_suffix"], db_part.instance["identifier"]
     region = r.region
 
     def widget(title: str, metrics: list[list[str]], x: int, y: int) -> dict:
@@ -160,8 +178,8 @@ def _dashboard(ctx: StackContext) -> None:
         widget("Response time", [
             ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", alb]], 12, 0),
         widget("Web tier CPU", [
-            ["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", r.asgs[c].name_attr]
-            for c in r.asgs], 0, 6),
+            ["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", web.asgs[c].name_attr]
+            for c in web.asgs], 0, 6),
         widget("Database", [
             ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", db],
             ["AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", db],

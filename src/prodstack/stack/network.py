@@ -8,12 +8,34 @@ FM-4.3 (VPC flow logs to an encrypted CloudWatch Logs group).
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 
 from prodstack.settings import SUBNET_NEWBITS
-from prodstack.stack.context import StackContext
+from prodstack.stack.context import Context
+from prodstack.stack.foundation import Base
+from prodstack.stack.iam import service_role
+from prodstack.stack.keys import Keys
 from prodstack.tf.document import Block, policy_document
 
 TIERS = ("public", "app", "db")
+
+
+@dataclass(frozen=True)
+class SecurityGroups:
+    alb: Block
+    web: Block
+    db: Block
+
+
+@dataclass(frozen=True)
+class Network:
+    vpc: Block
+    public_subnets: list[Block]
+    app_subnets: list[Block]
+    db_subnets: list[Block]
+    nat_gateways: list[Block]
+    security_groups: SecurityGroups
+    flow_log: Block
 
 
 def subnet_cidrs(vpc_cidr: str, azs: int) -> dict[str, list[str]]:
@@ -22,9 +44,9 @@ def subnet_cidrs(vpc_cidr: str, azs: int) -> dict[str, list[str]]:
     return {tier: [str(slots[5 * t + i]) for i in range(azs)] for t, tier in enumerate(TIERS)}
 
 
-def build(ctx: StackContext) -> None:
-    doc, r, s = ctx.doc, ctx.refs, ctx.settings
-    r.vpc = doc.resource(
+def build(ctx: Context, r: Base, keys: Keys) -> Network:
+    doc, s = ctx.doc, ctx.settings
+    vpc = doc.resource(
         "aws_vpc", "main",
         cidr_block=s.vpc_cidr,
         enable_dns_support=True,
@@ -32,78 +54,84 @@ def build(ctx: StackContext) -> None:
         tags=ctx.tags("vpc"),
     )
     # The default security group of the VPC is emptied: nothing may rely on it (CKV2_AWS_12).
-    doc.resource("aws_default_security_group", "default", vpc_id=r.vpc.id,
+    doc.resource("aws_default_security_group", "default", vpc_id=vpc.id,
                  tags=ctx.tags("default-closed"))
-    igw = doc.resource("aws_internet_gateway", "main", vpc_id=r.vpc.id, tags=ctx.tags("igw"))
+    igw = doc.resource("aws_internet_gateway", "main", vpc_id=vpc.id, tags=ctx.tags("igw"))
     cidrs = subnet_cidrs(s.vpc_cidr, s.azs)
+    public_subnets: list[Block] = []
+    app_subnets: list[Block] = []
+    db_subnets: list[Block] = []
     for i in range(s.azs):
         az = r.az_names[i]
-        r.public_subnets.append(doc.resource(
-            "aws_subnet", f"public_{i}", vpc_id=r.vpc.id, cidr_block=cidrs["public"][i],
+        public_subnets.append(doc.resource(
+            "aws_subnet", f"public_{i}", vpc_id=vpc.id, cidr_block=cidrs["public"][i],
             availability_zone=az, map_public_ip_on_launch=False,
             tags=ctx.tags(f"public-{i}", tier="public"),
         ))
-        r.app_subnets.append(doc.resource(
-            "aws_subnet", f"app_{i}", vpc_id=r.vpc.id, cidr_block=cidrs["app"][i],
+        app_subnets.append(doc.resource(
+            "aws_subnet", f"app_{i}", vpc_id=vpc.id, cidr_block=cidrs["app"][i],
             availability_zone=az, tags=ctx.tags(f"app-{i}", tier="app"),
         ))
-        r.db_subnets.append(doc.resource(
-            "aws_subnet", f"db_{i}", vpc_id=r.vpc.id, cidr_block=cidrs["db"][i],
+        db_subnets.append(doc.resource(
+            "aws_subnet", f"db_{i}", vpc_id=vpc.id, cidr_block=cidrs["db"][i],
             availability_zone=az, tags=ctx.tags(f"db-{i}", tier="db"),
         ))
 
-    public_rt = doc.resource("aws_route_table", "public", vpc_id=r.vpc.id,
+    public_rt = doc.resource("aws_route_table", "public", vpc_id=vpc.id,
                              tags=ctx.tags("public"))
     doc.resource("aws_route", "public_internet", route_table_id=public_rt.id,
                  destination_cidr_block="0.0.0.0/0", gateway_id=igw.id)
-    for i, subnet in enumerate(r.public_subnets):
+    for i, subnet in enumerate(public_subnets):
         doc.resource("aws_route_table_association", f"public_{i}", subnet_id=subnet.id,
                      route_table_id=public_rt.id)
 
     nat_count = s.azs if ctx.profile.nat_per_az else 1
+    nat_gateways: list[Block] = []
     for i in range(nat_count):
         eip = doc.resource("aws_eip", f"nat_{i}", domain="vpc", tags=ctx.tags(f"nat-{i}"),
                            depends_on=[igw])
-        r.nat_gateways.append(doc.resource(
+        nat_gateways.append(doc.resource(
             "aws_nat_gateway", f"az_{i}", allocation_id=eip.id,
-            subnet_id=r.public_subnets[i].id, tags=ctx.tags(f"nat-{i}"), depends_on=[igw],
+            subnet_id=public_subnets[i].id, tags=ctx.tags(f"nat-{i}"), depends_on=[igw],
         ))
 
     private_rts: list[Block] = []
     for i in range(s.azs):
-        rt = doc.resource("aws_route_table", f"app_{i}", vpc_id=r.vpc.id,
+        rt = doc.resource("aws_route_table", f"app_{i}", vpc_id=vpc.id,
                           tags=ctx.tags(f"app-{i}"))
-        nat = r.nat_gateways[i if ctx.profile.nat_per_az else 0]
+        nat = nat_gateways[i if ctx.profile.nat_per_az else 0]
         doc.resource("aws_route", f"app_{i}_nat", route_table_id=rt.id,
                      destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
-        doc.resource("aws_route_table_association", f"app_{i}", subnet_id=r.app_subnets[i].id,
+        doc.resource("aws_route_table_association", f"app_{i}", subnet_id=app_subnets[i].id,
                      route_table_id=rt.id)
         private_rts.append(rt)
-    db_rt = doc.resource("aws_route_table", "db", vpc_id=r.vpc.id, tags=ctx.tags("db"))
-    for i, subnet in enumerate(r.db_subnets):
+    db_rt = doc.resource("aws_route_table", "db", vpc_id=vpc.id, tags=ctx.tags("db"))
+    for i, subnet in enumerate(db_subnets):
         doc.resource("aws_route_table_association", f"db_{i}", subnet_id=subnet.id,
                      route_table_id=db_rt.id)
 
     for service in ("s3", "dynamodb"):
         doc.resource(
-            "aws_vpc_endpoint", service, vpc_id=r.vpc.id,
+            "aws_vpc_endpoint", service, vpc_id=vpc.id,
             service_name=f"com.amazonaws.{r.region}.{service}", vpc_endpoint_type="Gateway",
             route_table_ids=[rt.id for rt in [*private_rts, db_rt]],
             tags=ctx.tags(f"{service}-endpoint"),
         )
 
-    _flow_logs(ctx)
-    _security_groups(ctx)
+    return Network(vpc=vpc, public_subnets=public_subnets, app_subnets=app_subnets,
+                   db_subnets=db_subnets, nat_gateways=nat_gateways,
+                   flow_log=_flow_logs(ctx, r, keys, vpc),
+                   security_groups=_security_groups(ctx, vpc))
 
 
-def _flow_logs(ctx: StackContext) -> None:
-    doc, r = ctx.doc, ctx.refs
+def _flow_logs(ctx: Context, r: Base, keys: Keys, vpc: Block) -> Block:
+    doc = ctx.doc
     group = doc.resource(
-        "aws_cloudwatch_log_group", "flow_logs", name=f"/{ctx.prefix}/vpc-flow-logs",
-        retention_in_days=ctx.profile.log_retention_days, kms_key_id=r.logs_key.arn,
+        "aws_cloudwatch_log_group", "flow_logs", name=f"/{ctx.names.prefix}/vpc-flow-logs",
+        retention_in_days=ctx.profile.log_retention_days, kms_key_id=keys.logs.arn,
         tags=ctx.tags("flow-logs"),
     )
-    role = ctx.service_role("flow_logs", "vpc-flow-logs.amazonaws.com", condition={
+    role = service_role(ctx, r, "flow_logs", "vpc-flow-logs.amazonaws.com", condition={
         "StringEquals": {"aws:SourceAccount": r.account_id}})
     doc.resource(
         "aws_iam_role_policy", "flow_logs", name="write-flow-logs", role=role.id,
@@ -114,37 +142,37 @@ def _flow_logs(ctx: StackContext) -> None:
             "Resource": [group.arn, group.arn + ":*"],
         }),
     )
-    doc.resource(
-        "aws_flow_log", "vpc", vpc_id=r.vpc.id, traffic_type="ALL",
+    return doc.resource(
+        "aws_flow_log", "vpc", vpc_id=vpc.id, traffic_type="ALL",
         log_destination_type="cloud-watch-logs", log_destination=group.arn,
         iam_role_arn=role.arn, max_aggregation_interval=60, tags=ctx.tags("flow-log"),
     )
 
 
-def _security_groups(ctx: StackContext) -> None:
-    doc, r, s = ctx.doc, ctx.refs, ctx.settings
-    r.alb_sg = doc.resource("aws_security_group", "alb", name=ctx.name("alb"), vpc_id=r.vpc.id,
+def _security_groups(ctx: Context, vpc: Block) -> SecurityGroups:
+    doc = ctx.doc
+    alb = doc.resource("aws_security_group", "alb", name=ctx.name("alb"), vpc_id=vpc.id,
                             description="Internet-facing ALB: HTTP and HTTPS in",
                             tags=ctx.tags("alb"))
-    r.web_sg = doc.resource("aws_security_group", "web", name=ctx.name("web"), vpc_id=r.vpc.id,
+    web = doc.resource("aws_security_group", "web", name=ctx.name("web"), vpc_id=vpc.id,
                             description="Web tier: HTTP from the ALB only",
                             tags=ctx.tags("web"))
-    r.db_sg = doc.resource("aws_security_group", "db", name=ctx.name("db"), vpc_id=r.vpc.id,
+    db = doc.resource("aws_security_group", "db", name=ctx.name("db"), vpc_id=vpc.id,
                            description="Database: PostgreSQL from the web tier only",
                            tags=ctx.tags("db"))
     rules = [
-        ("ingress", "alb_https", r.alb_sg, 443, {"cidr_ipv4": "0.0.0.0/0"}, "HTTPS from anywhere"),
-        ("ingress", "alb_http", r.alb_sg, 80, {"cidr_ipv4": "0.0.0.0/0"},
+        ("ingress", "alb_https", alb, 443, {"cidr_ipv4": "0.0.0.0/0"}, "HTTPS from anywhere"),
+        ("ingress", "alb_http", alb, 80, {"cidr_ipv4": "0.0.0.0/0"},
          "HTTP from anywhere, redirected to HTTPS"),
-        ("egress", "alb_to_web", r.alb_sg, 80, {"referenced_security_group_id": r.web_sg.id},
+        ("egress", "alb_to_web", alb, 80, {"referenced_security_group_id": web.id},
          "ALB to web tier"),
-        ("ingress", "web_from_alb", r.web_sg, 80, {"referenced_security_group_id": r.alb_sg.id},
+        ("ingress", "web_from_alb", web, 80, {"referenced_security_group_id": alb.id},
          "HTTP from the ALB"),
-        ("egress", "web_https", r.web_sg, 443, {"cidr_ipv4": "0.0.0.0/0"},
+        ("egress", "web_https", web, 443, {"cidr_ipv4": "0.0.0.0/0"},
          "HTTPS out through NAT and endpoints (SSM, packages, CloudWatch)"),
-        ("egress", "web_to_db", r.web_sg, 5432, {"referenced_security_group_id": r.db_sg.id},
+        ("egress", "web_to_db", web, 5432, {"referenced_security_group_id": db.id},
          "PostgreSQL to the database"),
-        ("ingress", "db_from_web", r.db_sg, 5432, {"referenced_security_group_id": r.web_sg.id},
+        ("ingress", "db_from_web", db, 5432, {"referenced_security_group_id": web.id},
          "PostgreSQL from the web tier"),
     ]
     for direction, name, sg, port, peer, description in rules:
@@ -153,4 +181,4 @@ def _security_groups(ctx: StackContext) -> None:
             ip_protocol="tcp", from_port=port, to_port=port, description=description, **peer,
             tags=ctx.tags(name.replace("_", "-")),
         )
-    del s
+    return SecurityGroups(alb=alb, web=web, db=db)

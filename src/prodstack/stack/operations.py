@@ -7,18 +7,31 @@ verify` restores from it; the emulator cannot create selections, see the local t
 
 from __future__ import annotations
 
-from prodstack.stack.context import StackContext
+from dataclasses import dataclass
+
+from prodstack.stack.context import Context
+from prodstack.stack.database import Database
+from prodstack.stack.foundation import Base
+from prodstack.stack.iam import service_role
+from prodstack.stack.keys import Keys
+from prodstack.tf.document import Block
 
 PATCH_SCHEDULE = "cron(0 3 ? * SUN *)"
 BACKUP_SCHEDULE = "cron(0 5 * * ? *)"
 
 
-def build(ctx: StackContext) -> None:
-    _patching(ctx)
-    _backup(ctx)
+@dataclass(frozen=True)
+class Operations:
+    maintenance_window: Block
+    backup_plan: Block
 
 
-def _patching(ctx: StackContext) -> None:
+def build(ctx: Context, r: Base, keys: Keys, db: Database) -> Operations:
+    return Operations(maintenance_window=_patching(ctx),
+                      backup_plan=_backup(ctx, r, keys, db))
+
+
+def _patching(ctx: Context) -> Block:
     doc = ctx.doc
     window = doc.resource(
         "aws_ssm_maintenance_window", "patching", name=ctx.name("patching"),
@@ -41,12 +54,13 @@ def _patching(ctx: StackContext) -> None:
                           {"name": "RebootOption", "values": ["RebootIfNeeded"]}],
         }]}],
     )
+    return window
 
 
-def _backup(ctx: StackContext) -> None:
-    doc, r, p = ctx.doc, ctx.refs, ctx.profile
+def _backup(ctx: Context, r: Base, keys: Keys, db: Database) -> Block:
+    doc, p = ctx.doc, ctx.profile
     vault = doc.resource("aws_backup_vault", "main", name=ctx.name("vault"),
-                         kms_key_arn=r.data_key.arn, tags=ctx.tags("vault"))
+                         kms_key_arn=keys.data.arn, tags=ctx.tags("vault"))
     plan = doc.resource(
         "aws_backup_plan", "main", name=ctx.name("backup"),
         rule=[{"rule_name": "daily", "target_vault_name": vault.name_attr,
@@ -54,8 +68,9 @@ def _backup(ctx: StackContext) -> None:
                "lifecycle": [{"delete_after": p.backup_plan_retention_days}]}],
         tags=ctx.tags("backup"),
     )
-    role = ctx.service_role("backup", "backup.amazonaws.com", {
+    role = service_role(ctx, r, "backup", "backup.amazonaws.com", {
         "backup_backup": "service-role/AWSBackupServiceRolePolicyForBackup",
         "backup_restore": "service-role/AWSBackupServiceRolePolicyForRestores"})
     doc.resource("aws_backup_selection", "database", name=ctx.name("database"),
-                 plan_id=plan.id, iam_role_arn=role.arn, resources=[r.db.arn])
+                 plan_id=plan.id, iam_role_arn=role.arn, resources=[db.instance.arn])
+    return plan

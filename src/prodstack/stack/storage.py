@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from prodstack.stack.context import StackContext
-from prodstack.tf.document import Block, policy_document, ref
+from prodstack.stack.context import Context
+from prodstack.stack.foundation import Base
+from prodstack.stack.keys import Keys
+from prodstack.tf.document import Block, policy_document
 
 LOG_BUCKET, AUDIT_BUCKET, DATA_BUCKET = "logs", "audit", "data"
 ALB_LOG_PREFIX = "alb"
@@ -26,24 +28,33 @@ class BucketSpec:
     role: str
     kms_key: Block | None = None
     object_lock_days: int = 0
-    log_to: Block | None = None
+    log_to: Bucket | None = None
     statements: list[dict[str, Any]] = field(default_factory=list)
     expire_days: int = 0
     archive_days: int = 0
 
 
-def bucket_name(ctx: StackContext, role: str) -> str:
-    return f"{ctx.prefix}-{role}-{ctx.refs.account_id}-{ctx.refs.region}"
+@dataclass(frozen=True)
+class Bucket:
+    bucket: Block
+    policy: Block  # what must exist before a service that delivers to the bucket
 
 
-def _bucket(ctx: StackContext, spec: BucketSpec) -> Block:
+@dataclass(frozen=True)
+class Storage:
+    logs: Bucket  # ALB and S3 server access logs (SSE-S3)
+    audit: Bucket  # CloudTrail and Config (Object Lock)
+    data: Bucket  # the application's data (SSE-KMS)
+
+
+def _bucket(ctx: Context, r: Base, spec: BucketSpec) -> Bucket:
     doc, role = ctx.doc, spec.role
     bucket = doc.resource(
-        "aws_s3_bucket", role, bucket=bucket_name(ctx, role),
+        "aws_s3_bucket", role, bucket=ctx.names.bucket(role, r.account_id),
         object_lock_enabled=spec.object_lock_days > 0 or None,
         force_destroy=False, tags=ctx.tags(f"{role}-bucket"),
     )
-    doc.resource("aws_s3_bucket_public_access_block", role, bucket=bucket.id,
+    public_block = doc.resource("aws_s3_bucket_public_access_block", role, bucket=bucket.id,
                  block_public_acls=True, block_public_policy=True, ignore_public_acls=True,
                  restrict_public_buckets=True)
     doc.resource("aws_s3_bucket_ownership_controls", role, bucket=bucket.id,
@@ -65,9 +76,9 @@ def _bucket(ctx: StackContext, spec: BucketSpec) -> Block:
         "Resource": [bucket.arn, bucket.arn + "/*"],
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
-    doc.resource("aws_s3_bucket_policy", role, bucket=bucket.id,
-                 policy=policy_document(deny_plain_http, *spec.statements),
-                 depends_on=[ref("aws_s3_bucket_public_access_block", role)])
+    policy = doc.resource("aws_s3_bucket_policy", role, bucket=bucket.id,
+                          policy=policy_document(deny_plain_http, *spec.statements),
+                          depends_on=[public_block])
     rule: dict[str, Any] = {
         "id": "retention", "status": "Enabled", "filter": [{}],
         "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}],
@@ -89,16 +100,21 @@ def _bucket(ctx: StackContext, spec: BucketSpec) -> Block:
     if spec.log_to is not None:
         # S3 checks the target's bucket policy when logging is switched on.
         doc.resource("aws_s3_bucket_logging", role, bucket=bucket.id,
-                     target_bucket=spec.log_to.id, target_prefix=f"{ACCESS_LOG_PREFIX}/{role}/",
-                     depends_on=[ref("aws_s3_bucket_policy", LOG_BUCKET)])
-    return bucket
+                     target_bucket=spec.log_to.bucket.id,
+                     target_prefix=f"{ACCESS_LOG_PREFIX}/{role}/",
+                     depends_on=[spec.log_to.policy])
+    return Bucket(bucket, policy)
 
 
-def build(ctx: StackContext) -> None:
-    r, p = ctx.refs, ctx.profile
-    log_arn = f"arn:{r.partition}:s3:::{bucket_name(ctx, LOG_BUCKET)}"
+def build(ctx: Context, r: Base, keys: Keys) -> Storage:
+    p, names = ctx.profile, ctx.names
+
+    def arn(role: str) -> str:
+        return f"arn:{r.partition}:s3:::{names.bucket(role, r.account_id)}"
+
+    log_arn = arn(LOG_BUCKET)
     elb_account = ctx.doc.data("aws_elb_service_account", "main")
-    r.log_bucket = _bucket(ctx, BucketSpec(
+    logs = _bucket(ctx, r, BucketSpec(
         role=LOG_BUCKET,
         expire_days=p.log_retention_days,
         statements=[
@@ -115,18 +131,17 @@ def build(ctx: StackContext) -> None:
                  "Resource": f"{log_arn}/{ACCESS_LOG_PREFIX}/{role}/*",
                  "Condition": {
                      "StringEquals": {"aws:SourceAccount": r.account_id},
-                     "ArnLike": {"aws:SourceArn":
-                                 f"arn:{r.partition}:s3:::{bucket_name(ctx, role)}"}}}
+                     "ArnLike": {"aws:SourceArn": arn(role)}}}
                 for role in (AUDIT_BUCKET, DATA_BUCKET)
             ),
         ],
     ))
-    audit_arn = f"arn:{r.partition}:s3:::{bucket_name(ctx, AUDIT_BUCKET)}"
-    trail_arn = f"arn:{r.partition}:cloudtrail:{r.region}:{r.account_id}:trail/{ctx.name('trail')}"
-    r.audit_bucket = _bucket(ctx, BucketSpec(
+    audit_arn = arn(AUDIT_BUCKET)
+    trail_arn = f"arn:{r.partition}:cloudtrail:{r.region}:{r.account_id}:trail/{names.trail}"
+    audit = _bucket(ctx, r, BucketSpec(
         role=AUDIT_BUCKET,
-        object_lock_days=p.audit_retention_days if ctx.settings.env == "production" else 1,
-        log_to=r.log_bucket,
+        object_lock_days=p.audit_retention_days,
+        log_to=logs,
         archive_days=90,
         expire_days=max(p.audit_retention_days, 91),
         statements=[
@@ -149,6 +164,5 @@ def build(ctx: StackContext) -> None:
                                             "s3:x-amz-acl": "bucket-owner-full-control"}}},
         ],
     ))
-    r.data_bucket = _bucket(ctx, BucketSpec(
-        role=DATA_BUCKET, kms_key=r.data_key, log_to=r.log_bucket,
-    ))
+    data = _bucket(ctx, r, BucketSpec(role=DATA_BUCKET, kms_key=keys.data, log_to=logs))
+    return Storage(logs=logs, audit=audit, data=data)

@@ -11,11 +11,16 @@ from __future__ import annotations
 import base64
 import json
 import re
+from dataclasses import dataclass
 
-from prodstack.settings import Settings
-from prodstack.stack.context import StackContext
-from prodstack.stack.edge import COLOURS, LIVE_COLOUR
-from prodstack.tf.document import Block, expr
+from prodstack.stack.context import Context
+from prodstack.stack.database import Database
+from prodstack.stack.edge import COLOURS, LIVE_COLOUR, Edge
+from prodstack.stack.foundation import Base
+from prodstack.stack.iam import service_role
+from prodstack.stack.keys import Keys
+from prodstack.stack.network import Network
+from prodstack.tf.document import Block, expr, policy_document
 
 HEALTH_CHECK_GRACE_SECONDS = 600
 CPU_TARGET_PERCENT = 50.0
@@ -68,9 +73,17 @@ def user_data(project: str, env: str) -> str:
     return base64.b64encode(script.encode()).decode()
 
 
-def build(ctx: StackContext) -> None:
-    doc, r, s = ctx.doc, ctx.refs, ctx.settings
-    instance_type = s.value("instance_type")
+@dataclass(frozen=True)
+class WebTier:
+    role: Block
+    launch_template: Block
+    asgs: dict[str, Block]
+    release: Block  # the release record `prodstack deploy` owns
+
+
+def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, db: Database) -> WebTier:
+    doc, s = ctx.doc, ctx.settings
+    instance_type = ctx.profile.instance_type
     if s.image_id:
         image_id = s.image_id
     else:
@@ -80,27 +93,27 @@ def build(ctx: StackContext) -> None:
                  f"al2023-ami-kernel-default-{architecture(instance_type)}",
         )
         image_id = ami["insecure_value"]
-    role = _instance_role(ctx)
+    role = _instance_role(ctx, r, keys, db)
     for name in ("access", "error"):  # the agent ships httpd logs here (see agent_config)
         doc.resource("aws_cloudwatch_log_group", f"httpd_{name}",
-                     name=f"/{s.project}/{s.env}/httpd-{name}",
+                     name=f"{ctx.names.log_group_prefix}/httpd-{name}",
                      retention_in_days=ctx.profile.log_retention_days,
-                     kms_key_id=r.logs_key.arn, tags=ctx.tags(f"httpd-{name}"))
-    profile = doc.resource("aws_iam_instance_profile", "web", name=ctx.name("web"),
+                     kms_key_id=keys.logs.arn, tags=ctx.tags(f"httpd-{name}"))
+    profile = doc.resource("aws_iam_instance_profile", "web", name=ctx.names.account_wide("web"),
                            role=role.name_attr, tags=ctx.tags("web"))
     template = doc.resource(
         "aws_launch_template", "web", name=ctx.name("web"), image_id=image_id,
         instance_type=instance_type, update_default_version=True,
         iam_instance_profile=[{"arn": profile.arn}],
         network_interfaces=[{"associate_public_ip_address": False, "delete_on_termination": True,
-                             "security_groups": [r.web_sg.id]}],
+                             "security_groups": [net.security_groups.web.id]}],
         metadata_options=[{"http_endpoint": "enabled", "http_tokens": "required",
                            "http_put_response_hop_limit": 1,
                            "instance_metadata_tags": "enabled"}],
         monitoring=[{"enabled": True}],
         block_device_mappings=[{"device_name": "/dev/xvda", "ebs": [{
             "volume_size": 20, "volume_type": "gp3", "encrypted": "true",
-            "kms_key_id": r.data_key.arn, "delete_on_termination": "true"}]}],
+            "kms_key_id": keys.data.arn, "delete_on_termination": "true"}]}],
         user_data=user_data(s.project, s.env),
         tag_specifications=[
             {"resource_type": "instance", "tags": ctx.tags("web")},
@@ -108,16 +121,18 @@ def build(ctx: StackContext) -> None:
         ],
         tags=ctx.tags("web"),
     )
-    release = _release_record(ctx, template)
+    record = _release_record(ctx)
+    release = f"jsondecode({record.address}.insecure_value)"
+    asgs: dict[str, Block] = {}
     for colour in COLOURS:
         asg = doc.resource(
             "aws_autoscaling_group", f"web_{colour}", name=ctx.name(f"web-{colour}"),
             # The live colour has the capacity; the idle one none, until a deploy swaps them.
             min_size=expr(f'try({release}.live, "{LIVE_COLOUR}") == "{colour}" ? '
-                          f'{s.value("min_size")} : 0'),
-            max_size=s.value("max_size"),
-            vpc_zone_identifier=[sn.id for sn in r.app_subnets],
-            target_group_arns=[r.target_groups[colour].arn],
+                          f'{ctx.profile.min_size} : 0'),
+            max_size=ctx.profile.max_size,
+            vpc_zone_identifier=[sn.id for sn in net.app_subnets],
+            target_group_arns=[edge.target_groups[colour].arn],
             health_check_type="ELB", health_check_grace_period=HEALTH_CHECK_GRACE_SECONDS,
             default_instance_warmup=300,
             launch_template=[{
@@ -137,11 +152,12 @@ def build(ctx: StackContext) -> None:
                   "PatchGroup": ctx.name("web")}.items()],
             lifecycle={"ignore_changes": ["desired_capacity"]},
         )
-        r.asgs[colour] = asg
-        _scaling_policies(ctx, colour, asg)
+        asgs[colour] = asg
+        _scaling_policies(ctx, edge, colour, asg)
+    return WebTier(role=role, launch_template=template, asgs=asgs, release=record)
 
 
-def _release_record(ctx: StackContext, template: Block) -> str:
+def _release_record(ctx: Context) -> Block:
     """The release record that `prodstack deploy` owns: the live colour and each colour's
     launch template and pinned version, in an SSM parameter. Terraform creates it with the
     live colour only (blue) and then only reads it (`ignore_changes`), so the ASGs' sizes and
@@ -150,26 +166,19 @@ def _release_record(ctx: StackContext, template: Block) -> str:
     version (`try`), so a damaged record can never block a plan or a teardown; the first value
     holds no unknown, so a first plan shows each ASG's real size. A deploy writes both colours
     and puts a new image or user data in a release template of its own, never in this one,
-    whose versions stay Terraform's. Returns the expression that decodes the record.
+    whose versions stay Terraform's.
     """
-    record = ctx.doc.resource(
-        "aws_ssm_parameter", "release", name=release_parameter_name(ctx.settings),
+    return ctx.doc.resource(
+        "aws_ssm_parameter", "release", name=ctx.names.release_parameter,
         type="String", tier="Standard",
         description="Live colour and launch template versions; written by prodstack deploy",
         insecure_value=expr(f'jsonencode({{live = "{LIVE_COLOUR}"}})'),
         tags=ctx.tags("release"),
         lifecycle={"ignore_changes": ["insecure_value"]},
     )
-    ctx.refs.release = record
-    return f"jsondecode({record.address}.insecure_value)"
 
 
-def release_parameter_name(settings: Settings) -> str:
-    return f"/{settings.project}/{settings.env}/release"
-
-
-def _scaling_policies(ctx: StackContext, colour: str, asg: Block) -> None:
-    r = ctx.refs
+def _scaling_policies(ctx: Context, edge: Edge, colour: str, asg: Block) -> None:
     ctx.doc.resource(
         "aws_autoscaling_policy", f"{colour}_cpu", name=ctx.name(f"{colour}-cpu"),
         autoscaling_group_name=asg.name_attr, policy_type="TargetTrackingScaling",
@@ -178,8 +187,8 @@ def _scaling_policies(ctx: StackContext, colour: str, asg: Block) -> None:
                 {"predefined_metric_type": "ASGAverageCPUUtilization"}],
             "target_value": CPU_TARGET_PERCENT}],
     )
-    label = "${" + f"{r.alb.address}.arn_suffix" + "}/${" + \
-        f"{r.target_groups[colour].address}.arn_suffix" + "}"
+    label = "${" + f"{edge.alb.address}.arn_suffix" + "}/${" + \
+        f"{edge.target_groups[colour].address}.arn_suffix" + "}"
     ctx.doc.resource(
         "aws_autoscaling_policy", f"{colour}_requests", name=ctx.name(f"{colour}-requests"),
         autoscaling_group_name=asg.name_attr, policy_type="TargetTrackingScaling",
@@ -190,9 +199,21 @@ def _scaling_policies(ctx: StackContext, colour: str, asg: Block) -> None:
     )
 
 
-def _instance_role(ctx: StackContext) -> Block:
-    """SSM core and the CloudWatch agent; the database module adds read of its own secret."""
-    ctx.refs.web_role = ctx.service_role("web", "ec2.amazonaws.com", {
+def _instance_role(ctx: Context, r: Base, keys: Keys, db: Database) -> Block:
+    """SSM core, the CloudWatch agent, and read of the database's own secret only."""
+    role = service_role(ctx, r, "web", "ec2.amazonaws.com", {
         "web_ssm_core": "AmazonSSMManagedInstanceCore",
         "web_cloudwatch_agent": "CloudWatchAgentServerPolicy"})
-    return ctx.refs.web_role
+    ctx.doc.resource(
+        "aws_iam_role_policy", "web_read_db_secret", name="read-db-secret", role=role.id,
+        policy=policy_document(
+            {"Sid": "ReadOwnDatabaseSecret", "Effect": "Allow",
+             "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+             "Resource": db.secret_arn},
+            {"Sid": "DecryptThatSecret", "Effect": "Allow", "Action": "kms:Decrypt",
+             "Resource": keys.data.arn,
+             "Condition": {"StringEquals": {
+                 "kms:ViaService": f"secretsmanager.{r.region}.amazonaws.com"}}},
+        ),
+    )
+    return role

@@ -1,13 +1,24 @@
 """Targets: `local` (the embedded emulator) and `aws` (a real account with a remote backend).
 
-A target adjusts the stack before the parts are built (`before`) and after (`after`). Only
-the local target holds emulator-only adjustments; the aws target adds the S3 backend.
+`target_for(settings)` is the one way to reach what differs between them.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import TYPE_CHECKING
 
-from prodstack.targets import aws, local
+from prodstack.targets.aws import AwsTarget
+from prodstack.targets.base import Connection, Target
+from prodstack.targets.local import LocalTarget
 
-TARGET_MODULES: dict[str, ModuleType] = {"local": local, "aws": aws}
+if TYPE_CHECKING:
+    from prodstack.settings import Settings
+
+TARGETS: dict[str, Target] = {t.name: t for t in (LocalTarget(), AwsTarget())}
+
+
+def target_for(settings: Settings) -> Target:
+    return TARGETS[settings.target]
+
+
+__all__ = ["TARGETS", "AwsTarget", "Connection", "LocalTarget", "Target", "target_for"]

@@ -8,16 +8,30 @@ table the README prints.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from prodstack.aws_clients import client
-from prodstack.settings import Settings
-from prodstack.stack.context import StackContext
+from prodstack import emulator
+from prodstack.errors import UserError
+from prodstack.naming import Names
 from prodstack.targets.aws import backend_settings as aws_backend_settings
+from prodstack.targets.base import ClientFactory, Connection, Target
+from prodstack.tf import state as tfstate
 from prodstack.tf.document import expr
 
+if TYPE_CHECKING:
+    from prodstack.settings import Settings
+    from prodstack.stack import Stack
+    from prodstack.stack.context import Context
+    from prodstack.tf.document import Document
+
+DEMO_DOMAIN = "prodstack-demo.test"
+DEMO_EMAIL = "oncall@prodstack-demo.test"
 ENDPOINT_VARIABLE = "emulator_endpoint"
 SERVICES = (
     "acm", "autoscaling", "backup", "cloudtrail", "cloudwatch", "cloudwatchlogs",
@@ -64,13 +78,6 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
 # a rule revoked or added twice, or (in a destroy) an object deleted twice.
 RETRIED_REQUEST_ERRORS = ("InvalidPermission.NotFound", "InvalidPermission.Duplicate")
 RETRIED_DELETE_ERRORS = ("notfound", "not found", "does not exist", "no such")
-
-
-def refused_retry(message: str, destroy: bool = False) -> bool:
-    """True when an apply failed because the emulator refused a retried request."""
-    if any(code in message for code in RETRIED_REQUEST_ERRORS):
-        return True
-    return destroy and any(marker in message.lower() for marker in RETRIED_DELETE_ERRORS)
 
 
 REMOVED_RESOURCES: tuple[tuple[str, str], ...] = (
@@ -121,14 +128,6 @@ def provider_settings(endpoint: str) -> dict[str, Any]:
     }
 
 
-def before(ctx: StackContext) -> None:
-    s = ctx.settings
-    if not s.hosted_zone_id and s.effective_domain:
-        zone = ctx.doc.resource("aws_route53_zone", "demo", name=s.effective_domain,
-                                comment="prodstack demo zone (emulator only)", force_destroy=True)
-        ctx.refs.hosted_zone_id = zone["zone_id"]
-
-
 def backend_settings(settings: Settings) -> dict[str, Any]:
     """With `state_bucket` set, state lives in the emulator's S3, locked like on AWS.
 
@@ -145,31 +144,123 @@ def backend_init_args(endpoint: str) -> list[str]:
     return [f'-backend-config=endpoints={{s3="{endpoint}"}}']
 
 
-def after(ctx: StackContext) -> None:
-    doc = ctx.doc
-    if ctx.settings.state_bucket:
-        doc.terraform["backend"] = {"s3": backend_settings(ctx.settings)}
-    endpoint = doc.variable(ENDPOINT_VARIABLE, "string", "http://127.0.0.1:5000",
-                            "The embedded emulator's URL (set by prodstack)")
-    doc.providers["aws"][0].update(provider_settings(endpoint))
-    for type_, name in REMOVED_RESOURCES:
-        doc.remove(type_, name)
-    plan = doc.resources.get("aws_backup_plan", {}).get("main")
-    if plan is not None:
-        created = doc.resource("terraform_data", "emulator_deployment",
-                               input=expr("plantimestamp()"),
-                               lifecycle={"ignore_changes": ["input"]})
-        plan["name"] += "-" + expr(f'formatdate("YYYYMMDDhhmmss", {created.address}.output)')
+def ignore_changes(stack: Stack) -> None:
     for (type_, name), attrs in IGNORE_CHANGES.items():
-        body = doc.resources.get(type_, {}).get(name)
-        if body is None:
-            continue
+        body = stack.doc.body_of(type_, name)
         lifecycle = body.setdefault("lifecycle", {})
         lifecycle["ignore_changes"] = sorted({*lifecycle.get("ignore_changes", []), *attrs})
 
 
-def after_destroy(settings: Settings, endpoint: str) -> None:
-    """Remove what the emulator kept although Terraform destroyed it (see the table above)."""
-    trails = client("cloudtrail", settings, endpoint)
-    with contextlib.suppress(ClientError):
-        trails.delete_trail(Name=f"{settings.name_prefix}-trail")
+class LocalTarget(Target):
+    name: ClassVar[str] = "local"
+    serves_http: ClassVar[bool] = False
+    runs_sql: ClassVar[bool] = False
+    adopts_after_refused_retry: ClassVar[bool] = True
+
+    def default_domain(self) -> str | None:
+        return DEMO_DOMAIN
+
+    def default_alarm_emails(self) -> tuple[str, ...]:
+        return (DEMO_EMAIL,)
+
+    def hosted_zone(self, ctx: Context) -> str | None:
+        """DNS validation of the certificate needs a zone: the emulator gets a demo one."""
+        domain = ctx.settings.effective_domain
+        if not domain:
+            return None
+        zone = ctx.doc.resource("aws_route53_zone", "demo", name=domain,
+                                comment="prodstack demo zone (emulator only)",
+                                force_destroy=True)
+        return zone["zone_id"]
+
+    def adjust(self, stack: Stack) -> None:
+        doc = stack.doc
+        if stack.settings.state_bucket:
+            doc.terraform["backend"] = {"s3": backend_settings(stack.settings)}
+        self.point_providers(doc)
+        for type_, name in REMOVED_RESOURCES:
+            doc.remove(type_, name)
+        plan = doc.body_of("aws_backup_plan", "main")
+        created = doc.resource("terraform_data", "emulator_deployment",
+                               input=expr("plantimestamp()"),
+                               lifecycle={"ignore_changes": ["input"]})
+        plan["name"] += "-" + expr(f'formatdate("YYYYMMDDhhmmss", {created.address}.output)')
+        ignore_changes(stack)
+
+    def point_providers(self, doc: Document) -> None:
+        endpoint = doc.variable(ENDPOINT_VARIABLE, "string", "http://127.0.0.1:5000",
+                                "The embedded emulator's URL (set by prodstack)")
+        for body in doc.providers.get("aws", []):
+            body.update(provider_settings(endpoint))
+
+    def default_state_bucket(self, settings: Settings) -> str | None:
+        return f"{settings.project}-tfstate-local"
+
+    def connect(self, start: bool = True) -> Connection:
+        if start:
+            info, started = emulator.start()
+            return Connection(info.url, started=started)
+        found = emulator.running()
+        if found is None:
+            raise UserError("the emulator is not running (start it with "
+                            "`prodstack emulator start`)")
+        return Connection(found.url)
+
+    def terraform_variables(self, connection: Connection) -> dict[str, str]:
+        return {ENDPOINT_VARIABLE: connection.endpoint} if connection.endpoint else {}
+
+    def backend_init_args(self, settings: Settings, connection: Connection) -> list[str]:
+        if settings.state_bucket and connection.endpoint:
+            return backend_init_args(connection.endpoint)
+        return []
+
+    def refused_retry(self, message: str, destroy: bool = False) -> bool:
+        if any(code in message for code in RETRIED_REQUEST_ERRORS):
+            return True
+        return destroy and any(marker in message.lower() for marker in RETRIED_DELETE_ERRORS)
+
+    def check_state(self, settings: Settings, connection: Connection, state_file: Path,
+                    reset: bool, say: Callable[[str], None]) -> None:
+        """A restarted emulator holds nothing the local state lists: say so, or with
+        `reset` move the stale state aside and start from empty."""
+        if not connection.endpoint or not lost_state(self.clients(settings, connection),
+                                                     state_file):
+            return
+        count = len(tfstate.managed(tfstate.read_file(state_file)))
+        if not reset:
+            raise UserError(
+                f"the emulator at {connection.endpoint} no longer holds the {count} resources "
+                "in local state (it was restarted); rerun with --reset-state to start from "
+                "empty state")
+        kept = state_file.with_name(f"{state_file.name}.lost-{time.strftime('%Y%m%d-%H%M%S')}")
+        shutil.move(state_file, kept)
+        say(f"local state reset (the old state is kept as {kept.name})")
+
+    def explain(self, connection: Connection, error: Exception) -> Exception:
+        if connection.endpoint and not emulator.answers(connection.endpoint):
+            log = getattr(error, "log", None)
+            where = f"; full log: {log}" if log else ""
+            return UserError("the emulator stopped while prodstack was running; start it with "
+                             f"`prodstack emulator start` and rerun the command{where}")
+        return error
+
+    def after_destroy(self, settings: Settings, clients: ClientFactory) -> None:
+        """The emulator's DeleteTrail ignores the ARN Terraform passes and keeps the trail."""
+        names = Names(settings.project, settings.env, settings.region)
+        with contextlib.suppress(ClientError, BotoCoreError):
+            clients("cloudtrail").delete_trail(Name=names.trail)
+
+
+def lost_state(clients: ClientFactory, state_file: Path) -> bool:
+    """True when local state lists a VPC that the emulator no longer has."""
+    vpcs = [attrs.get("id") for _, attrs in tfstate.instances(tfstate.read_file(state_file),
+                                                             "aws_vpc")]
+    if not vpcs or not vpcs[0]:
+        return False
+    try:
+        clients("ec2").describe_vpcs(VpcIds=[str(vpcs[0])])
+    except ClientError as exc:
+        return "NotFound" in exc.response.get("Error", {}).get("Code", "")
+    except BotoCoreError:
+        return False
+    return False

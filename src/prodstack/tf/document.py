@@ -116,8 +116,17 @@ class Document:
 
     def body(self, block: Block) -> dict[str, Any]:
         """The (mutable) body of a block already in the document."""
-        table = self.resources if block.kind == "resource" else self.data_sources
-        return table[block.type][block.name]
+        if block.kind == "data":
+            return self.data_sources[block.type][block.name]
+        return self.body_of(block.type, block.name)
+
+    def body_of(self, type_: str, label: str) -> dict[str, Any]:
+        """The body of resource `type_.label`; an error when the document has no such
+        resource (an adjustment that names nothing must fail, not pass silently)."""
+        try:
+            return self.resources[type_][label]
+        except KeyError:
+            raise KeyError(f"the document has no resource {type_}.{label}") from None
 
     def blocks_of(self, type_: str) -> dict[str, dict[str, Any]]:
         return self.resources.get(type_, {})
@@ -148,7 +157,8 @@ class Document:
 
     def remove(self, type_: str, label: str) -> None:
         """Drop a resource (targets use this for what their platform cannot create)."""
-        self.resources.get(type_, {}).pop(label, None)
+        self.body_of(type_, label)
+        del self.resources[type_][label]
 
 
 def policy_document(*statements: dict[str, Any]) -> str:

@@ -14,7 +14,6 @@ import functools
 import json
 import shutil
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from prodstack import emulator, synth
 from prodstack.errors import UserError
 from prodstack.paths import work_root
 from prodstack.settings import Settings, load_settings
+from prodstack.targets.aws import AwsTarget
 from prodstack.targets.local import provider_settings
 from prodstack.tf.runner import Terraform
 
@@ -75,19 +75,6 @@ def plan_folder(folder: Path, settings: Settings | None = None,
         return tf.show_plan()
 
 
-def aws_like_settings(settings: Settings) -> Settings:
-    """The settings of the aws target for these, with offline placeholders where it needs them."""
-    if settings.target == "aws":
-        return settings
-    return replace(
-        settings, target="aws",
-        state_bucket=settings.state_bucket or "prodstack-offline-plan",
-        domain=settings.effective_domain,
-        hosted_zone_id=settings.hosted_zone_id or "ZPRODSTACKOFFLINE",
-        alarm_emails=settings.effective_alarm_emails,
-    )
-
-
 def plan_stack(settings: Settings, show_progress: bool = False) -> dict[str, Any]:
     """Plan prodstack's own stack as the aws target would create it (offline, empty state).
 
@@ -98,7 +85,7 @@ def plan_stack(settings: Settings, show_progress: bool = False) -> dict[str, Any
 
 @functools.lru_cache(maxsize=8)
 def _plan_stack_cached(settings: Settings, show_progress: bool) -> dict[str, Any]:
-    aws_like = aws_like_settings(settings)
+    aws_like = AwsTarget.offline_settings(settings)
     with tempfile.TemporaryDirectory(prefix="prodstack-stack-") as tmp:
         synth.write(aws_like, Path(tmp))
         return plan_folder(Path(tmp), settings=aws_like, show_progress=show_progress)

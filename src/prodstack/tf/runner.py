@@ -15,7 +15,6 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,6 +167,10 @@ class Terraform:
             raise _error(verb, progress, log)
         return progress
 
+    def discard_plan(self) -> None:
+        """Remove the saved plan (a plan that will not be applied)."""
+        (self.workdir / PLAN_FILE).unlink(missing_ok=True)
+
     def outputs(self) -> dict[str, Any]:
         proc = self.run("output", "-json", "-no-color")
         data = json.loads(proc.stdout or "{}")
@@ -190,19 +193,6 @@ class Terraform:
     def state_rm(self, addresses: list[str]) -> None:
         if addresses:
             self.run("state", "rm", "-no-color", *addresses)
-
-
-def resource_ids(state: dict[str, Any], addresses: Collection[str] | None = None
-                 ) -> dict[str, str]:
-    """Address -> `id` attribute of the root module's managed resources in a pulled state
-    (only `addresses`, when given): what an `import` block needs to adopt them again."""
-    ids: dict[str, str] = {}
-    for res in state.get("resources", []):
-        address = f"{res['type']}.{res['name']}"
-        if (res.get("mode") == "managed" and "module" not in res and res.get("instances")
-                and (addresses is None or address in addresses)):
-            ids[address] = str(res["instances"][0]["attributes"].get("id"))
-    return ids
 
 
 _GENERIC = ("problems during initiali", "There are some problems with the")

@@ -1,4 +1,4 @@
-"""Runs the registered live checks concurrently and renders the report (text or JSON).
+"""Runs the catalog's live checks concurrently and renders the report (text or JSON).
 
 A check that raises (a resource gone, an API error) fails with the error as its detail:
 a broken stack must never look like a passing one.
@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from prodstack.verify import checks_compute, checks_data, checks_edge, checks_network, checks_ops
-from prodstack.verify.base import REGISTRY, Check, Result, VerifyContext
+from prodstack.catalog import CATALOG, Entry
+from prodstack.verify.context import Result, VerifyContext
 
-CHECK_MODULES = (checks_network, checks_edge, checks_compute, checks_data, checks_ops)
 MAX_WORKERS = 8
 
 
@@ -33,20 +33,21 @@ class CheckOutcome:
                 "detail": self.detail}
 
 
-def _run_one(check: Check, ctx: VerifyContext) -> CheckOutcome:
+def run_check(entry: Entry, ctx: VerifyContext) -> CheckOutcome:
+    assert entry.live is not None
     try:
-        result = check.fn(ctx)
+        result = entry.live.check(ctx)
     except (ClientError, BotoCoreError, LookupError, KeyError, IndexError) as exc:
         result = Result.failed(f"could not check: {' '.join(str(exc).split())[:300]}")
-    return CheckOutcome(check.id, check.title, result.status, result.detail)
+    return CheckOutcome(entry.id, entry.title, result.status, result.detail)
 
 
-def run_checks(ctx: VerifyContext) -> tuple[list[CheckOutcome], float]:
+def run_checks(ctx: VerifyContext, entries: Iterable[Entry] | None = None
+               ) -> tuple[list[CheckOutcome], float]:
     started = time.monotonic()
-    order = [m.__name__ for m in CHECK_MODULES]
-    checks = sorted(REGISTRY, key=lambda c: order.index(c.fn.__module__))
+    checks = list(entries if entries is not None else CATALOG.live_checks)
     with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
-        outcomes = list(pool.map(lambda c: _run_one(c, ctx), checks))
+        outcomes = list(pool.map(lambda e: run_check(e, ctx), checks))
     return outcomes, time.monotonic() - started
 
 
@@ -63,4 +64,4 @@ def render(outcomes: list[CheckOutcome], seconds: float, fmt: str) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["CHECK_MODULES", "CheckOutcome", "render", "run_checks"]
+__all__ = ["CheckOutcome", "render", "run_check", "run_checks"]

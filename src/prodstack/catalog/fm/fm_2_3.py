@@ -1,0 +1,90 @@
+"""FM-2.3: the bucket that receives CloudTrail lets anyone with access erase the trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.plan_fixtures import trail
+from prodstack.catalog.plan_queries import object_lock_enabled
+from prodstack.catalog.world import World
+from prodstack.tf.plan import Plan, Resource
+from prodstack.verify.context import Result, VerifyContext
+
+
+def delete_protected(plan: Plan, bucket: Resource) -> bool:
+    if object_lock_enabled(plan, bucket) or bucket.get("versioning", "mfa_delete") is True:
+        return True
+    return any(v.get("versioning_configuration", "mfa_delete") == "Enabled"
+               for v in plan.referrers(bucket, "aws_s3_bucket_versioning", "bucket"))
+
+
+def rule(inp: AuditInput) -> Iterator[Hit]:
+    plan = inp.plan
+    seen: set[str] = set()
+    for each in plan.of("aws_cloudtrail"):
+        for bucket in plan.linked(each, ("s3_bucket_name",), "aws_s3_bucket"):
+            if bucket.address in seen or delete_protected(plan, bucket):
+                continue
+            seen.add(bucket.address)
+            yield Hit(bucket.address, f"this bucket receives {each.address} but has neither "
+                      "Object Lock nor MFA delete: whoever gets in can erase the trail")
+
+
+def live(ctx: VerifyContext) -> Result:
+    bucket = ctx.outputs["buckets"]["audit"]
+    try:
+        lock = ctx.client("s3").get_object_lock_configuration(Bucket=bucket)[
+            "ObjectLockConfiguration"]
+    except ClientError:
+        return Result.failed(f"{bucket} has no Object Lock")
+    retention = lock.get("Rule", {}).get("DefaultRetention", {})
+    return Result.expect(lock.get("ObjectLockEnabled") == "Enabled" and bool(retention),
+                         f"Object Lock {retention.get('Mode')} for {retention.get('Days')} days",
+                         f"{bucket}: Object Lock without a default retention")
+
+
+cases = Cases()
+
+
+@cases.fires("aws_s3_bucket.audit")
+def trail_bucket_deletable() -> Made:
+    return trail({}), None
+
+
+@cases.passes
+def trail_bucket_object_lock() -> Made:
+    return trail({"object_lock_enabled": True}), None
+
+
+@cases.passes
+def trail_bucket_mfa_delete() -> Made:
+    b = trail({}).add("aws_s3_bucket_versioning.audit", {"versioning_configuration": [
+        {"status": "Enabled", "mfa_delete": "Enabled"}]},
+        refs={"bucket": ["aws_s3_bucket.audit.id", "aws_s3_bucket.audit"]})
+    return b, None
+
+
+@cases.live("pass")
+def governance_retention(world: World) -> dict[str, Any]:
+    return world.buckets().outputs
+
+
+@cases.live("fail")
+def lock_without_default_retention(world: World) -> dict[str, Any]:
+    return world.buckets(object_lock=False).outputs
+
+
+ENTRY = Entry(
+    id="FM-2.3", title="Audit logs can be deleted", severity="medium",
+    failure="the bucket with the CloudTrail logs allows deleting them (no MFA delete, no "
+            "Object Lock)",
+    fix="Object Lock (governance mode, default retention) on the audit bucket, or MFA "
+        "delete with its runbook; a deny-delete bucket policy",
+    rule=Rule(types=("aws_cloudtrail", "aws_s3_bucket", "aws_s3_bucket_object_lock_configuration",
+                     "aws_s3_bucket_versioning"), check=rule, cases=cases.plan),
+    live=LiveCheck(live, cases=cases.lives),
+)

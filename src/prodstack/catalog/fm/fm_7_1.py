@@ -1,0 +1,94 @@
+"""FM-7.1: tests check that resources exist, not that they work."""
+
+from __future__ import annotations
+
+import socket
+import urllib.error
+import urllib.request
+from typing import Any
+
+from prodstack.catalog.model import Cases, Entry, LiveCheck
+from prodstack.catalog.world import World
+from prodstack.stack.webtier import PAGE_MARKER
+from prodstack.verify.context import Result, VerifyContext
+
+NOT_SERVED = "the target's instances answer no HTTP (the emulator boots none)"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def _redirects(http_url: str) -> str | None:
+    """None when plain HTTP answers with a redirect to HTTPS, else the problem."""
+    try:
+        urllib.request.build_opener(_NoRedirect).open(http_url, timeout=10)
+        return "HTTP answered without redirecting"
+    except urllib.error.HTTPError as exc:
+        if exc.code in (301, 302, 308) and exc.headers.get("Location", "").startswith(
+                "https://"):
+            return None
+        return f"HTTP answered {exc.code}"
+    except OSError as exc:
+        return f"HTTP failed: {exc}"
+
+
+def live(ctx: VerifyContext) -> Result:
+    if not ctx.serves_http:
+        return Result.na(NOT_SERVED)
+    url = ctx.outputs["url"]
+    problems = [p for p in (_redirects(ctx.outputs["http_url"]),) if p]
+    try:
+        with urllib.request.urlopen(url, timeout=15) as resp:
+            if PAGE_MARKER not in resp.read(65536).decode(errors="replace"):
+                problems.append(f"the page does not contain {PAGE_MARKER!r}")
+    except OSError as exc:
+        problems.append(f"HTTPS failed: {exc}")
+    db_host, _, port = ctx.outputs["db_endpoint"].rpartition(":")
+    try:
+        with socket.create_connection((db_host, int(port or 5432)), timeout=3):
+            problems.append("the database port answers from outside")
+    except OSError:
+        pass
+    return Result.expect(not problems, f"{url} serves {PAGE_MARKER!r}; database port closed",
+                         "; ".join(problems))
+
+
+cases = Cases()
+
+
+@cases.live("pass", serves_http=True)
+def site_answers(world: World) -> dict[str, Any]:
+    return world.site().outputs
+
+
+@cases.live("fail", serves_http=True)
+def http_not_redirected(world: World) -> dict[str, Any]:
+    return world.site(redirect=False).outputs
+
+
+@cases.live("fail", serves_http=True)
+def page_without_marker(world: World) -> dict[str, Any]:
+    return world.site(body="It works!").outputs
+
+
+@cases.live("fail", serves_http=True)
+def database_port_open(world: World) -> dict[str, Any]:
+    return world.site(db_port_open=True).outputs
+
+
+@cases.live("n/a")
+def emulator_serves_nothing(world: World) -> dict[str, Any]:
+    return world.outputs
+
+
+ENTRY = Entry(
+    id="FM-7.1", title="Tests check existence, not function",
+    failure="tests assert that resources exist, not that HTTPS answers, alarms notify or the "
+            "database is private",
+    fix="live checks of each fix and of connectivity (`prodstack verify`)",
+    live=LiveCheck(live, cases=cases.lives),
+    exercised=("every live check has a passing and a failing live state "
+               "(tests/catalog/test_live_checks.py)",),
+)

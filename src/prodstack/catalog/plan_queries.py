@@ -1,0 +1,85 @@
+"""Plan queries that more than one rule uses: load balancers, databases, scaling policies,
+backends, and the type of a configuration key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from prodstack.audit.config import Backend
+from prodstack.catalog.model import AuditInput
+from prodstack.tf.plan import UNKNOWN, Plan, Resource
+
+LB_TYPES = ("aws_lb", "aws_alb")
+LISTENER_TYPES = ("aws_lb_listener", "aws_alb_listener")
+TG_TYPES = ("aws_lb_target_group", "aws_alb_target_group")
+ALARMS = ("aws_cloudwatch_metric_alarm",)
+ALL_ALARMS = (*ALARMS, "aws_cloudwatch_composite_alarm")
+NAT = "aws_nat_gateway"
+
+
+def key_type(config_key: str) -> str:
+    """`module.a.aws_lb.web` -> `aws_lb`."""
+    parts = config_key.split(".")
+    return parts[-2] if len(parts) >= 2 else ""
+
+
+def dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def is_replica(db: Resource) -> bool:
+    source = db.get("replicate_source_db")
+    return source is UNKNOWN or (isinstance(source, str) and bool(source))
+
+
+def is_aurora(db: Resource) -> bool:
+    engine = db.get("engine")
+    return isinstance(engine, str) and engine.startswith("aurora")
+
+
+def primaries(plan: Plan) -> Iterator[Resource]:
+    """Stand-alone database instances (not read replicas, not Aurora cluster members)."""
+    for db in plan.of("aws_db_instance"):
+        if not is_replica(db) and not is_aurora(db):
+            yield db
+
+
+def application_lbs(plan: Plan) -> list[Resource]:
+    return [lb for lb in plan.of(*LB_TYPES)
+            if lb.get("load_balancer_type") in ("application", None)]
+
+
+def internet_facing_albs(plan: Plan) -> Iterator[Resource]:
+    """ALBs that are not internal; `internal` left unset is the provider's default, false
+    (an unknown value from a variable or module input is given the benefit of the doubt)."""
+    for lb in application_lbs(plan):
+        if lb.effective("internal", False) in (False, None):
+            yield lb
+
+
+def policies(plan: Plan, asg: Resource) -> list[Resource]:
+    return plan.referrers(asg, "aws_autoscaling_policy", "autoscaling_group_name")
+
+
+def s3_backends(inp: AuditInput) -> Iterator[tuple[Backend, dict[str, Any]]]:
+    """Each s3 backend block with the `-backend-config` files' settings merged in."""
+    if inp.config is None:
+        return
+    for backend in inp.config.backends:
+        if backend.kind == "s3":
+            yield backend, {**inp.config.backend_config, **backend.settings}
+
+
+def is_set(value: Any) -> bool:
+    return value not in (None, "", False)
+
+
+def object_lock_enabled(plan: Plan, bucket: Resource) -> bool:
+    """Object Lock on the bucket (inline, or by a lock configuration resource); an unknown
+    value counts as on."""
+    if bucket.effective("object_lock_enabled", False) in (True, UNKNOWN):
+        return True
+    if bucket.get("object_lock_configuration", "object_lock_enabled") == "Enabled":
+        return True
+    return bool(plan.referrers(bucket, "aws_s3_bucket_object_lock_configuration", "bucket"))

@@ -1,0 +1,71 @@
+"""Every name prodstack gives a resource, in one place: the stack builds them from here, and
+teardown, deploy, the local target and the tests read them from here (or from the stack's
+outputs), never rebuild them.
+
+Regional names (load balancers, target groups, alarms, log groups, parameters) carry project
+and environment: `prodstack-production-alb`. Names that are global to the account or that
+AWS replicates across regions (IAM roles, instance profiles and policies, buckets, the
+multi-region trail) also carry the region, so two regions of one account never collide:
+`prodstack-production-us-west-1-web`. The remote state's key carries the region too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Names:
+    project: str
+    env: str
+    region: str
+
+    @property
+    def prefix(self) -> str:
+        """`prodstack-production`: regional names (ALB and target group names stop at 32)."""
+        return f"{self.project}-{self.env}"
+
+    @property
+    def global_prefix(self) -> str:
+        """`prodstack-production-us-west-1`: names global to the account."""
+        return f"{self.prefix}-{self.region}"
+
+    def regional(self, suffix: str) -> str:
+        return f"{self.prefix}-{suffix}"
+
+    def account_wide(self, suffix: str) -> str:
+        """IAM roles, instance profiles and policies (IAM names are global to an account)."""
+        return f"{self.global_prefix}-{suffix}"
+
+    def bucket(self, role: str, account_id: str) -> str:
+        """S3 bucket names are global to all of AWS: account and region make them unique."""
+        return f"{self.prefix}-{role}-{account_id}-{self.region}"
+
+    @property
+    def trail(self) -> str:
+        """A multi-region trail exists in every region under its name."""
+        return self.account_wide("trail")
+
+    @property
+    def recorder(self) -> str:
+        return self.regional("recorder")
+
+    @property
+    def release_parameter(self) -> str:
+        return f"/{self.project}/{self.env}/release"
+
+    @property
+    def release_template(self) -> str:
+        """The launch template `prodstack deploy` creates for new images or user data."""
+        return self.regional("web-releases")
+
+    def alias(self, key: str) -> str:
+        return f"alias/{self.regional(key)}"
+
+    @property
+    def state_key(self) -> str:
+        return f"{self.project}/{self.env}/{self.region}/terraform.tfstate"
+
+    @property
+    def log_group_prefix(self) -> str:
+        return f"/{self.project}/{self.env}"
