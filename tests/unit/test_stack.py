@@ -25,7 +25,7 @@ PRODUCTION_INVENTORY = {
     "aws_s3_bucket_policy": 3, "aws_s3_bucket_lifecycle_configuration": 3,
     "aws_cloudtrail": 1, "aws_config_configuration_recorder": 1,
     "aws_config_delivery_channel": 1, "aws_config_config_rule": 6, "aws_sns_topic": 1,
-    "aws_cloudwatch_metric_alarm": 15, "aws_cloudwatch_log_metric_filter": 4,
+    "aws_cloudwatch_metric_alarm": 16, "aws_cloudwatch_log_metric_filter": 4,
     "aws_cloudwatch_dashboard": 1, "aws_ssm_maintenance_window": 1, "aws_backup_plan": 1,
     "aws_backup_vault": 1, "aws_kms_key": 2,
 }
@@ -218,7 +218,7 @@ def test_instance_role_reads_only_its_own_secret(synth):
     attached = {a["policy_arn"].rsplit("/", 1)[-1]
                 for n, a in resources(doc, "aws_iam_role_policy_attachment").items()
                 if n.startswith("web_")}
-    assert attached == {"AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"}
+    assert attached == {"AmazonSSMManagedInstanceCore"}
     policy = json.loads(resources(doc, "aws_iam_role_policy")["web_read_db_secret"]["policy"])
     resources_read = [s["Resource"] for s in policy["Statement"]]
     assert resources_read[0] == "${aws_db_instance.main.master_user_secret[0].secret_arn}"

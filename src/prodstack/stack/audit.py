@@ -1,7 +1,10 @@
 """Audit: a multi-region CloudTrail to S3 and CloudWatch Logs, and AWS Config with managed rules.
 
 Fixes FM-2.4 (the trail also delivers to CloudWatch Logs, so metric filters and alarms see
-API activity in real time) and, with the audit bucket's Object Lock, FM-2.3.
+API activity in real time) and, with the audit bucket's Object Lock, FM-2.3. AWS Config
+delivers to the log bucket (Config refuses a bucket with Object Lock) with its own role,
+which for a bucket in the same account must itself be allowed to write there: the managed
+`AWS_ConfigRole` grants no `s3:PutObject` (InsufficientDeliveryPolicyException).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from prodstack.stack.context import Context
 from prodstack.stack.foundation import Base
 from prodstack.stack.iam import service_role
 from prodstack.stack.keys import Keys
-from prodstack.stack.storage import Storage
+from prodstack.stack.storage import CONFIG_PREFIX, LOG_BUCKET, TRAIL_PREFIX, Storage
 from prodstack.tf.document import Block, policy_document
 
 CONFIG_RULES = {
@@ -45,17 +48,19 @@ def _trail(ctx: Context, r: Base, keys: Keys, storage: Storage) -> tuple[Block, 
         retention_in_days=max(ctx.profile.log_retention_days, 90), kms_key_id=keys.logs.arn,
         tags=ctx.tags("trail"),
     )
-    role = service_role(ctx, r, "trail_to_logs", "cloudtrail.amazonaws.com")
+    group_arn = r.log_group_arn(f"/{ctx.names.prefix}/cloudtrail")
+    role = service_role(ctx, r, "trail_to_logs", "cloudtrail.amazonaws.com", condition={
+        "StringEquals": {"aws:SourceAccount": r.account_id}})
     doc.resource(
         "aws_iam_role_policy", "trail_to_logs", name="deliver-to-log-group", role=role.id,
         policy=policy_document({
             "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": group.arn + ":log-stream:*"}),
+            "Resource": group_arn + ":log-stream:*"}),
     )
     trail = doc.resource(
         "aws_cloudtrail", "main", name=ctx.names.trail,
         s3_bucket_name=storage.audit.bucket.id,
-        s3_key_prefix="cloudtrail", is_multi_region_trail=True,
+        s3_key_prefix=TRAIL_PREFIX, is_multi_region_trail=True,
         include_global_service_events=True, enable_log_file_validation=True,
         enable_logging=True, kms_key_id=keys.logs.arn,
         cloud_watch_logs_group_arn=group.arn + ":*", cloud_watch_logs_role_arn=role.arn,
@@ -68,7 +73,19 @@ def _trail(ctx: Context, r: Base, keys: Keys, storage: Storage) -> tuple[Block, 
 def _config(ctx: Context, r: Base, storage: Storage) -> Block:
     doc = ctx.doc
     role = service_role(ctx, r, "config", "config.amazonaws.com",
-                        {"config": "service-role/AWS_ConfigRole"})
+                        {"config": "service-role/AWS_ConfigRole"},
+                        condition={"StringEquals": {"aws:SourceAccount": r.account_id}})
+    bucket_arn = f"arn:{r.partition}:s3:::{ctx.names.bucket(LOG_BUCKET, r.account_id)}"
+    write = doc.resource(
+        "aws_iam_role_policy", "config_delivery", name="deliver-to-log-bucket", role=role.id,
+        policy=policy_document(
+            {"Sid": "DeliverConfigurationHistory", "Effect": "Allow",
+             "Action": "s3:PutObject",
+             "Resource": f"{bucket_arn}/{CONFIG_PREFIX}/AWSLogs/{r.account_id}/*",
+             "Condition": {"StringLike": {"s3:x-amz-acl": "bucket-owner-full-control"}}},
+            {"Sid": "CheckTheBucket", "Effect": "Allow", "Action": "s3:GetBucketAcl",
+             "Resource": bucket_arn}),
+    )
     recorder = doc.resource(
         "aws_config_configuration_recorder", "main", name=ctx.names.recorder,
         role_arn=role.arn,
@@ -76,9 +93,9 @@ def _config(ctx: Context, r: Base, storage: Storage) -> Block:
     )
     channel = doc.resource(
         "aws_config_delivery_channel", "main", name=ctx.name("delivery"),
-        s3_bucket_name=storage.audit.bucket.id, s3_key_prefix="config",
+        s3_bucket_name=storage.logs.bucket.id, s3_key_prefix=CONFIG_PREFIX,
         snapshot_delivery_properties=[{"delivery_frequency": "TwentyFour_Hours"}],
-        depends_on=[recorder, storage.audit.policy],
+        depends_on=[recorder, write, storage.logs.policy],
     )
     status = doc.resource("aws_config_configuration_recorder_status", "main",
                           name=recorder.name_attr, is_enabled=True, depends_on=[channel])

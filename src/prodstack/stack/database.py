@@ -20,6 +20,7 @@ from prodstack.stack.network import Network
 from prodstack.tf.document import Block, expr
 
 ENGINE_MAJOR = "16"
+LOG_EXPORTS = ("postgresql", "upgrade")
 DB_NAME = "productiondb"
 MASTER_USERNAME = "dbadmin"
 
@@ -61,6 +62,12 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network) -> Database:
                                lifecycle={"ignore_changes": ["input"]})
         final_snapshot = (ctx.name("db") + "-final-" +
                           expr(f'formatdate("YYYYMMDDhhmmss", {created.address}.output)'))
+    # RDS would create the exported log groups itself: unencrypted and kept forever.
+    groups = [doc.resource(
+        "aws_cloudwatch_log_group", f"rds_{log}",
+        name=f"/aws/rds/instance/{ctx.name('db')}/{log}",
+        retention_in_days=p.log_retention_days, kms_key_id=keys.logs.arn,
+        tags=ctx.tags(f"db-{log}")) for log in LOG_EXPORTS]
     instance = doc.resource(
         "aws_db_instance", "main", identifier=ctx.name("db"), engine="postgres",
         engine_version=ENGINE_MAJOR, auto_minor_version_upgrade=True,
@@ -75,7 +82,7 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network) -> Database:
         backup_retention_period=p.db_backup_retention_days,
         backup_window="03:00-04:00", maintenance_window="sun:04:30-sun:05:30",
         copy_tags_to_snapshot=True, iam_database_authentication_enabled=True,
-        enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+        enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
         performance_insights_enabled=p.db_performance_insights,
         performance_insights_kms_key_id=keys.data.arn if p.db_performance_insights else None,
         performance_insights_retention_period=7 if p.db_performance_insights else None,
@@ -86,5 +93,6 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network) -> Database:
         final_snapshot_identifier=final_snapshot,
         apply_immediately=p.db_apply_immediately,
         tags=ctx.tags("db"),
+        depends_on=groups,
     )
     return Database(instance=instance, secret_arn=instance["master_user_secret[0].secret_arn"])

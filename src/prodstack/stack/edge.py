@@ -16,12 +16,13 @@ from prodstack.stack.foundation import Base
 from prodstack.stack.keys import Keys
 from prodstack.stack.network import Network
 from prodstack.stack.storage import ALB_LOG_PREFIX, Storage
-from prodstack.tf.document import Block, expr
+from prodstack.tf.document import Block, expr, policy_document
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 COLOURS = ("blue", "green")
 LIVE_COLOUR = "blue"
 RATE_LIMIT_PER_5_MIN = 2000
+WAF_LOG_PREFIX = "aws-waf-logs-"
 MANAGED_RULE_GROUPS = (
     "AWSManagedRulesCommonRuleSet",
     "AWSManagedRulesKnownBadInputsRuleSet",
@@ -85,21 +86,23 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network, storage: Storage) -> 
         lifecycle={"ignore_changes": ["default_action"]},
     )
     if r.hosted_zone_id and s.effective_domain:
+        # A latency record per region: a second region of the same site adds its own record
+        # for the same name instead of colliding with the first one's.
         doc.resource(
             "aws_route53_record", "site", zone_id=r.hosted_zone_id, name=s.effective_domain,
-            type="A", alias=[{"name": alb["dns_name"], "zone_id": alb["zone_id"],
-                              "evaluate_target_health": True}],
+            type="A", set_identifier=r.region, latency_routing_policy=[{"region": r.region}],
+            alias=[{"name": alb["dns_name"], "zone_id": alb["zone_id"],
+                    "evaluate_target_health": True}],
         )
     return Edge(alb=alb, http_listener=http, https_listener=https, target_groups=target_groups,
-                web_acl=_waf(ctx, keys, alb))
+                web_acl=_waf(ctx, r, keys, alb))
 
 
 def _certificate(ctx: Context, r: Base) -> str:
     doc, s = ctx.doc, ctx.settings
     domain = s.effective_domain
     cert = doc.resource(
-        "aws_acm_certificate", "site", domain_name=domain,
-        subject_alternative_names=[f"www.{domain}"], validation_method="DNS",
+        "aws_acm_certificate", "site", domain_name=domain, validation_method="DNS",
         key_algorithm="RSA_2048", tags=ctx.tags("certificate"),
         lifecycle={"create_before_destroy": True},
     )
@@ -122,7 +125,7 @@ def _certificate(ctx: Context, r: Base) -> str:
     return validation["certificate_arn"]
 
 
-def _waf(ctx: Context, keys: Keys, alb: Block) -> Block:
+def _waf(ctx: Context, r: Base, keys: Keys, alb: Block) -> Block:
     doc = ctx.doc
     rules: list[dict[str, Any]] = [{
         "name": "rate-limit-per-ip", "priority": 0, "action": [{"block": [{}]}],
@@ -145,13 +148,30 @@ def _waf(ctx: Context, keys: Keys, alb: Block) -> Block:
     )
     doc.resource("aws_wafv2_web_acl_association", "web", resource_arn=alb.arn,
                  web_acl_arn=acl.arn)
+    name = f"{WAF_LOG_PREFIX}{ctx.names.prefix}"  # WAF accepts no other group name
     group = doc.resource(
-        "aws_cloudwatch_log_group", "waf", name=f"aws-waf-logs-{ctx.names.prefix}",
+        "aws_cloudwatch_log_group", "waf", name=name,
         retention_in_days=ctx.profile.log_retention_days, kms_key_id=keys.logs.arn,
         tags=ctx.tags("waf-logs"),
     )
+    # WAF writes through CloudWatch Logs' log delivery, which needs a resource policy on the
+    # group. WAF would create one itself, outside Terraform, if the caller may; this one is
+    # managed, scoped to this group and this account.
+    delivery = doc.resource(
+        "aws_cloudwatch_log_resource_policy", "waf", policy_name=ctx.name("waf-log-delivery"),
+        policy_document=policy_document({
+            "Sid": "WafLogDelivery", "Effect": "Allow",
+            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{r.log_group_arn(name)}:log-stream:*",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": r.account_id},
+                "ArnLike": {"aws:SourceArn":
+                            f"arn:{r.partition}:logs:{r.region}:{r.account_id}:*"}}}),
+    )
     doc.resource("aws_wafv2_web_acl_logging_configuration", "web",
-                 resource_arn=acl.arn, log_destination_configs=[group.arn])
+                 resource_arn=acl.arn, log_destination_configs=[group.arn],
+                 depends_on=[delivery])
     return acl
 
 

@@ -26,6 +26,11 @@ class Base:
     az_names: list[str]
     hosted_zone_id: str | None
 
+    def log_group_arn(self, name: str) -> str:
+        """A log group's ARN from its name, known at plan time (policies can be read in a
+        plan, where the group's own `arn` attribute is not known yet)."""
+        return f"arn:{self.partition}:logs:{self.region}:{self.account_id}:log-group:{name}"
+
 
 def default_tags(ctx: Context) -> dict[str, str]:
     return {"environment": ctx.settings.env, "project": ctx.settings.project,

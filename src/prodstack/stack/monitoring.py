@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from prodstack.stack.audit import Audit
 from prodstack.stack.context import Context
@@ -90,7 +91,6 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, web: WebT
 
 def _alarms(net: Network, edge: Edge, web: WebTier, db_part: Database) -> list[Alarm]:
     alb = edge.alb["arn_suffix"]
-    live_asg = web.asgs["blue"].name_attr
     db = db_part.instance["identifier"]
     alarms = [
         Alarm("alb-5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count",
@@ -102,9 +102,6 @@ def _alarms(net: Network, edge: Edge, web: WebTier, db_part: Database) -> list[A
         Alarm("target-response-time", "AWS/ApplicationELB", "TargetResponseTime",
               {"LoadBalancer": alb}, "Average", "GreaterThanThreshold", 1.0,
               description="Average response time above 1 s"),
-        Alarm("asg-cpu", "AWS/EC2", "CPUUtilization", {"AutoScalingGroupName": live_asg},
-              "Average", "GreaterThanThreshold", 85, periods=5,
-              description="Web tier CPU above 85% although scaling should hold it at 50%"),
         Alarm("rds-cpu", "AWS/RDS", "CPUUtilization", {"DBInstanceIdentifier": db},
               "Average", "GreaterThanThreshold", 80, periods=5,
               description="Database CPU above 80%"),
@@ -115,6 +112,14 @@ def _alarms(net: Network, edge: Edge, web: WebTier, db_part: Database) -> list[A
               {"DBInstanceIdentifier": db}, "Maximum", "GreaterThanThreshold", 80,
               description="Database connections near the class limit"),
     ]
+    # Both colours are watched: which one is live changes with every deploy, and the idle one
+    # has no instances, so no data (not breaching).
+    for colour, asg in web.asgs.items():
+        alarms.append(Alarm(
+            f"asg-cpu-{colour}", "AWS/EC2", "CPUUtilization",
+            {"AutoScalingGroupName": asg.name_attr}, "Average", "GreaterThanThreshold", 85,
+            periods=5, description=f"Web tier ({colour}) CPU above 85% although scaling "
+                                   "should hold it at 50%"))
     for colour, tg in edge.target_groups.items():
         alarms.append(Alarm(
             f"unhealthy-hosts-{colour}", "AWS/ApplicationELB", "UnHealthyHostCount",
@@ -165,22 +170,22 @@ def _dashboard(ctx: Context, r: Base, edge: Edge, web: WebTier, db_part: Databas
     alb, db = edge.alb["arn_suffix"], db_part.instance["identifier"]
     region = r.region
 
-    def widget(title: str, metrics: list[list[str]], x: int, y: int) -> dict:
+    def widget(title: str, stat: str, metrics: list[list[Any]], x: int, y: int) -> dict:
         return {"type": "metric", "x": x, "y": y, "width": 12, "height": 6,
-                "properties": {"title": title, "region": region, "stat": "Sum", "period": 300,
+                "properties": {"title": title, "region": region, "stat": stat, "period": 300,
                                "metrics": metrics}}
 
     body = {"widgets": [
-        widget("Requests and 5xx", [
+        widget("Requests and 5xx", "Sum", [
             ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", alb],
             ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", alb],
             ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", alb]], 0, 0),
-        widget("Response time", [
+        widget("Response time (p95)", "p95", [
             ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", alb]], 12, 0),
-        widget("Web tier CPU", [
+        widget("Web tier CPU (average)", "Average", [
             ["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", web.asgs[c].name_attr]
             for c in web.asgs], 0, 6),
-        widget("Database", [
+        widget("Database (average)", "Average", [
             ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", db],
             ["AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", db],
             ["AWS/RDS", "FreeStorageSpace", "DBInstanceIdentifier", db]], 12, 6),

@@ -126,11 +126,13 @@ def build(ctx: Context, r: Base, keys: Keys) -> Network:
 
 def _flow_logs(ctx: Context, r: Base, keys: Keys, vpc: Block) -> Block:
     doc = ctx.doc
+    name = f"/{ctx.names.prefix}/vpc-flow-logs"
     group = doc.resource(
-        "aws_cloudwatch_log_group", "flow_logs", name=f"/{ctx.names.prefix}/vpc-flow-logs",
+        "aws_cloudwatch_log_group", "flow_logs", name=name,
         retention_in_days=ctx.profile.log_retention_days, kms_key_id=keys.logs.arn,
         tags=ctx.tags("flow-logs"),
     )
+    group_arn = r.log_group_arn(name)
     role = service_role(ctx, r, "flow_logs", "vpc-flow-logs.amazonaws.com", condition={
         "StringEquals": {"aws:SourceAccount": r.account_id}})
     doc.resource(
@@ -139,7 +141,7 @@ def _flow_logs(ctx: Context, r: Base, keys: Keys, vpc: Block) -> Block:
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups",
                        "logs:DescribeLogStreams"],
-            "Resource": [group.arn, group.arn + ":*"],
+            "Resource": [group_arn, group_arn + ":*"],
         }),
     )
     return doc.resource(

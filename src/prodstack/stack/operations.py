@@ -1,5 +1,14 @@
 """Operations: an SSM maintenance window that patches the web tier, and AWS Backup for the database.
 
+Patching that the ASGs survive: the ASGs use ELB health checks, so an instance that reboots
+fails them and is replaced (the grace period covers launches only). The weekly window
+therefore installs security updates without rebooting (`RebootOption = NoReboot`), at most
+half the fleet at a time; whatever needs a reboot (a kernel, glibc) arrives as a fresh image:
+the launch template follows the latest Amazon Linux 2023 AMI, so `prodstack up` after AWS
+publishes one makes a new template version, and `prodstack deploy` rolls it out blue/green
+behind the health gates (before the first deploy, `up` rolls the live ASG through its
+instance refresh).
+
 Fixes the stack side of FM-4.4: a backup plan with a retention of its own, beside the RDS
 automated backups, covering the database through a backup selection. (`prodstack backup
 verify` restores from it; the emulator cannot create selections, see the local target.)
@@ -51,7 +60,7 @@ def _patching(ctx: Context) -> Block:
         task_invocation_parameters=[{"run_command_parameters": [{
             "timeout_seconds": 3600,
             "parameter": [{"name": "Operation", "values": ["Install"]},
-                          {"name": "RebootOption", "values": ["RebootIfNeeded"]}],
+                          {"name": "RebootOption", "values": ["NoReboot"]}],
         }]}],
     )
     return window

@@ -1,10 +1,13 @@
 """Storage: the log bucket, the audit bucket and the application data bucket.
 
 Three buckets because AWS forces the split: ALB access logs and S3 server access logs only
-land in a bucket encrypted with SSE-S3 and without an Object Lock default retention, while
-the audit trail (CloudTrail, Config) belongs in a bucket whose objects cannot be deleted
-(FM-2.3: Object Lock in governance mode). Every bucket gets versioning, encryption, a public
-access block, owner-enforced object ownership, a TLS-only policy and lifecycle rules.
+land in a bucket encrypted with SSE-S3, and AWS Config does not deliver to a bucket with
+Object Lock, so they and the Config history go to the log bucket; the CloudTrail trail
+belongs in a bucket whose objects cannot be deleted (FM-2.3: Object Lock in governance
+mode). Every bucket gets versioning, encryption, a public access block, owner-enforced object
+ownership, a TLS-only policy and lifecycle rules. Bucket policies name buckets by ARNs built
+from their names (known at plan time), so a plan shows them and `prodstack audit` can check
+what each service may do.
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ from typing import Any
 
 from prodstack.stack.context import Context
 from prodstack.stack.foundation import Base
-from prodstack.stack.keys import Keys
+from prodstack.stack.keys import Keys, trail_arn
 from prodstack.tf.document import Block, policy_document
 
 LOG_BUCKET, AUDIT_BUCKET, DATA_BUCKET = "logs", "audit", "data"
 ALB_LOG_PREFIX = "alb"
 ACCESS_LOG_PREFIX = "s3-access"
+CONFIG_PREFIX = "config"
+TRAIL_PREFIX = "cloudtrail"
+GLACIER_IR_MINIMUM_DAYS = 90  # objects moved to Glacier IR are billed for 90 days at least
 KEPT_ON_DOWN = (AUDIT_BUCKET, LOG_BUCKET)  # sources before the bucket they log to
 
 
@@ -49,6 +55,7 @@ class Storage:
 
 def _bucket(ctx: Context, r: Base, spec: BucketSpec) -> Bucket:
     doc, role = ctx.doc, spec.role
+    arn = f"arn:{r.partition}:s3:::{ctx.names.bucket(role, r.account_id)}"
     bucket = doc.resource(
         "aws_s3_bucket", role, bucket=ctx.names.bucket(role, r.account_id),
         object_lock_enabled=spec.object_lock_days > 0 or None,
@@ -73,7 +80,7 @@ def _bucket(ctx: Context, r: Base, spec: BucketSpec) -> Bucket:
     deny_plain_http = {
         "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"},
         "Action": "s3:*",
-        "Resource": [bucket.arn, bucket.arn + "/*"],
+        "Resource": [arn, arn + "/*"],
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
     policy = doc.resource("aws_s3_bucket_policy", role, bucket=bucket.id,
@@ -84,7 +91,7 @@ def _bucket(ctx: Context, r: Base, spec: BucketSpec) -> Bucket:
         "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}],
         "noncurrent_version_expiration": [{"noncurrent_days": 30}],
     }
-    if spec.archive_days:
+    if spec.archive_days and spec.expire_days - spec.archive_days >= GLACIER_IR_MINIMUM_DAYS:
         rule["transition"] = [{"days": spec.archive_days, "storage_class": "GLACIER_IR"}]
     if spec.expire_days:
         rule["expiration"] = [{"days": spec.expire_days}]
@@ -125,6 +132,15 @@ def build(ctx: Context, r: Base, keys: Keys) -> Storage:
              "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
              "Action": "s3:PutObject",
              "Resource": f"{log_arn}/{ALB_LOG_PREFIX}/AWSLogs/{r.account_id}/*"},
+            {"Sid": "ConfigAclCheck", "Effect": "Allow",
+             "Principal": {"Service": "config.amazonaws.com"},
+             "Action": ["s3:GetBucketAcl", "s3:ListBucket"], "Resource": log_arn,
+             "Condition": {"StringEquals": {"aws:SourceAccount": r.account_id}}},
+            {"Sid": "ConfigWrite", "Effect": "Allow",
+             "Principal": {"Service": "config.amazonaws.com"}, "Action": "s3:PutObject",
+             "Resource": f"{log_arn}/{CONFIG_PREFIX}/AWSLogs/{r.account_id}/Config/*",
+             "Condition": {"StringEquals": {"aws:SourceAccount": r.account_id,
+                                            "s3:x-amz-acl": "bucket-owner-full-control"}}},
             *(
                 {"Sid": f"S3ServerAccessLogsFrom{role.title()}", "Effect": "Allow",
                  "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
@@ -137,30 +153,21 @@ def build(ctx: Context, r: Base, keys: Keys) -> Storage:
         ],
     ))
     audit_arn = arn(AUDIT_BUCKET)
-    trail_arn = f"arn:{r.partition}:cloudtrail:{r.region}:{r.account_id}:trail/{names.trail}"
+    trail = trail_arn(ctx, r)
     audit = _bucket(ctx, r, BucketSpec(
         role=AUDIT_BUCKET,
         object_lock_days=p.audit_retention_days,
         log_to=logs,
         archive_days=90,
-        expire_days=max(p.audit_retention_days, 91),
+        expire_days=p.audit_retention_days,
         statements=[
             {"Sid": "CloudTrailAclCheck", "Effect": "Allow",
              "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl",
-             "Resource": audit_arn, "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
+             "Resource": audit_arn, "Condition": {"StringEquals": {"aws:SourceArn": trail}}},
             {"Sid": "CloudTrailWrite", "Effect": "Allow",
              "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
-             "Resource": f"{audit_arn}/cloudtrail/AWSLogs/{r.account_id}/*",
-             "Condition": {"StringEquals": {"aws:SourceArn": trail_arn,
-                                            "s3:x-amz-acl": "bucket-owner-full-control"}}},
-            {"Sid": "ConfigAclCheck", "Effect": "Allow",
-             "Principal": {"Service": "config.amazonaws.com"},
-             "Action": ["s3:GetBucketAcl", "s3:ListBucket"], "Resource": audit_arn,
-             "Condition": {"StringEquals": {"aws:SourceAccount": r.account_id}}},
-            {"Sid": "ConfigWrite", "Effect": "Allow",
-             "Principal": {"Service": "config.amazonaws.com"}, "Action": "s3:PutObject",
-             "Resource": f"{audit_arn}/config/AWSLogs/{r.account_id}/Config/*",
-             "Condition": {"StringEquals": {"aws:SourceAccount": r.account_id,
+             "Resource": f"{audit_arn}/{TRAIL_PREFIX}/AWSLogs/{r.account_id}/*",
+             "Condition": {"StringEquals": {"aws:SourceArn": trail,
                                             "s3:x-amz-acl": "bucket-owner-full-control"}}},
         ],
     ))

@@ -48,13 +48,20 @@ systemctl enable --now httpd
 """
 
 
+AGENT_LOGS = ("access", "error")
+
+
+def agent_namespace(project: str, env: str) -> str:
+    return f"{project}/{env}"
+
+
 def agent_config(project: str, env: str) -> str:
     """CloudWatch agent: memory and disk metrics, httpd logs."""
     files = [{"file_path": f"/var/log/httpd/{name}_log",
-              "log_group_name": f"/{project}/{env}/httpd-{name}"} for name in ("access", "error")]
+              "log_group_name": f"/{project}/{env}/httpd-{name}"} for name in AGENT_LOGS]
     return json.dumps({
         "metrics": {
-            "namespace": f"{project}/{env}",
+            "namespace": agent_namespace(project, env),
             "append_dimensions": {"AutoScalingGroupName": "${aws:AutoScalingGroupName}"},
             "metrics_collected": {"mem": {"measurement": ["mem_used_percent"]},
                                   "disk": {"measurement": ["used_percent"], "resources": ["/"]}},
@@ -93,12 +100,12 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, db: Datab
                  f"al2023-ami-kernel-default-{architecture(instance_type)}",
         )
         image_id = ami["insecure_value"]
-    role = _instance_role(ctx, r, keys, db)
-    for name in ("access", "error"):  # the agent ships httpd logs here (see agent_config)
-        doc.resource("aws_cloudwatch_log_group", f"httpd_{name}",
-                     name=f"{ctx.names.log_group_prefix}/httpd-{name}",
+    groups = {name: f"{ctx.names.log_group_prefix}/httpd-{name}" for name in AGENT_LOGS}
+    for name, group in groups.items():  # the agent ships httpd logs here (see agent_config)
+        doc.resource("aws_cloudwatch_log_group", f"httpd_{name}", name=group,
                      retention_in_days=ctx.profile.log_retention_days,
                      kms_key_id=keys.logs.arn, tags=ctx.tags(f"httpd-{name}"))
+    role = _instance_role(ctx, r, keys, db, [r.log_group_arn(g) for g in groups.values()])
     profile = doc.resource("aws_iam_instance_profile", "web", name=ctx.names.account_wide("web"),
                            role=role.name_attr, tags=ctx.tags("web"))
     template = doc.resource(
@@ -199,11 +206,27 @@ def _scaling_policies(ctx: Context, edge: Edge, colour: str, asg: Block) -> None
     )
 
 
-def _instance_role(ctx: Context, r: Base, keys: Keys, db: Database) -> Block:
-    """SSM core, the CloudWatch agent, and read of the database's own secret only."""
+def _instance_role(ctx: Context, r: Base, keys: Keys, db: Database,
+                   agent_groups: list[str]) -> Block:
+    """SSM core; the CloudWatch agent scoped to its own log groups and metric namespace (the
+    managed CloudWatchAgentServerPolicy would let an instance change any group's retention,
+    the trail's included, or write into it); read of the database's own secret only."""
     role = service_role(ctx, r, "web", "ec2.amazonaws.com", {
-        "web_ssm_core": "AmazonSSMManagedInstanceCore",
-        "web_cloudwatch_agent": "CloudWatchAgentServerPolicy"})
+        "web_ssm_core": "AmazonSSMManagedInstanceCore"})
+    s = ctx.settings
+    ctx.doc.resource(
+        "aws_iam_role_policy", "web_cloudwatch_agent", name="cloudwatch-agent", role=role.id,
+        policy=policy_document(
+            {"Sid": "OwnMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData",
+             "Resource": "*", "Condition": {"StringEquals": {
+                 "cloudwatch:namespace": agent_namespace(s.project, s.env)}}},
+            {"Sid": "OwnLogGroups", "Effect": "Allow",
+             "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+             "Resource": [f"{arn}:*" for arn in agent_groups]},
+            {"Sid": "InstanceDimensions", "Effect": "Allow",
+             "Action": ["ec2:DescribeTags", "ec2:DescribeVolumes"], "Resource": "*"},
+        ),
+    )
     ctx.doc.resource(
         "aws_iam_role_policy", "web_read_db_secret", name="read-db-secret", role=role.id,
         policy=policy_document(
