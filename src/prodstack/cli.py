@@ -7,6 +7,7 @@ reaches the user.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,9 @@ def up_cmd(settings: Settings, reset_state: bool) -> None:
 @click.option("--purge", is_flag=True,
               help="Also remove the audit and log buckets, the trail's key and final "
                    "snapshots (what a plain down keeps).")
-def down_cmd(settings: Settings, yes: bool, purge: bool) -> None:
+@click.option("--reset-state", is_flag=True,
+              help="Local target: forget local state the restarted emulator no longer holds.")
+def down_cmd(settings: Settings, yes: bool, purge: bool, reset_state: bool) -> None:
     """Tear the stack down in a safe order, keeping audit logs unless --purge."""
     from prodstack.teardown import down
 
@@ -120,7 +123,7 @@ def down_cmd(settings: Settings, yes: bool, purge: bool) -> None:
         if not sys.stdin.isatty():
             raise UserError("down needs --yes when not run from a terminal", exit_code=2)
         click.confirm(f"Destroy {what}?", abort=True)
-    report = down(Workspace(settings), purge=purge)
+    report = down(Workspace(settings), purge=purge, reset_state=reset_state)
     click.echo(f"destroyed {report.destroyed} resources")
     if report.final_snapshot:
         click.echo(f"final database snapshot: {report.final_snapshot}")
@@ -182,6 +185,8 @@ def deploy_cmd(settings: Settings, image_id: str | None, user_data_file: Path | 
                healthy_timeout: float, fmt: str) -> None:
     """Blue/green release: new colour, health-gated traffic shift, automatic rollback."""
     from prodstack.deploy import Deployer, Options
+    from prodstack.journal import Journal
+    from prodstack.locking import state_lock
 
     weights = _parse_steps(steps)
     if rollback and (image_id or user_data_file):
@@ -192,7 +197,9 @@ def deploy_cmd(settings: Settings, image_id: str | None, user_data_file: Path | 
     opts = Options(steps=weights, image_id=image_id, user_data_file=user_data_file,
                    rollback=rollback, step_seconds=step_seconds, poll_seconds=poll_seconds,
                    healthy_timeout=healthy_timeout)
-    report = Deployer(settings, values, ws.clients(), ws.reporter).run(opts)
+    with state_lock(ws, "deploy"):
+        journal = Journal.open(ws.workdir, "deploy")
+        report = Deployer(settings, values, ws.clients(), ws.reporter).run(opts, journal)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
@@ -214,6 +221,15 @@ def _parse_steps(text: str) -> tuple[int, ...]:
         raise UserError(f"--steps {text!r}: rising percentages from 1 to 100, ending at 100",
                         exit_code=2)
     return weights
+
+
+@cli.command("resume")
+@stack_options
+def resume_cmd(settings: Settings) -> None:
+    """Finish or undo an operation that was cut off (deploy, down, backup verify)."""
+    from prodstack.resume import resume
+
+    click.echo(resume(Workspace(settings, show_progress=False)))
 
 
 @cli.command("validate")
@@ -302,6 +318,10 @@ def emulator_reset() -> None:
 
 
 def main() -> None:
+    from prodstack.signals import terminate_like_interrupt
+
+    os.umask(0o077)  # state, plans, logs and journals: readable by their owner only
+    terminate_like_interrupt()
     try:
         # Without standalone mode click returns the code of an exit it caught (our group's
         # one-line errors) instead of leaving.

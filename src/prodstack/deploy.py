@@ -20,11 +20,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from prodstack.errors import UserError
+from prodstack.errors import UserError, aws_error
+from prodstack.journal import Journal
 from prodstack.reporting import Reporter
 from prodstack.settings import Settings
+from prodstack.signals import held_signals
 from prodstack.stack.edge import COLOURS
 from prodstack.targets.base import ClientFactory
 
@@ -180,7 +182,10 @@ class Deployer:
             time.sleep(opts.poll_seconds)
 
     # --- the deploy ------------------------------------------------------------------------
-    def run(self, opts: Options) -> DeployReport:
+    def run(self, opts: Options, journal: Journal) -> DeployReport:
+        """Deploy, recording each step in `journal` before doing it. Any failure or signal
+        puts all traffic back on the live colour (`undo`); only an undo that itself fails
+        leaves the journal open, for `prodstack resume`."""
         started = time.monotonic()
         record = self.record()
         live = record["live"]
@@ -192,14 +197,20 @@ class Deployer:
         size = (current["MinSize"], current["MaxSize"],
                 max(current["DesiredCapacity"], current["MinSize"]))
         previous = dict(record["templates"][idle])
+        journal.note(live=live, idle=idle, previous=previous, release=release,
+                     max_size=size[1])
         self.say(f"deploying {version} to {idle} ({size[2]} instances), live is {live}")
         try:
+            journal.begin("scale-new", colour=idle, size=size[2])
             self.scale(idle, release, size)
+            journal.done()
             if not self.wait_healthy(idle, size[2], opts):
                 report.reason = f"{idle} targets did not become healthy"
-                return self._roll_back(report, live, idle, previous, started)
+                return self._roll_back(report, journal, started)
             for weight in opts.steps:
+                journal.begin("weights", weight=weight)
                 self.weights(live, idle, weight)
+                journal.done()
                 time.sleep(opts.step_seconds)
                 healthy, unhealthy = self.health(idle)
                 firing = self.alarms_firing(idle)
@@ -210,19 +221,65 @@ class Deployer:
                 if not ok:
                     report.reason = (f"gate failed at {weight}%: " +
                                      (", ".join(firing) or f"{unhealthy} unhealthy targets"))
-                    return self._roll_back(report, live, idle, previous, started)
-        except BaseException:
-            self._roll_back(report, live, idle, previous, started)
+                    return self._roll_back(report, journal, started)
+            # All traffic is on the new colour: from here on a cut-off deploy is finished,
+            # not undone (see `finish`).
+            journal.begin("record", live=idle)
+            self.write_record({"live": idle, "templates": {**record["templates"],
+                                                           idle: release}})
+            journal.done()
+        except BaseException as exc:
+            if journal.did("record"):
+                raise
+            self._roll_back(report, journal, started)
+            if isinstance(exc, KeyboardInterrupt):
+                raise UserError(f"interrupted: rolled back, all traffic on {live} and {idle} "
+                                "scaled to zero", exit_code=130) from None
             raise
+        journal.begin("scale-old", colour=live)
         self.scale(live, None, (0, size[1], 0))
-        self.write_record({"live": idle, "templates": {**record["templates"], idle: release}})
+        journal.done()
+        journal.close()
         report.status, report.seconds = "succeeded", time.monotonic() - started
         return report
 
-    def _roll_back(self, report: DeployReport, live: str, idle: str, previous: dict[str, str],
+    def _roll_back(self, report: DeployReport, journal: Journal,
                    started: float) -> DeployReport:
-        self.say(f"rolling back: all traffic to {live}, {idle} scaled to zero")
-        self.weights(live, idle, 0)
-        self.scale(idle, previous, (0, self.group(idle)["MaxSize"], 0))
+        live, idle = journal.data["live"], journal.data["idle"]
+        self.say(f"rolling back: all traffic to {live}, {idle} to zero…")
+        with held_signals():
+            try:
+                self.undo(journal.data)
+            except (ClientError, BotoCoreError) as exc:
+                raise UserError(f"the rollback failed ({aws_error(exc)}): traffic may still be "
+                                f"split between {live} and {idle}; run `prodstack resume` to "
+                                "finish it") from None
+        journal.close()
+        self.say(f"rolled back: all traffic on {live}, {idle} scaled to zero")
         report.status, report.seconds = "rolled_back", time.monotonic() - started
         return report
+
+    def undo(self, data: dict[str, Any]) -> None:
+        """All traffic to the live colour; the other one back to its template, at zero."""
+        live, idle = data["live"], data["idle"]
+        self.weights(live, idle, 0)
+        self.scale(idle, data["previous"], (0, int(data["max_size"]), 0))
+
+    def finish(self, data: dict[str, Any]) -> None:
+        """A deploy cut off after the switch: scale the old colour to zero."""
+        self.scale(data["live"], None, (0, int(data["max_size"]), 0))
+
+
+def resume(deployer: Deployer, journal: Journal) -> str:
+    """Finish or undo a deploy that was cut off; returns what was done."""
+    data = journal.data
+    if "idle" not in data:  # cut off before it changed anything
+        journal.close()
+        return "the deploy had changed nothing; journal removed"
+    if journal.did("record"):
+        deployer.finish(data)
+        journal.close()
+        return f"finished: all traffic on {data['idle']}, {data['live']} scaled to zero"
+    deployer.undo(data)
+    journal.close()
+    return f"undone: all traffic on {data['live']}, {data['idle']} scaled to zero"

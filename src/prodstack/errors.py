@@ -17,3 +17,13 @@ class SettingError(UserError):
     def __init__(self, name: str, problem: str) -> None:
         super().__init__(f"setting {name!r}: {problem}", exit_code=2)
         self.name = name
+
+
+def aws_error(exc: BaseException) -> str:
+    """An AWS error on one line: `Code: message`."""
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        return f"{err.get('Code', 'error')}: {' '.join(str(err.get('Message', '')).split())}"
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -13,7 +13,18 @@ from typing import Any
 import click
 
 from prodstack.profiles import PROFILES
-from prodstack.settings import TARGETS, load_settings
+from prodstack.settings import TARGETS, Settings, load_settings
+
+
+def _warn_unfinished(settings: Settings) -> None:
+    """Name an operation a journal says was cut off (see prodstack.journal)."""
+    from prodstack.paths import stack_dir
+    from prodstack.reporting import StderrReporter
+    from prodstack.resume import warn_unfinished
+
+    command = click.get_current_context().info_name or ""
+    warn_unfinished(stack_dir(settings.target, settings.env), StderrReporter().say, command,
+                    settings.env, settings.target)
 
 
 def synth_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,6 +52,7 @@ def stack_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 **kwargs: Any) -> Any:
         settings = load_settings(env=env, target=target, config_file=config_file,
                                  overrides=overrides)
+        _warn_unfinished(settings)
         return func(settings=settings, **kwargs)
 
     return wrapper

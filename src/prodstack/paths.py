@@ -2,13 +2,22 @@
 
 `PRODSTACK_HOME` moves it. Inside: `emulator.json` and `emulator.log`, one folder per
 target and environment (`local-production/`: Terraform files, state, logs), the provider
-plugin cache.
+plugin cache. Folders are created 0700; prodstack runs with umask 077, so the files in
+them (and those Terraform writes: state, plans, logs) are 0600.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) readable by its owner only: state, plans and logs hold
+    what an attacker would want (ARNs, outputs, the plan of every resource)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.chmod(0o700)
+    return path
 
 
 def work_root() -> Path:

@@ -1,11 +1,16 @@
 """Ordered teardown (FM-6.3): `prodstack down` never fails half-way and never loses audit data.
 
-Order: stop the trail and the Config recorder; lift deletion protection of the database and
-the load balancer (the database still leaves its final snapshot in production); keep the
-audit and log buckets and the key that encrypts the trail (removed from state and recorded
-in `kept.json`, so that the next `up` imports them again) unless `--purge`; with `--purge`,
-empty the buckets (Object Lock governance is bypassed) and remove what an earlier `down`
-kept; then destroy.
+First the state lock (prodstack's, the one Terraform takes): while anyone else holds it,
+`down` changes nothing and says who holds it. Then, under the lock and recorded in the
+journal: stop the trail and the Config recorder; lift deletion protection of the database
+and the load balancer (the database still leaves its final snapshot in production); with
+`--purge`, empty the data bucket; destroy everything but what a plain `down` keeps (the
+audit and log buckets and the key that encrypts the trail: a targeted destroy, so that a
+destroy that cannot start leaves the state as it was); then those leave Terraform's state
+and are recorded in `kept.json`, so that the next `up` imports them again. With `--purge`
+they are deleted too (Object Lock governance is bypassed), with what an earlier `down` kept.
+A destroy that cannot start puts the protection back and starts the trail and the recorder
+again; one cut off half-way leaves its journal, and the next command says so.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from prodstack.errors import UserError
+from prodstack.journal import Journal
+from prodstack.locking import state_lock
 from prodstack.stack.storage import DATA_BUCKET, KEPT_ON_DOWN
 from prodstack.tf import state as tfstate
 from prodstack.tf.progress import fmt_seconds
-from prodstack.tf.runner import TerraformError
+from prodstack.tf.runner import Terraform, TerraformError
 from prodstack.workflow import KEPT_FILE, Workspace, apply_plan, forget_kept
 
 
@@ -58,6 +65,14 @@ def stop_audit(ws: Workspace) -> None:
     clients = ws.clients()
     _quiet(clients("cloudtrail").stop_logging, Name=names.trail)
     _quiet(clients("config").stop_configuration_recorder,
+           ConfigurationRecorderName=names.recorder)
+
+
+def start_audit(ws: Workspace) -> None:
+    names = ws.settings.names
+    clients = ws.clients()
+    _quiet(clients("cloudtrail").start_logging, Name=names.trail)
+    _quiet(clients("config").start_configuration_recorder,
            ConfigurationRecorderName=names.recorder)
 
 
@@ -141,37 +156,16 @@ def purge_leftovers(ws: Workspace, account: str) -> list[str]:
     return removed
 
 
-def down(ws: Workspace, purge: bool) -> DownReport:
+def down(ws: Workspace, purge: bool, reset_state: bool = False) -> DownReport:
     started = time.monotonic()
     report = DownReport()
-    tf = ws.prepare()
-    addresses = tf.state_list()
+    tf = ws.prepare(reset_state=reset_state)
+    addresses = [a for a in tf.state_list() if not a.startswith("data.") and ".data." not in a]
     account = _account_id(ws)
     if addresses:
-        state = tf.state_pull()
-        stop_audit(ws)
-        report.final_snapshot = lift_protection(ws, state)
-        # The audit and log buckets (and the trail's key) leave Terraform's hands either way:
-        # a plain down keeps them for the next up; --purge deletes them after the destroy,
-        # when nothing writes access logs into them any more.
-        # kept.json is written first, so that an interrupted down loses track of nothing.
-        keep = kept_addresses(addresses)
-        (ws.workdir / KEPT_FILE).write_text(json.dumps(tfstate.resource_ids(state, keep),
-                                                       indent=2))
-        tf.state_rm(keep)
-        if purge:
-            empty_bucket(ws, ws.settings.names.bucket(DATA_BUCKET, account))
-        else:
-            report.kept = keep
-        try:
-            result = tf.plan(destroy=True)
-            if result.changes:
-                progress = apply_plan(ws, tf, len(result.planned), destroy=True)
-                report.destroyed = progress.done
-        except TerraformError as exc:
-            raise ws.explain(exc) from None
-        ws.target.after_destroy(ws.settings, ws.clients())
-        delete_release_template(ws)
+        with state_lock(ws, "down"):
+            tf.lock = False  # prodstack holds the lock for the whole teardown
+            _destroy(ws, tf, addresses, account, purge, report)
     if purge:
         report.purged = purge_leftovers(ws, account)
         report.final_snapshot = None
@@ -180,25 +174,99 @@ def down(ws: Workspace, purge: bool) -> DownReport:
     return report
 
 
+def _destroy(ws: Workspace, tf: Terraform, addresses: list[str], account: str, purge: bool,
+             report: DownReport) -> None:
+    state = tf.state_pull()
+    keep = kept_addresses(addresses)
+    journal = Journal.open(ws.workdir, "down", purge=purge)
+    journal.begin("stop-audit")
+    stop_audit(ws)
+    journal.done()
+    journal.begin("lift-protection")
+    report.final_snapshot, lifted = lift_protection(ws, state)
+    journal.done(lifted=lifted)
+    if purge:
+        journal.begin("empty-data-bucket")
+        empty_bucket(ws, ws.settings.names.bucket(DATA_BUCKET, account))
+        journal.done()
+    targets = [a for a in addresses if a not in keep]
+
+    def replan() -> Any:
+        return tf.plan(destroy=True, targets=targets)
+
+    try:
+        result = replan()
+        journal.begin("destroy", planned=len(result.planned))
+        if result.changes:
+            report.destroyed = apply_plan(ws, tf, len(result.planned), destroy=True,
+                                          replan=replan).done
+        journal.done()
+    except TerraformError as exc:
+        if exc.done:  # half-way: the journal stays, and the next command names it
+            raise ws.explain(UserError(f"{exc} — {exc.done} resources were destroyed; run "
+                                       "`prodstack down --yes` again to finish",
+                                       exit_code=exc.exit_code)) from None
+        undone = undo(ws, lifted)
+        journal.close()
+        raise ws.explain(UserError(f"down did not start the destroy: {exc}; {undone}",
+                                   exit_code=exc.exit_code)) from None
+    # The kept resources leave Terraform's hands: a plain down keeps them for the next up;
+    # --purge deletes them next, when nothing writes access logs into them any more.
+    journal.begin("forget-kept")
+    (ws.workdir / KEPT_FILE).write_text(json.dumps(tfstate.resource_ids(state, keep), indent=2))
+    tf.state_rm(keep)
+    journal.done()
+    if not purge:
+        report.kept = keep
+    ws.target.after_destroy(ws.settings, ws.clients())
+    delete_release_template(ws)
+    journal.close()
+
+
+def undo(ws: Workspace, lifted: dict[str, Any]) -> str:
+    """Put back what a down changed before a destroy that did not start."""
+    restore_protection(ws, lifted)
+    start_audit(ws)
+    return ("undone: the trail and the recorder run again"
+            + (", deletion protection is back on" if lifted.get("db") or lifted.get("lb")
+               else ""))
+
+
 def delete_release_template(ws: Workspace) -> None:
     """The launch template `prodstack deploy` made for new images is not in Terraform's state."""
     _quiet(ws.clients()("ec2").delete_launch_template,
            LaunchTemplateName=ws.settings.names.release_template)
 
 
-def lift_protection(ws: Workspace, state: dict[str, Any]) -> str | None:
-    """Turn deletion protection off (only here, in a confirmed down); return the final snapshot."""
+def lift_protection(ws: Workspace, state: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """Turn deletion protection off (only here, in a confirmed down). Returns the final
+    snapshot's name and what was lifted ({"db": [ids], "lb": [arns]}, for `undo`)."""
     final_snapshot = None
     clients = ws.clients()
+    lifted: dict[str, list[str]] = {"db": [], "lb": []}
     for _, attrs in tfstate.instances(state, "aws_db_instance"):
         if attrs.get("deletion_protection"):
             _quiet(clients("rds").modify_db_instance, DBInstanceIdentifier=attrs["identifier"],
                    DeletionProtection=False, ApplyImmediately=True)
+            lifted["db"].append(attrs["identifier"])
         if not attrs.get("skip_final_snapshot"):
             final_snapshot = attrs.get("final_snapshot_identifier")
     for _, attrs in tfstate.instances(state, "aws_lb"):
         if attrs.get("enable_deletion_protection"):
-            _quiet(clients("elbv2").modify_load_balancer_attributes,
-                   LoadBalancerArn=attrs["arn"],
-                   Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}])
-    return final_snapshot
+            _lb_protection(ws, attrs["arn"], on=False)
+            lifted["lb"].append(attrs["arn"])
+    return final_snapshot, lifted
+
+
+def restore_protection(ws: Workspace, lifted: dict[str, Any]) -> None:
+    clients = ws.clients()
+    for identifier in lifted.get("db", []):
+        _quiet(clients("rds").modify_db_instance, DBInstanceIdentifier=identifier,
+               DeletionProtection=True, ApplyImmediately=True)
+    for arn in lifted.get("lb", []):
+        _lb_protection(ws, arn, on=True)
+
+
+def _lb_protection(ws: Workspace, arn: str, on: bool) -> None:
+    _quiet(ws.clients()("elbv2").modify_load_balancer_attributes, LoadBalancerArn=arn,
+           Attributes=[{"Key": "deletion_protection.enabled", "Value": str(on).lower()}])

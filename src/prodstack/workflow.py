@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from prodstack import orphans, synth
 from prodstack.errors import UserError
-from prodstack.paths import logs_dir, stack_dir
+from prodstack.paths import logs_dir, private_dir, stack_dir
 from prodstack.reporting import Reporter, StderrReporter
 from prodstack.settings import Settings
 from prodstack.stack import Stack, build
@@ -63,7 +64,8 @@ class Workspace:
     def prepare(self, reset_state: bool = False, start: bool = True) -> Terraform:
         """Build and write the stack, make the target reachable, init Terraform."""
         self.stack = build(self.settings)
-        synth.write_stack(self.stack, self.workdir)
+        private_dir(self.workdir.parent)
+        synth.write_stack(self.stack, private_dir(self.workdir))
         self.connect(start)
         self.target.check_state(self.settings, self.connection, self.state_file, reset_state,
                                 self.say)
@@ -138,14 +140,16 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
 RECOVERIES = 2  # further applies after an adoption or a refused retry, at most
 
 
-def apply_plan(ws: Workspace, tf: Terraform, total: int, destroy: bool = False) -> Progress:
-    """Apply the saved plan; plan and apply again after adopting what a cut-off apply left
-    outside state (see orphans), and after a retried request the target refused (see
-    targets.local), at most RECOVERIES times."""
+def apply_plan(ws: Workspace, tf: Terraform, total: int, destroy: bool = False,
+               replan: Callable[[], PlanResult] | None = None) -> Progress:
+    """Apply the saved plan; plan (`replan`, default: the whole stack) and apply again after
+    adopting what a cut-off apply left outside state (see orphans), and after a retried
+    request the target refused (see targets.local), at most RECOVERIES times."""
     verb = "destroy" if destroy else "apply"
+    replan = replan or (lambda: tf.plan(destroy=destroy))
     for attempt in range(RECOVERIES + 1):
         if attempt:
-            result = tf.plan(destroy=True) if destroy else tf.plan()
+            result = replan()
             total = len(result.planned)
         try:
             return tf.apply(total=total, verb=verb)

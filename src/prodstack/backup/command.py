@@ -15,6 +15,8 @@ import click
 
 from prodstack import workflow
 from prodstack.backup.verify import Report, verify_backup
+from prodstack.journal import Journal
+from prodstack.locking import state_lock
 from prodstack.options import stack_options
 from prodstack.settings import Settings
 from prodstack.tf.progress import fmt_seconds
@@ -52,10 +54,13 @@ def verify_cmd(settings: Settings, fmt: str, snapshot: str, instance_class: str 
     ws = workflow.Workspace(settings)
     ws.connect(start=False)
     values = workflow.outputs(ws)
-    report = verify_backup(values, ws.clients(), runs_sql=ws.target.runs_sql,
-                           snapshot=snapshot, instance_class=instance_class,
-                           poll_interval=poll_interval, timeout=timeout,
-                           progress=ws.reporter.say)
+    with state_lock(ws, "backup verify"):
+        journal = Journal.open(ws.workdir, "backup verify", db=values.get("db_identifier"))
+        report = verify_backup(values, ws.clients(), runs_sql=ws.target.runs_sql,
+                               snapshot=snapshot, instance_class=instance_class,
+                               poll_interval=poll_interval, timeout=timeout,
+                               progress=ws.reporter.say, journal=journal,
+                               endpoint=ws.connection.endpoint)
     click.echo(render(report, fmt))
     if report.status != "passed":
         sys.exit(1)

@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from prodstack.errors import UserError
+from prodstack.errors import UserError, aws_error
 
 
 def given_snapshot(rds: Any, snapshot_id: str, db_id: str) -> dict[str, Any]:
@@ -74,11 +74,3 @@ def snapshot_detail(snap: dict[str, Any], created: str | None) -> str:
     at = f" of {when.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" if isinstance(when, datetime) else ""
     return (f"{snap['DBSnapshotIdentifier']} ({kind}{at}, "
             f"{snap.get('Engine', '?')} {snap.get('EngineVersion', '?')})")
-
-
-def aws_error(exc: BaseException) -> str:
-    """An AWS error on one line: `Code: message`."""
-    if isinstance(exc, ClientError):
-        err = exc.response.get("Error", {})
-        return f"{err.get('Code', 'error')}: {' '.join(str(err.get('Message', '')).split())}"
-    return " ".join(str(exc).split()) or type(exc).__name__

@@ -22,13 +22,14 @@ from prodstack.backup.checks import FAILED, PASSED, Check, answers_emulator, ans
 from prodstack.backup.checks import engine_checks as run_engine_checks
 from prodstack.backup.snapshots import (
     available_snapshots,
-    aws_error,
     describe_snapshot,
     given_snapshot,
     recovery_point_age,
     snapshot_detail,
 )
-from prodstack.errors import UserError
+from prodstack.errors import UserError, aws_error
+from prodstack.journal import Journal
+from prodstack.signals import held_signals
 from prodstack.targets.base import ClientFactory
 from prodstack.tf.progress import fmt_seconds
 
@@ -72,8 +73,13 @@ class Report:
 def verify_backup(outputs: dict[str, Any], clients: ClientFactory, *,
                   runs_sql: bool, snapshot: str = "new", instance_class: str | None = None,
                   poll_interval: float = 15.0, timeout: float = 3600.0,
-                  progress: Progress = lambda _: None) -> Report:
-    """Restore a snapshot of the stack's database to a temporary instance and check it."""
+                  progress: Progress = lambda _: None, journal: Journal | None = None,
+                  endpoint: str | None = None) -> Report:
+    """Restore a snapshot of the stack's database to a temporary instance and check it.
+
+    `journal` records each object before it is created, so that a run cut off where it
+    could not clean up leaves their names for `prodstack resume`; `endpoint` (the emulator's)
+    goes into the commands suggested for removing what could not be deleted."""
     db_id = outputs.get("db_identifier")
     if not db_id:
         raise UserError("the deployed stack has no db_identifier output (run `prodstack up`)")
@@ -94,11 +100,17 @@ def verify_backup(outputs: dict[str, Any], clients: ClientFactory, *,
         chosen = existing[-1]
     created: str | None = None
     restored: str | None = None
+    leftovers = leftover_restores(rds, db_id)
+    if leftovers:
+        progress(f"found {len(leftovers)} restore(s) an earlier run left behind: "
+                 f"{', '.join(leftovers)}; they are deleted with this run's")
     step = "snapshot"
     try:
         try:
             if chosen is None:
                 created = _identifier(db_id, "verify", stamp, 255)
+                if journal:
+                    journal.begin("snapshot", id=created)
                 progress(f"taking snapshot {created} of {db_id}…")
                 rds.create_db_snapshot(DBInstanceIdentifier=db_id, DBSnapshotIdentifier=created,
                                        Tags=TAGS)
@@ -112,6 +124,8 @@ def verify_backup(outputs: dict[str, Any], clients: ClientFactory, *,
             report.checks.append(Check("snapshot", PASSED, snapshot_detail(chosen, created)))
             step = "restore"
             restored = report.restored_instance = _identifier(db_id, "restore", stamp, 63)
+            if journal:
+                journal.begin("restore", id=restored)
             progress(f"restoring {report.snapshot_id} to {restored}…")
             started = time.monotonic()
             restore_instance(rds, report.snapshot_id, restored, source,
@@ -137,9 +151,43 @@ def verify_backup(outputs: dict[str, Any], clients: ClientFactory, *,
         except (ClientError, BotoCoreError) as exc:
             report.checks.append(Check(step, FAILED, aws_error(exc)))
     finally:
-        report.checks.append(cleanup(rds, restored, created, poll_interval, progress))
+        # A signal here must not stop the cleanup: it is what the signal asks for.
+        with held_signals():
+            report.checks.append(cleanup(rds, [*leftovers, *([restored] if restored else [])],
+                                         created, poll_interval, progress, endpoint))
         report.cleaned_up = report.checks[-1].status == PASSED
+        if journal and report.cleaned_up:
+            journal.close()
     return report
+
+
+def leftover_restores(rds: Any, db_id: str) -> list[str]:
+    """Temporary instances an earlier run left (named after the database, tagged ours)."""
+    prefix = _identifier(db_id, "restore", "", 63).rstrip("-")
+    found = []
+    try:
+        for page in rds.get_paginator("describe_db_instances").paginate():
+            for instance in page["DBInstances"]:
+                name = instance["DBInstanceIdentifier"]
+                tags = {t["Key"]: t["Value"] for t in instance.get("TagList", [])}
+                if name.startswith(prefix) and tags.get(TAGS[0]["Key"]) == TAGS[0]["Value"]:
+                    found.append(name)
+    except (ClientError, BotoCoreError):
+        return []
+    return found
+
+
+def resume(clients: ClientFactory, journal: Journal, say: Progress) -> str:
+    """Delete what a cut-off run created (its journal names them)."""
+    created = (journal.last("snapshot") or {}).get("id")
+    restored = (journal.last("restore") or {}).get("id")
+    rds = clients("rds")
+    with held_signals():
+        result = cleanup(rds, [restored] if restored else [], created, 5.0, say)
+    if result.status != PASSED:
+        return f"cleanup incomplete: {result.detail}"
+    journal.close()
+    return f"cleaned up what the cut-off backup verify left: {result.detail}"
 
 
 def restore_instance(rds: Any, snapshot_id: str, identifier: str, source: dict[str, Any],
@@ -162,26 +210,31 @@ def restore_instance(rds: Any, snapshot_id: str, identifier: str, source: dict[s
     return dict(rds.restore_db_instance_from_db_snapshot(**params)["DBInstance"])
 
 
-def cleanup(rds: Any, instance_id: str | None, snapshot_id: str | None, poll_interval: float,
-            progress: Progress) -> Check:
-    """Delete the temporary instance (no final snapshot) and the snapshot this run took."""
+def cleanup(rds: Any, instances: list[str], snapshot_id: str | None, poll_interval: float,
+            progress: Progress, endpoint: str | None = None) -> Check:
+    """Delete the temporary instances (deletion protection lifted first, no final snapshot)
+    and the snapshot this run took; say how to remove by hand what could not be deleted
+    (with the emulator's endpoint on the local target)."""
     done: list[str] = []
     left: list[str] = []
     jobs = []
-    if instance_id:
+    where = f" --endpoint-url {endpoint}" if endpoint else ""
+    for instance_id in instances:
+        _unprotect(rds, instance_id)
         jobs.append((f"instance {instance_id}", "InvalidDBInstanceState",
-                     lambda: rds.delete_db_instance(DBInstanceIdentifier=instance_id,
-                                                    SkipFinalSnapshot=True,
-                                                    DeleteAutomatedBackups=True),
-                     f"aws rds delete-db-instance --db-instance-identifier {instance_id} "
-                     "--skip-final-snapshot"))
+                     lambda name=instance_id: rds.delete_db_instance(
+                         DBInstanceIdentifier=name, SkipFinalSnapshot=True,
+                         DeleteAutomatedBackups=True),
+                     f"aws rds delete-db-instance{where} --db-instance-identifier "
+                     f"{instance_id} --skip-final-snapshot"))
     if snapshot_id:
         jobs.append((f"snapshot {snapshot_id}", "InvalidDBSnapshotState",
                      lambda: rds.delete_db_snapshot(DBSnapshotIdentifier=snapshot_id),
-                     f"aws rds delete-db-snapshot --db-snapshot-identifier {snapshot_id}"))
+                     f"aws rds delete-db-snapshot{where} --db-snapshot-identifier "
+                     f"{snapshot_id}"))
     for index, (what, busy_code, delete, manual) in enumerate(jobs):
         try:
-            deleted, problem = _delete(delete, busy_code, poll_interval)
+            deleted, problem = _delete(delete, busy_code, poll_interval, what, progress)
         except KeyboardInterrupt:
             for _, _, _, command in jobs[index:]:
                 progress(f"cleanup interrupted; remove it with: {command}")
@@ -197,14 +250,26 @@ def cleanup(rds: Any, instance_id: str | None, snapshot_id: str | None, poll_int
     return Check("cleanup", PASSED, ", ".join(done) or "nothing to delete")
 
 
+def _unprotect(rds: Any, instance_id: str) -> None:
+    """A restore may inherit deletion protection; this run created it, so it may lift it."""
+    try:
+        found = rds.describe_db_instances(DBInstanceIdentifier=instance_id)["DBInstances"]
+        if found and found[0].get("DeletionProtection"):
+            rds.modify_db_instance(DBInstanceIdentifier=instance_id, DeletionProtection=False,
+                                   ApplyImmediately=True)
+    except (ClientError, BotoCoreError):
+        pass  # the delete then says what is wrong
+
+
 class _StepFailed(Exception):
     pass
 
 
-def _delete(call: Callable[[], Any], busy_code: str,
-            poll_interval: float) -> tuple[bool, str | None]:
+def _delete(call: Callable[[], Any], busy_code: str, poll_interval: float, what: str = "",
+            progress: Progress = lambda _: None) -> tuple[bool, str | None]:
     """Run a delete, retrying while the resource is busy: (deleted now, problem)."""
-    deadline = time.monotonic() + CLEANUP_SECONDS
+    started = time.monotonic()
+    deadline, said = started + CLEANUP_SECONDS, started
     while True:
         try:
             call()
@@ -215,8 +280,13 @@ def _delete(call: Callable[[], Any], busy_code: str,
                 return False, None
             if code != busy_code or time.monotonic() >= deadline:
                 return False, aws_error(exc)
+            busy = aws_error(exc)
         except BotoCoreError as exc:
             return False, aws_error(exc)
+        if time.monotonic() - said >= PROGRESS_EVERY:
+            said = time.monotonic()
+            progress(f"  waiting for {what} to accept its deletion ({busy}; "
+                     f"{fmt_seconds(said - started)} of at most {fmt_seconds(CLEANUP_SECONDS)})")
         time.sleep(max(poll_interval, 1.0))
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from prodstack.errors import UserError
+from prodstack.paths import private_dir
+from prodstack.signals import held_signals
 from prodstack.tf.cliconfig import init_args, write_cli_config
 from prodstack.tf.progress import Diagnostic, Progress
 
@@ -28,10 +30,19 @@ PLAN_FILE = "tfplan"
 
 class TerraformError(UserError):
     def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None,
-                 log: Path | None = None) -> None:
+                 log: Path | None = None, done: int = 0) -> None:
         super().__init__(message)
         self.diagnostics = diagnostics or []
         self.log = log
+        self.done = done  # resources an apply or destroy had changed when it failed
+
+
+class Interrupted(TerraformError):
+    """A Terraform run stopped by SIGINT/SIGTERM (it saved state and released the lock)."""
+
+    def __init__(self, message: str, done: int = 0) -> None:
+        super().__init__(message, done=done)
+        self.exit_code = 130
 
 
 @dataclass
@@ -53,11 +64,12 @@ class Terraform:
     backend_config: list[str] = field(default_factory=list)
     parallelism: int = 20
     show_progress: bool = True
+    lock: bool = True  # False while prodstack itself holds the state lock (see locking)
 
     def __post_init__(self) -> None:
         if shutil.which("terraform") is None:
             raise UserError("terraform is not installed or not on PATH (need 1.10 or newer)")
-        self.logs.mkdir(parents=True, exist_ok=True)
+        private_dir(self.logs)
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -127,25 +139,32 @@ class Terraform:
                     progress.handle(msg)
                 code = proc.wait()
             except KeyboardInterrupt:
-                # Terraform finishes the operations in flight, saves state, releases the lock.
-                proc.send_signal(signal.SIGINT)
-                for line in proc.stdout:
-                    sink.write(line)
-                proc.wait()
+                # Terraform finishes the operations in flight, saves state, releases the lock;
+                # a second signal must not cut that short.
+                with held_signals():
+                    proc.send_signal(signal.SIGINT)
+                    for line in proc.stdout:
+                        sink.write(line)
+                    proc.wait()
                 progress.finish()
-                raise UserError(f"interrupted after {progress.done} of {progress.total} "
-                                "resources; Terraform stopped cleanly and saved state, so "
-                                f"rerunning converges (log: {log})", exit_code=130) from None
+                raise Interrupted(f"interrupted after {progress.done} of {progress.total} "
+                                  "resources; Terraform stopped cleanly and saved state, so "
+                                  f"rerunning converges (log: {log})", done=progress.done
+                                  ) from None
             finally:
                 if main:
                     signal.signal(signal.SIGTERM, previous)
                 progress.finish()
         return code, progress, log
 
+    def _lock_args(self) -> list[str]:
+        return [] if self.lock else ["-lock=false"]
+
     def plan(self, destroy: bool = False, refresh: bool = True,
-             extra: list[str] | None = None) -> PlanResult:
+             extra: list[str] | None = None, targets: list[str] | None = None) -> PlanResult:
         args = ["plan", "-json", "-input=false", f"-out={PLAN_FILE}", "-detailed-exitcode",
-                f"-parallelism={self.parallelism}"]
+                f"-parallelism={self.parallelism}", *self._lock_args(),
+                *(f"-target={t}" for t in targets or ())]
         if destroy:
             args.append("-destroy")
         if not refresh:
@@ -153,6 +172,7 @@ class Terraform:
         args += extra or []
         code, progress, log = self.stream("plan", args)
         if code == 1 or progress.errors:
+            self.discard_plan()
             raise _error("plan", progress, log)
         changes = sum(progress.summary.get(k, 0) for k in ("add", "change", "remove", "import"))
         return PlanResult(changes=changes if code == 2 else 0, summary=progress.summary,
@@ -160,11 +180,15 @@ class Terraform:
 
     def apply(self, total: int, verb: str = "apply") -> Progress:
         args = ["apply", "-json", "-input=false", "-auto-approve",
-                f"-parallelism={self.parallelism}", PLAN_FILE]
-        code, progress, log = self.stream(verb, args, total=total)
-        (self.workdir / PLAN_FILE).unlink(missing_ok=True)
+                f"-parallelism={self.parallelism}", *self._lock_args(), PLAN_FILE]
+        try:
+            code, progress, log = self.stream(verb, args, total=total)
+        finally:
+            self.discard_plan()
         if code != 0 or progress.errors:
-            raise _error(verb, progress, log)
+            error = _error(verb, progress, log)
+            error.done = progress.done
+            raise error
         return progress
 
     def discard_plan(self) -> None:
@@ -192,7 +216,7 @@ class Terraform:
 
     def state_rm(self, addresses: list[str]) -> None:
         if addresses:
-            self.run("state", "rm", "-no-color", *addresses)
+            self.run("state", "rm", "-no-color", *self._lock_args(), *addresses)
 
 
 _GENERIC = ("problems during initiali", "There are some problems with the")
@@ -222,19 +246,22 @@ def _first_error(proc: subprocess.CompletedProcess[str]) -> str:
     return (lines[-1] if lines else f"exit code {proc.returncode}")[:500]
 
 
+def locked(info: dict[str, str], workdir: Path) -> str:
+    """The one wording of "someone else holds the state lock" (Terraform's lock info)."""
+    operation = info.get("Operation", "").removeprefix("OperationType").lower() or "a run"
+    return (f"the state is locked by {info.get('Who', 'someone')} ({operation} since "
+            f"{info.get('Created', '?')}, lock id {info.get('ID', '?')}): wait for that run to "
+            f"finish, or if it died run `terraform force-unlock {info.get('ID', '')}` in "
+            f"{workdir}")
+
+
 def lock_message(diag: Diagnostic, workdir: Path) -> str | None:
     """A one-line explanation of a state lock held by someone else, or None."""
     if "state lock" not in diag.summary.lower():
         return None
     info = dict(re.findall(r"^\s*(ID|Operation|Who|Created):\s*(.+?)\s*$", diag.detail,
                            flags=re.MULTILINE))
-    if not info:
-        return None
-    operation = info.get("Operation", "").removeprefix("OperationType").lower() or "a run"
-    return (f"the state is locked by {info.get('Who', 'someone')} ({operation} since "
-            f"{info.get('Created', '?')}, lock id {info.get('ID', '?')}): wait for that run to "
-            f"finish, or if it died run `terraform force-unlock {info.get('ID', '')}` in "
-            f"{workdir}")
+    return locked(info, workdir) if info else None
 
 
 def _error(verb: str, progress: Progress, log: Path) -> TerraformError:

@@ -1,0 +1,108 @@
+"""Terraform's own state lock, taken by prodstack around what it changes beside Terraform.
+
+`down` (its steps before the destroy), `deploy` and `backup verify` change resources through
+the AWS APIs. They first take the same lock Terraform takes, so that while one of them works
+no Terraform run writes the state, and while a Terraform run holds it they change nothing
+and say who holds it, in the words `up` uses:
+
+- local state: the POSIX record lock Terraform itself puts on `terraform.tfstate`, with its
+  `.terraform.tfstate.lock.info` beside it (Terraform reads that file to say who holds it);
+- the S3 backend with `use_lockfile`: the `<key>.tflock` object, created only if absent
+  (`If-None-Match: *`), as Terraform creates it.
+
+The OS drops a record lock when the process dies; an S3 lock object outlives it (then
+`terraform force-unlock`, as for Terraform's own).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import getpass
+import json
+import socket
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from botocore.exceptions import ClientError
+
+from prodstack.errors import UserError
+from prodstack.tf.runner import locked
+from prodstack.workflow import Workspace
+
+LOCK_INFO = ".terraform.tfstate.lock.info"
+
+
+def _info(operation: str, path: str) -> dict[str, str]:
+    return {"ID": str(uuid.uuid4()), "Operation": f"OperationTypeProdstack {operation}",
+            "Info": f"prodstack {operation}", "Who": f"{getpass.getuser()}@{socket.gethostname()}",
+            "Version": "prodstack", "Path": path,
+            "Created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+
+
+@contextlib.contextmanager
+def _local(ws: Workspace, operation: str) -> Iterator[None]:
+    path = ws.state_file
+    if not path.exists():  # nothing deployed: nothing to protect
+        yield
+        return
+    handle: IO[str] = path.open("r+")
+    info_file = path.with_name(LOCK_INFO)
+    try:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise UserError(f"{operation} refused: {_holder(info_file, ws)}") from None
+        info_file.write_text(json.dumps(_info(operation, str(path))))
+        try:
+            yield
+        finally:
+            info_file.unlink(missing_ok=True)
+            fcntl.lockf(handle, fcntl.LOCK_UN)
+    finally:
+        handle.close()
+
+
+def _holder(info_file: Path, ws: Workspace) -> str:
+    try:
+        info = json.loads(info_file.read_text())
+    except (OSError, ValueError):
+        info = {}
+    return locked(info if isinstance(info, dict) else {}, ws.workdir)
+
+
+@contextlib.contextmanager
+def _s3(ws: Workspace, operation: str, backend: dict[str, Any]) -> Iterator[None]:
+    s3 = ws.clients()("s3")
+    bucket, key = backend["bucket"], backend["key"] + ".tflock"
+    info = _info(operation, f"{bucket}/{backend['key']}")
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(info).encode(), IfNoneMatch="*")
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "412"):
+            raise
+        try:
+            held = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        except (ClientError, ValueError):
+            held = {}
+        raise UserError(f"{operation} refused: {locked(held, ws.workdir)}") from None
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ClientError):
+            s3.delete_object(Bucket=bucket, Key=key)
+
+
+@contextlib.contextmanager
+def state_lock(ws: Workspace, operation: str) -> Iterator[None]:
+    """Hold the stack's state lock for `operation`, or refuse in one line when it is held."""
+    backend = ws.stack.doc.terraform.get("backend", {}).get("s3") if ws.stack else None
+    if backend and backend.get("use_lockfile"):
+        with _s3(ws, operation, backend):
+            yield
+    else:
+        with _local(ws, operation):
+            yield
