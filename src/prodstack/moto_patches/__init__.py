@@ -24,6 +24,8 @@ MOTO_VERSION = "5.2.5"
 # Applied in this order (later ones may wrap what earlier ones installed).
 PATCHES: tuple[str, ...] = (
     "launch_template_user_data",
+    "rds_restore_overrides",
+    "rds_resource_ids",
 )
 
 _applied: list[str] = []
