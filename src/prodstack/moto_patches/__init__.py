@@ -26,6 +26,7 @@ PATCHES: tuple[str, ...] = (
     "launch_template_user_data",
     "rds_restore_overrides",
     "rds_resource_ids",
+    "autoscaling_instance_refresh",
 )
 
 _applied: list[str] = []
