@@ -27,6 +27,7 @@ PATCHES: tuple[str, ...] = (
     "rds_restore_overrides",
     "rds_resource_ids",
     "autoscaling_instance_refresh",
+    "elbv2_target_health",
 )
 
 _applied: list[str] = []
