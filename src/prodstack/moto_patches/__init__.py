@@ -28,6 +28,7 @@ PATCHES: tuple[str, ...] = (
     "rds_resource_ids",
     "autoscaling_instance_refresh",
     "elbv2_target_health",
+    "backup_selections",
 )
 
 _applied: list[str] = []
