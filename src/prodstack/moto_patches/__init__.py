@@ -29,6 +29,8 @@ PATCHES: tuple[str, ...] = (
     "autoscaling_instance_refresh",
     "elbv2_target_health",
     "backup_selections",
+    "backup_plan_names",
+    "backup_vault_recovery_points",
 )
 
 _applied: list[str] = []
