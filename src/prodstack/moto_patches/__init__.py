@@ -31,6 +31,7 @@ PATCHES: tuple[str, ...] = (
     "backup_selections",
     "backup_plan_names",
     "backup_vault_recovery_points",
+    "ssm_maintenance_windows",
 )
 
 _applied: list[str] = []
