@@ -32,6 +32,7 @@ PATCHES: tuple[str, ...] = (
     "backup_plan_names",
     "backup_vault_recovery_points",
     "ssm_maintenance_windows",
+    "cloudtrail_delete_trail",
 )
 
 _applied: list[str] = []
