@@ -1,4 +1,5 @@
-"""Live-check fixtures run in moto's in-process mock (no server, no Terraform), and the web
+"""Live-check fixtures run against the embedded emulator (prodstack's patched moto server on
+loopback, one per test session, reset before each live state; no Terraform), and the web
 sites the connectivity check needs: an HTTP and an HTTPS server on loopback with a
 certificate made for the test and trusted through SSL_CERT_FILE."""
 
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from botocore.config import Config
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -110,3 +112,43 @@ def sites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackS
     monkeypatch.setenv("SSL_CERT_FILE", str(provider.cert))
     yield provider
     provider.close()
+
+
+@pytest.fixture(scope="session")
+def live_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    import os
+
+    import boto3  # noqa: F401  (imported before the emulator starts)
+
+    from prodstack import emulator
+
+    home = tmp_path_factory.mktemp("catalog-emulator")
+    old = os.environ.get("PRODSTACK_HOME")
+    os.environ["PRODSTACK_HOME"] = str(home)
+    try:
+        info, _ = emulator.start()
+        yield info.url
+    finally:
+        emulator.stop()
+        if old is None:
+            os.environ.pop("PRODSTACK_HOME", None)
+        else:
+            os.environ["PRODSTACK_HOME"] = old
+
+
+@pytest.fixture
+def clients(live_emulator: str):  # type: ignore[no-untyped-def]
+    """A fresh emulated account: the emulator is reset, then boto3 clients for it."""
+    import boto3
+
+    from prodstack import emulator
+
+    emulator.reset(live_emulator)
+    config = Config(retries={"max_attempts": 3, "mode": "standard"})
+
+    def make(service: str):  # type: ignore[no-untyped-def]
+        return boto3.client(service, region_name="us-west-1", endpoint_url=live_emulator,
+                            aws_access_key_id="test", aws_secret_access_key="test",
+                            config=config)
+
+    return make

@@ -1,15 +1,13 @@
-"""Every live check, driven both ways: each of its live states (built in moto's in-process
-mock, with just the resources the check reads) must give the status the catalog expects."""
+"""Every live check, driven both ways: each of its live states (built in a fresh emulated
+account with just the resources the check reads) must give the status the catalog expects."""
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from prodstack.catalog import CATALOG
 from prodstack.catalog.model import Entry, LiveCase
-from prodstack.catalog.world import REGION, World
+from prodstack.catalog.world import World
 from prodstack.settings import load_settings
 from prodstack.verify.context import VerifyContext
 from prodstack.verify.runner import run_check
@@ -17,20 +15,13 @@ from prodstack.verify.runner import run_check
 CASES = [(e, c) for e in CATALOG.live_checks for c in e.live.cases]  # type: ignore[union-attr]
 
 
-def _client(service: str):  # type: ignore[no-untyped-def]
-    return boto3.client(service, region_name=REGION, aws_access_key_id="test",
-                        aws_secret_access_key="test")
-
-
 @pytest.mark.parametrize(("entry", "case"), CASES, ids=[f"{e.id}-{c.name}" for e, c in CASES])
-def test_live_state(entry: Entry, case: LiveCase, sites) -> None:  # type: ignore[no-untyped-def]
-    with mock_aws():
-        world = World(_client, sites=sites)
-        outputs = case.arrange(world)
-        ctx = VerifyContext(settings=load_settings(env=case.env, overrides=case.sets),
-                            outputs=outputs, clients=world.client,
-                            serves_http=case.serves_http)
-        outcome = run_check(entry, ctx)
+def test_live_state(entry: Entry, case: LiveCase, sites, clients) -> None:  # type: ignore[no-untyped-def]
+    world = World(clients, sites=sites)
+    outputs = case.arrange(world)
+    ctx = VerifyContext(settings=load_settings(env=case.env, overrides=case.sets),
+                        outputs=outputs, clients=world.client, serves_http=case.serves_http)
+    outcome = run_check(entry, ctx)
     assert outcome.status == case.expect, outcome.detail
     assert outcome.detail
 

@@ -23,6 +23,7 @@ MOTO_VERSION = "5.2.5"
 
 # Applied in this order (later ones may wrap what earlier ones installed).
 PATCHES: tuple[str, ...] = (
+    "iam_account_lookup",
     "launch_template_user_data",
     "rds_restore_overrides",
     "rds_resource_ids",
@@ -33,6 +34,7 @@ PATCHES: tuple[str, ...] = (
     "backup_vault_recovery_points",
     "ssm_maintenance_windows",
     "cloudtrail_delete_trail",
+    "elbv2_default_scheme",
 )
 
 _applied: list[str] = []

@@ -7,7 +7,6 @@ table the README prints.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import time
 from collections.abc import Callable
@@ -18,11 +17,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from prodstack import emulator
 from prodstack.errors import UserError
-from prodstack.naming import Names
 from prodstack.targets.aws import backend_settings as aws_backend_settings
 from prodstack.targets.base import ClientFactory, Connection, Target
 from prodstack.tf import state as tfstate
-from prodstack.tf.document import expr
 
 if TYPE_CHECKING:
     from prodstack.settings import Settings
@@ -45,24 +42,18 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
      "no AWS account; traffic stays on 127.0.0.1"),
     ("The emulator serves one request per connection (HTTP/1.0)",
      "moto's keep-alive server now and then drops a connection a client is reading from"),
-    ("The emulator parses the user data of new launch template versions",
-     "moto's CreateLaunchTemplateVersion stores it unparsed, and an ASG launching from such a "
-     "version then fails with HTTP 500 (CreateLaunchTemplate is right)"),
+    ("The emulator is moto with the corrections in `prodstack.moto_patches` (moto pinned to "
+     "5.2.5)",
+     "moto lacks or gets wrong actions the stack uses (instance refresh, backup selections, "
+     "maintenance window tasks, restore overrides, target health, …); each patch names what "
+     "AWS does and is tested against unpatched moto"),
     ("Provider `max_retries = 3` (three attempts)",
      "an action the emulator lacks answers HTTP 500, which the default 25 attempts would "
      "retry for minutes; three still absorb a dropped loopback connection"),
     ("A Route53 zone for the demo domain is created in the emulator",
      "DNS validation of the certificate needs a zone; on AWS you give `hosted_zone_id`"),
-    ("`aws_backup_selection` is left out",
-     "the emulator does not implement CreateBackupSelection; the plan and vault are kept"),
-    ("The maintenance window's target and patch task are left out (the window is kept)",
-     "the emulator ignores target filters and lacks GetMaintenanceWindowTask"),
-    ("The backup plan's name carries the deployment's creation time",
-     "the emulator keeps deleted backup plans and refuses a second plan with the same name"),
     ("With `state_bucket` set, the S3 backend points at the emulator (endpoint given to init)",
      "state and its lock file live in the emulator's S3, as they would in AWS"),
-    ("`down` deletes the trail by name after Terraform's destroy",
-     "the emulator's DeleteTrail ignores the ARN that Terraform passes, and keeps the trail"),
     ("`up` and `down` apply again (at most twice) when the emulator refuses a retried request: "
      "a rule added or revoked twice, an object deleted twice, or created twice (then adopted: "
      "by name for `orphans.NAME_IS_IMPORT_ID`, by configuration for security group rules "
@@ -80,11 +71,8 @@ RETRIED_REQUEST_ERRORS = ("InvalidPermission.NotFound", "InvalidPermission.Dupli
 RETRIED_DELETE_ERRORS = ("notfound", "not found", "does not exist", "no such")
 
 
-REMOVED_RESOURCES: tuple[tuple[str, str], ...] = (
-    ("aws_backup_selection", "database"),
-    ("aws_ssm_maintenance_window_target", "web"),
-    ("aws_ssm_maintenance_window_task", "patch"),
-)
+# Resources the local target leaves out: none (it applies every resource the aws target does).
+REMOVED_RESOURCES: tuple[tuple[str, str], ...] = ()
 
 # Attributes the emulator reads back differently from what was written (re-plan must be clean).
 _ASG = ("default_instance_warmup",)
@@ -180,11 +168,6 @@ class LocalTarget(Target):
         self.point_providers(doc)
         for type_, name in REMOVED_RESOURCES:
             doc.remove(type_, name)
-        plan = doc.body_of("aws_backup_plan", "main")
-        created = doc.resource("terraform_data", "emulator_deployment",
-                               input=expr("plantimestamp()"),
-                               lifecycle={"ignore_changes": ["input"]})
-        plan["name"] += "-" + expr(f'formatdate("YYYYMMDDhhmmss", {created.address}.output)')
         ignore_changes(stack)
 
     def point_providers(self, doc: Document) -> None:
@@ -243,12 +226,6 @@ class LocalTarget(Target):
             return UserError("the emulator stopped while prodstack was running; start it with "
                              f"`prodstack emulator start` and rerun the command{where}")
         return error
-
-    def after_destroy(self, settings: Settings, clients: ClientFactory) -> None:
-        """The emulator's DeleteTrail ignores the ARN Terraform passes and keeps the trail."""
-        names = Names(settings.project, settings.env, settings.region)
-        with contextlib.suppress(ClientError, BotoCoreError):
-            clients("cloudtrail").delete_trail(Name=names.trail)
 
 
 def lost_state(clients: ClientFactory, state_file: Path) -> bool:
