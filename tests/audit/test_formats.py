@@ -163,6 +163,8 @@ def test_locations_in_hcl_json_and_parent_module_folders(tmp_path: Path) -> None
     vpc = locations.locate("module.net.aws_vpc.main")
     assert vpc is not None and (locations.relative(vpc.path), vpc.line) == (
         "../modules/net/vpc.tf", 3)
+    keyed = locations.locate('module.net["a"].aws_vpc.main')
+    assert keyed == vpc
     topic = locations.locate("aws_sns_topic.alerts")
     assert topic is not None and (topic.path.name, topic.line) == ("extra.tf.json", 4)
     [comment] = locations.comments
