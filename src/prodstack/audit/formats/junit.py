@@ -2,7 +2,7 @@
 
 One `<testsuite>` per rule (its id and title), in catalog order; in it one `<testcase>` per
 (rule, resource) finding, as a `<failure>` (every finding, whatever `--fail-on` says; the
-failure's type is its severity), and the rule's suppressed and accepted findings as
+failure's `type` is its severity), and the rule's suppressed and accepted findings as
 `<skipped>` with the reason. A rule that ran with no finding at all gets one passing
 testcase, `no findings`. Rules skipped for want of a configuration folder are a skipped
 testcase; a rule that could not run is an `<error>`; problems with suppressions are failures
@@ -97,7 +97,7 @@ def to_junit(result: AuditResult) -> str:
             case = ET.SubElement(element, "testcase", **attrs)
             if outcome:
                 child = ET.SubElement(case, outcome, message=message)
-                if severity:
+                if severity and outcome == "failure":
                     child.set("type", severity)
                 if details:
                     child.text = details
