@@ -1,17 +1,24 @@
-"""Shared helpers for the audit tests: a plan from a builder, a rule run over it."""
+"""Shared helpers for the audit tests: a plan from a builder, a rule run over it, a
+directory-mode audit of a folder without Terraform."""
 
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
 from typing import Any
 
-from prodstack.audit.config import FolderConfig
+from prodstack.audit import suppress
+from prodstack.audit.command import audit_input
+from prodstack.audit.config import FolderConfig, read_folder
+from prodstack.audit.engine import AuditResult
+from prodstack.audit.locations import read_folder_locations
 from prodstack.catalog import CATALOG
 from prodstack.catalog.model import AuditInput, Hit
 from prodstack.catalog.plan_fixtures import db
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.tf.plan import Plan, load_plan
 
-__all__ = ["PlanBuilder", "db", "hits", "plan_of"]
+__all__ = ["PlanBuilder", "db", "folder_audit", "hits", "plan_of", "write_files"]
 
 
 def plan_of(builder: PlanBuilder | dict[str, Any]) -> Plan:
@@ -23,3 +30,22 @@ def hits(rule_id: str, builder: PlanBuilder, config: FolderConfig | None = None)
     rule = CATALOG[rule_id].rule
     assert rule is not None, f"{rule_id} has no static rule"
     return list(rule.check(AuditInput(plan_of(builder), config)))
+
+
+def folder_audit(folder: Path, builder: PlanBuilder, env: str | None = "production",
+                 suppressions: Path | None = None) -> AuditResult:
+    """A directory-mode audit without Terraform: the builder's plan, with the configuration,
+    block locations and suppressions read from `folder` as `prodstack audit FOLDER` reads
+    them."""
+    locations = read_folder_locations(folder)
+    written = suppress.load(folder, suppressions, locations)
+    return audit_input(AuditInput(plan_of(builder), read_folder(folder)), env, locations,
+                       written)
+
+
+def write_files(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return folder

@@ -1,7 +1,10 @@
 """`prodstack audit`: the failure-mode catalog as static rules over any Terraform plan.
 
-`plan` reads `terraform show -json`; `config` reads what a plan does not show (backends,
-`ignore_changes`) from a configuration folder; `rules` holds one small unit per catalog entry;
-`engine` runs them and applies a profile's accepted trades; `report` prints text or JSON;
-`catalog` lists every failure mode and where it is checked; `command` is the CLI.
+`config` reads what a plan does not show (backends, `ignore_changes`) from a configuration
+folder; `locations` finds the file and line of each block (and the `prodstack:ignore`
+comments next to them); `engine` runs the catalog's rules and applies a profile's accepted
+trades; `suppress` applies the suppressions the user wrote (comments, prodstack-audit.toml);
+`report` prints text or JSON and `formats` SARIF, JUnit XML and Markdown; `catalog` lists
+every failure mode and where it is checked; `command` is the CLI and `hook` the pre-commit
+hook.
 """

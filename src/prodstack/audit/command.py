@@ -1,12 +1,17 @@
-"""`prodstack audit [PATH] [--env ENV] [--format text|json] [--fail-on SEVERITY] [--catalog]`.
+"""`prodstack audit [PATH] [--env ENV] [--format text|json|sarif|junit|markdown]
+[--fail-on SEVERITY] [--suppressions FILE] [--path-base DIR] [--catalog]`.
 
 PATH a plan JSON file (`terraform show -json`): audit it. PATH a folder of Terraform
 configuration: plan it offline against the embedded emulator (the user's files untouched),
-audit the plan, and read the folder's backend for FM-1.2/1.3. No PATH: prodstack's own stack
-for --env, as the aws target would create it.
+audit the plan, read the folder's backend for FM-1.2/1.3, and locate each finding's block
+(file and line). No PATH: prodstack's own stack for --env, as the aws target would create it.
 
-Exit codes: 1 when a finding at or above --fail-on exists, 0 otherwise, 2 for unusable input
-(missing file, not a plan, unreadable folder, a folder whose plan fails).
+Suppressions: `# prodstack:ignore ID reason` comments in the folder, and prodstack-audit.toml
+(in the folder, next to the plan file, or --suppressions FILE); see suppress.py.
+
+Exit codes: 1 when a finding at or above --fail-on exists (suppressed and accepted ones do
+not count; a suppression that cannot apply does), 0 otherwise, 2 for unusable input (missing
+file, not a plan, unreadable folder, a folder whose plan fails, a malformed suppressions file).
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ from typing import Any
 
 import click
 
-from prodstack.audit import catalog, report
+from prodstack.audit import catalog, suppress
 from prodstack.audit.config import from_document, read_folder
 from prodstack.audit.engine import AuditResult, run
+from prodstack.audit.formats import FORMATS, render
+from prodstack.audit.locations import Locations, plan_file_locations, read_folder_locations
 from prodstack.catalog.model import SEVERITIES, AuditInput
 from prodstack.errors import UserError
 from prodstack.options import synth_options
@@ -98,12 +105,38 @@ def load_input(path: Path | None, settings: Settings) -> AuditInput:
     return _read_plan_file(path)
 
 
-def audit(path: Path | None, settings: Settings) -> AuditResult:
+def locations_of(path: Path | None) -> Locations | None:
+    """Where the blocks of a folder (or the entries of a plan file) are written."""
+    if path is None or not path.exists():
+        return None
+    if path.is_dir():
+        return read_folder_locations(path)
     try:
+        return plan_file_locations(path, path.read_text(errors="replace"))
+    except OSError:
+        return None  # load_input says why
+
+
+def audit(path: Path | None, settings: Settings, suppressions: Path | None = None,
+          path_base: Path | None = None) -> AuditResult:
+    """Audit PATH (or prodstack's own stack), then apply the suppressions written for it."""
+    try:
+        locations = locations_of(path)
+        if locations is not None and path_base is not None:
+            locations.base = path_base.absolute()
+        written = suppress.load(path, suppressions, locations)
         inp = load_input(path, settings)
     except OSError as exc:
         raise UserError(f"{path}: cannot read it ({exc.strerror or exc})", exit_code=2) from None
-    return run(inp, env=settings.env)
+    return audit_input(inp, settings.env, locations, written)
+
+
+def audit_input(inp: AuditInput, env: str | None, locations: Locations | None = None,
+                written: suppress.Suppressions | None = None) -> AuditResult:
+    """Run the rules over an input, locate its findings and apply the suppressions."""
+    result = run(inp, env=env)
+    result.locations = locations
+    return suppress.apply(result, written or suppress.Suppressions())
 
 
 @click.command("audit")
@@ -111,19 +144,32 @@ def audit(path: Path | None, settings: Settings) -> AuditResult:
 @click.option("--env", default="production", show_default=True,
               type=click.Choice(list(PROFILES)),
               help="Profile whose accepted trades apply (and the stack to plan without PATH).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True,
+              help="sarif: for code scanning; junit: for CI test reports; markdown: for a "
+                   "pull-request comment.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
               help="Exit 1 when a finding at or above this severity exists.")
+@click.option("--suppressions", "suppressions", type=click.Path(path_type=Path),
+              default=None,
+              help=f"Suppressions file [default: {suppress.FILE_NAME} in the folder, or next "
+                   "to the plan file].")
+@click.option("--path-base", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write file locations relative to this folder (e.g. the repository root "
+                   "for code scanning) [default: the audited folder].")
 @click.option("--catalog", "show_catalog", is_flag=True,
               help="List every failure mode, its fix and where it is checked.")
 @synth_options
-def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, show_catalog: bool,
-              config_file: str | None, overrides: tuple[str, ...]) -> None:
+def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, suppressions: Path | None,
+              path_base: Path | None, show_catalog: bool, config_file: str | None,
+              overrides: tuple[str, ...]) -> None:
     """Check a Terraform plan (file), a configuration folder, or prodstack's own stack
     against the failure-mode catalog."""
     if show_catalog:
+        if fmt in ("sarif", "junit"):
+            raise UserError("--catalog prints text, json or markdown", exit_code=2)
         click.echo(json.dumps(catalog.render_json(), indent=2) if fmt == "json"
+                   else catalog.markdown_table() if fmt == "markdown"
                    else catalog.render_text())
         return
     if path is not None and (config_file or overrides):
@@ -133,11 +179,8 @@ def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, show_catalog:
     if path is None or path.is_dir():
         click.echo(f"planning {path or f'the {env} stack'} offline against the emulator...",
                    err=True)
-    result = audit(path, settings)
-    if fmt == "json":
-        click.echo(json.dumps(report.to_json(result), indent=2))
-    else:
-        click.echo(report.to_text(result))
+    result = audit(path, settings, suppressions, path_base)
+    click.echo(render(fmt, result, fail_on))
     for rule_id, error in result.errors:
         click.echo(f"prodstack: rule {rule_id} could not run: {error}", err=True)
     code = result.exit_code(fail_on)

@@ -4,11 +4,13 @@ A plan JSON holds neither the `backend` block (FM-1.2, FM-1.3) nor `lifecycle` (
 for a folder the audit reads them from the files: `*.tf` (HCL, through a small tokenizer and
 brace scanner: blocks, labels and literal attribute values, enough for these two blocks),
 `*.tf.json`, and partial backend settings in `*.tfbackend` / `backend*.hcl` files, which
-`terraform init -backend-config=FILE` would take.
+`terraform init -backend-config=FILE` would take. The tokenizer also gives each token's
+offset (and, on request, the comments) and each block its lines, for locations.py.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterator
@@ -50,6 +52,8 @@ class Block:
     labels: list[str]
     attrs: dict[str, Any] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
+    line: int = 0  # where the block starts (its type keyword) and ends (its closing brace)
+    end_line: int = 0
 
 
 # -- HCL tokens ------------------------------------------------------------------------------
@@ -89,35 +93,54 @@ def _skip_template(text: str, i: int) -> int:
     return i
 
 
-def tokens(text: str) -> Iterator[Token]:
+def scan(text: str, comments: bool = False) -> Iterator[tuple[str, Any, int]]:
+    """Tokens with the offset where each starts; with `comments`, also ("comment", text)."""
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
+        start = i
         if ch == "\n":
-            yield "nl", "\n"
+            yield "nl", "\n", start
             i += 1
         elif ch in " \t\r":
             i += 1
         elif ch == "#" or text.startswith("//", i):
             end = text.find("\n", i)
             i = n if end < 0 else end
+            if comments:
+                yield "comment", text[start:i], start
         elif text.startswith("/*", i):
             end = text.find("*/", i + 2)
             i = n if end < 0 else end + 2
         elif ch == '"':
             value, i = _string(text, i + 1)
-            yield "str", value
+            yield "str", value, start
         elif text.startswith("<<", i) and (m := _HEREDOC.match(text, i)):
             marker = re.compile(rf"^[ \t]*{m.group(1)}[ \t]*$", re.M)
             end = marker.search(text, m.end())
             i = n if end is None else end.end()
-            yield "str", None
+            yield "str", None, start
         elif m := _IDENT.match(text, i):
-            yield "ident", m.group(0)
+            yield "ident", m.group(0), start
             i = m.end()
         else:
-            yield "sym", ch
+            yield "sym", ch, start
             i += 1
+
+
+def tokens(text: str) -> Iterator[Token]:
+    for kind, value, _ in scan(text):
+        yield kind, value
+
+
+class LineOf:
+    """The 1-based line of an offset in a text."""
+
+    def __init__(self, text: str) -> None:
+        self._breaks = [m.start() for m in re.finditer("\n", text)]
+
+    def __call__(self, offset: int) -> int:
+        return bisect.bisect_left(self._breaks, offset) + 1
 
 
 def _value(toks: list[Token]) -> Any:
@@ -138,14 +161,18 @@ def _value(toks: list[Token]) -> Any:
 
 
 def parse_hcl(text: str) -> Block:
-    """The file as a body: attributes with literal values, and nested blocks."""
-    toks = [t for t in tokens(text)]
+    """The file as a body: attributes with literal values, and nested blocks (each with the
+    lines it starts and ends on)."""
+    line_of = LineOf(text)
+    scanned = list(scan(text))
+    toks = [(kind, value) for kind, value, _ in scanned]
+    lines = [line_of(offset) for _, _, offset in scanned]
     root = Block("", [])
-    _body(toks, 0, root)
+    _body(toks, 0, root, lines)
     return root
 
 
-def _body(toks: list[Token], i: int, block: Block) -> int:
+def _body(toks: list[Token], i: int, block: Block, lines: list[int]) -> int:
     n = len(toks)
     while i < n:
         kind, val = toks[i]
@@ -176,9 +203,10 @@ def _body(toks: list[Token], i: int, block: Block) -> int:
             labels.append(str(toks[j][1]))
             j += 1
         if j < n and toks[j] == ("sym", "{"):
-            child = Block(val, labels)
+            child = Block(val, labels, line=lines[i])
             block.blocks.append(child)
-            i = _body(toks, j + 1, child)
+            i = _body(toks, j + 1, child, lines)
+            child.end_line = lines[min(i, n) - 1]
         else:
             i = j
     return i

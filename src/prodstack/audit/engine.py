@@ -3,16 +3,22 @@
 A finding whose id a profile trades by design (dev: single-AZ database, FM-3.1) is not
 dropped: it moves to `accepted` with the profile's reason, and does not count for the exit
 code. A rule that cannot run on odd input is reported as an error, never a traceback.
+Suppressions written by the user (suppress.py) are applied to the result afterwards; they
+move findings to `suppressed`, which do not count either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from prodstack.catalog import CATALOG, Entry
 from prodstack.catalog.model import AuditInput, severity_rank
 from prodstack.profiles import PROFILES
+
+if TYPE_CHECKING:
+    from prodstack.audit.locations import Location, Locations
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,22 @@ class Accepted:
         return {**self.finding.to_dict(), "accepted": self.what, "reason": self.reason}
 
 
+@dataclass(frozen=True)
+class Suppressed:
+    """A finding the user suppressed with a reason: in a `prodstack:ignore` comment
+    (kind "inSource") or in prodstack-audit.toml ("external"); `where` says where."""
+
+    finding: Finding
+    reason: str
+    kind: str
+    where: str
+    location: Location | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        return {**self.finding.to_dict(), "suppressed": self.kind, "reason": self.reason,
+                "where": self.where}
+
+
 @dataclass
 class AuditResult:
     source: str
@@ -48,6 +70,16 @@ class AuditResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     rules_run: int = 0
+    ran: list[str] = field(default_factory=list)  # the ids of the rules that ran, in order
+    suppressed: list[Suppressed] = field(default_factory=list)
+    locations: Locations | None = None  # where the blocks are written (a folder, a plan file)
+    pinned: dict[str, Location] = field(default_factory=dict)  # address -> location, for
+    # findings about the audit's own input (a suppression), not about a block
+
+    def location_of(self, address: str) -> Location | None:
+        if address in self.pinned:
+            return self.pinned[address]
+        return self.locations.locate(address) if self.locations else None
 
     def failing(self, fail_on: str) -> list[Finding]:
         limit = severity_rank(fail_on)
@@ -60,7 +92,7 @@ class AuditResult:
         return 1 if self.failing(fail_on) else 0
 
 
-def _sort_key(finding: Finding) -> tuple[int, str, str]:
+def sort_key(finding: Finding) -> tuple[int, str, str]:
     return severity_rank(finding.severity), finding.id, finding.address
 
 
@@ -81,6 +113,7 @@ def run(inp: AuditInput, env: str | None = None,
             result.errors.append((entry.id, f"{type(exc).__name__}: {exc}"))
             continue
         result.rules_run += 1
+        result.ran.append(entry.id)
         for hit in dict.fromkeys(hits):  # drop duplicates, keep order
             finding = Finding(entry.id, entry.title, hit.severity or entry.severity,
                               hit.address, hit.message, entry.fix)
@@ -89,6 +122,6 @@ def run(inp: AuditInput, env: str | None = None,
                 result.accepted.append(Accepted(finding, trade.what, trade.reason))
             else:
                 result.findings.append(finding)
-    result.findings.sort(key=_sort_key)
-    result.accepted.sort(key=lambda a: _sort_key(a.finding))
+    result.findings.sort(key=sort_key)
+    result.accepted.sort(key=lambda a: sort_key(a.finding))
     return result

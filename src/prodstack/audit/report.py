@@ -1,4 +1,8 @@
-"""Audit output: text grouped by severity (address and fix with each finding), or JSON."""
+"""Audit output: text grouped by severity (address and fix with each finding), or JSON; the
+other formats (SARIF, JUnit XML, Markdown) live in `formats/`.
+
+In directory mode each finding also names the file and line of the block it is about.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,36 @@ from prodstack.audit.engine import AuditResult, Finding
 from prodstack.catalog.model import SEVERITIES
 
 
+def file_line(result: AuditResult, address: str) -> tuple[str, int] | None:
+    """Where a finding's block is written, in directory mode (or where a suppression is)."""
+    locations = result.locations
+    location = result.location_of(address)
+    if location is None or locations is None:
+        return None
+    if locations.of_plan and address not in result.pinned:
+        return None
+    return locations.relative(location.path), location.line
+
+
+def where(result: AuditResult, address: str) -> str:
+    """`main.tf:12`, or "" when the finding has no configuration file."""
+    found = file_line(result, address)
+    return f"{found[0]}:{found[1]}" if found else ""
+
+
+def _with_location(result: AuditResult, item: dict[str, Any]) -> dict[str, Any]:
+    found = file_line(result, item["address"])
+    return {**item, "file": found[0], "line": found[1]} if found else item
+
+
 def to_json(result: AuditResult) -> dict[str, Any]:
     return {
         "source": result.source,
         "env": result.env,
         "resources": result.resources,
-        "findings": [f.to_dict() for f in result.findings],
-        "accepted": [a.to_dict() for a in result.accepted],
+        "findings": [_with_location(result, f.to_dict()) for f in result.findings],
+        "accepted": [_with_location(result, a.to_dict()) for a in result.accepted],
+        "suppressed": [_with_location(result, s.to_dict()) for s in result.suppressed],
         "skipped": [{"id": rule_id, "reason": reason} for rule_id, reason in result.skipped],
         "errors": [{"id": rule_id, "error": error} for rule_id, error in result.errors],
     }
@@ -28,6 +55,8 @@ def _summary(result: AuditResult) -> str:
     text = f"{total} finding{'s' if total != 1 else ''}"
     if parts:
         text += f" ({', '.join(parts)})"
+    if result.suppressed:
+        text += f", {len(result.suppressed)} suppressed"
     if result.accepted:
         text += f", {len(result.accepted)} accepted by the {result.env} profile"
     return text
@@ -38,6 +67,11 @@ def _by_rule(findings: list[Finding]) -> list[list[Finding]]:
     for finding in findings:
         groups.setdefault(finding.id, []).append(finding)
     return list(groups.values())
+
+
+def _at(result: AuditResult, address: str) -> str:
+    place = where(result, address)
+    return f"{address} ({place})" if place and place != address else address
 
 
 def to_text(result: AuditResult) -> str:
@@ -51,7 +85,7 @@ def to_text(result: AuditResult) -> str:
         lines += ["", severity.upper()]
         for group in _by_rule(findings):
             lines.append(f"  {group[0].id}  {group[0].title}")
-            lines += [f"    {f.address}: {f.message}" for f in group]
+            lines += [f"    {_at(result, f.address)}: {f.message}" for f in group]
             lines.append(f"    fix: {group[0].fix}")
     if result.accepted:
         lines += ["", f"ACCEPTED by the {result.env} profile (reported, not counted)"]
@@ -59,6 +93,12 @@ def to_text(result: AuditResult) -> str:
             f = acc.finding
             lines.append(f"  {f.id}  {f.address}: {f.message}")
             lines.append(f"    accepted: {acc.what}; reason: {acc.reason}")
+    if result.suppressed:
+        lines += ["", "SUPPRESSED (reported, not counted)"]
+        for sup in result.suppressed:
+            f = sup.finding
+            lines.append(f"  {f.id}  {_at(result, f.address)}: {f.message}")
+            lines.append(f"    suppressed in {sup.where}: {sup.reason}")
     if result.skipped:
         lines += ["", "SKIPPED"]
         lines += [f"  {rule_id}: {reason}" for rule_id, reason in result.skipped]
