@@ -10,6 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from prodstack.deploy import Deployer, Options
+from prodstack.errors import UserError
+from prodstack.journal import Journal
 
 OUT = {"release_parameter": "/prodstack/production/release",
        "asg_names": {"blue": "web-blue", "green": "web-green"},
@@ -54,12 +56,55 @@ def test_colours_the_record_does_not_name_run_what_their_asg_runs():
         "blue": {"id": "lt-web", "version": "3"}, "green": {"id": "lt-web", "version": "3"}}}
 
 
-def test_a_failing_first_scaling_call_rolls_back():
+def test_a_failing_first_scaling_call_rolls_back(tmp_path):
     d = deployer({"live": "blue"}, fail_first_update=True)
+    journal = Journal.open(tmp_path, "deploy")
     with pytest.raises(ClientError):
-        d.run(Options(step_seconds=0, poll_seconds=0, healthy_timeout=0))
+        d.run(Options(step_seconds=0, poll_seconds=0, healthy_timeout=0), journal)
+    assert not journal.path.exists()  # undone: nothing is left to resume
     forward = d.elbv2.calls[-1]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]
     assert forward == [{"TargetGroupArn": "tg-blue", "Weight": 100},
                        {"TargetGroupArn": "tg-green", "Weight": 0}]
     assert d.asg.updates[-1]["AutoScalingGroupName"] == "web-green"
     assert (d.asg.updates[-1]["MinSize"], d.asg.updates[-1]["DesiredCapacity"]) == (0, 0)
+
+
+def test_a_rollback_that_fails_leaves_the_journal_for_resume(tmp_path):
+    d = deployer({"live": "blue"}, fail_first_update=True)
+
+    def refuse(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}},
+                          "ModifyListener")
+
+    d.elbv2 = SimpleNamespace(modify_listener=refuse)
+    journal = Journal.open(tmp_path, "deploy")
+    with pytest.raises(UserError, match="rollback failed .*prodstack resume"):
+        d.run(Options(step_seconds=0, poll_seconds=0, healthy_timeout=0), journal)
+    left = Journal.load(tmp_path)
+    assert left is not None and left.data["live"] == "blue" and left.data["idle"] == "green"
+
+
+def test_resume_undoes_a_deploy_cut_off_before_the_switch(tmp_path):
+    from prodstack.deploy import resume
+
+    d = deployer({"live": "blue"})
+    journal = Journal.open(tmp_path, "deploy", live="blue", idle="green",
+                           previous={"id": "lt-web", "version": "3"}, max_size=4)
+    journal.begin("weights", weight=50)
+    assert resume(d, journal).startswith("undone: all traffic on blue")
+    forward = d.elbv2.calls[-1]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]
+    assert forward[0] == {"TargetGroupArn": "tg-blue", "Weight": 100}
+    assert not journal.path.exists()
+
+
+def test_resume_finishes_a_deploy_cut_off_after_the_switch(tmp_path):
+    from prodstack.deploy import resume
+
+    d = deployer({"live": "green"})
+    journal = Journal.open(tmp_path, "deploy", live="blue", idle="green",
+                           previous={"id": "lt-web", "version": "3"}, max_size=4)
+    journal.begin("record", live="green")
+    journal.done()
+    assert resume(d, journal).startswith("finished: all traffic on green")
+    assert d.asg.updates[-1]["AutoScalingGroupName"] == "web-blue"
+    assert d.asg.updates[-1]["DesiredCapacity"] == 0
