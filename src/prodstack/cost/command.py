@@ -19,11 +19,11 @@ import click
 from prodstack import emulator
 from prodstack.cost import assumptions, prices, report
 from prodstack.cost.estimate import estimate
-from prodstack.cost.plan import read_plan
 from prodstack.errors import UserError
 from prodstack.options import synth_options
 from prodstack.profiles import PROFILES
 from prodstack.settings import load_settings
+from prodstack.tf.plan import load_plan
 from prodstack.tf.runner import TerraformError
 
 
@@ -92,7 +92,7 @@ def run(path: Path | None, env: str = "production", fmt: str = "text",
     if region:
         table.region(region)
     data, subject = load_input(path, env, overrides, region, config_file)
-    plan = read_plan(data, str(path) if path else subject)
+    plan = load_plan(data, str(path) if path else subject, state=True)
     est = estimate(plan, table, used, region)
     return report.to_json(est, subject) if fmt == "json" else report.to_text(est, subject)
 
