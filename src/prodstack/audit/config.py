@@ -22,7 +22,6 @@ EXPR = "<expression>"  # an attribute whose value is not a literal
 _IDENT = re.compile(r"[A-Za-z0-9_.\-*]+")
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
 _BACKEND_FILES = ("*.tfbackend", "backend*.hcl", "*.backend.hcl")
-_SKIP_DIRS = {".terraform", ".git"}
 
 
 @dataclass(frozen=True)
@@ -277,21 +276,22 @@ def from_document(doc: dict[str, Any], source: str) -> FolderConfig:
 
 
 def read_folder(folder: Path) -> FolderConfig:
-    """Backends (root files only), backend config files and `ignore_changes` (all modules)."""
+    """Backends (root files only), backend config files and `ignore_changes` (all modules),
+    from the files an offline plan copies (`config_files`: links followed inside the folder
+    only); a loop or an unreadable entry is one line, exit 2."""
+    from prodstack.tf.offline_plan import config_files
+
     files: dict[str, str] = {}
     root: set[str] = set()
-    try:
-        for path in sorted(folder.rglob("*")):
-            rel = path.relative_to(folder)
-            if any(part in _SKIP_DIRS for part in rel.parts) or not path.is_file():
-                continue
-            is_backend_file = any(path.match(p) for p in _BACKEND_FILES)
-            if path.name.endswith((".tf", ".tf.json")) or (is_backend_file
-                                                           and len(rel.parts) == 1):
-                files[str(rel)] = path.read_text(errors="replace")
-                if len(rel.parts) == 1:
-                    root.add(str(rel))
-    except OSError as exc:
-        raise UserError(f"{folder}: cannot read the configuration ({exc.strerror})",
-                        exit_code=2) from None
+    for rel, path in config_files(folder):
+        in_root = "/" not in rel
+        is_backend_file = in_root and any(Path(rel).match(p) for p in _BACKEND_FILES)
+        if rel.endswith((".tf", ".tf.json")) or is_backend_file:
+            try:
+                files[rel] = path.read_text(errors="replace")
+            except OSError as exc:
+                raise UserError(f"{path}: cannot read it ({exc.strerror or exc})",
+                                exit_code=2) from None
+            if in_root:
+                root.add(rel)
     return read_texts(files, root)

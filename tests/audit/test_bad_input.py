@@ -1,0 +1,69 @@
+"""`prodstack audit` on hostile input: one line on stderr and exit 2, never a traceback.
+
+Symbolic link loops in a configuration folder, JSON nested deeper than the stack or numbers
+longer than Python reads, and a create or update whose `change.after` is null (which read as
+"every attribute unset" would be audited as a resource that is not there).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from prodstack.audit.config import read_folder
+from prodstack.cli import cli
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PRODSTACK_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def _audit(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["audit", *args])
+
+
+def _one_line_error(result: Result, fragment: str) -> str:
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [line for line in result.stderr.splitlines()
+             if line.strip() and not line.startswith("planning ")]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("prodstack: error: ") and fragment in lines[0], lines[0]
+    assert len(re.sub(r"/\S+", "<path>", lines[0])) < 130, lines[0]  # short, but for paths
+    assert result.stdout == ""
+    return lines[0]
+
+
+def _folder(tmp_path: Path, link: str, target: str) -> Path:
+    folder = tmp_path / "stack"
+    folder.mkdir()
+    (folder / "main.tf").write_text('resource "aws_sns_topic" "t" {}\n')
+    (folder / link).parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(target, folder / link)
+    return folder
+
+
+@pytest.mark.parametrize(("link", "target"), [("self", "self"), ("sub/up", ".."),
+                                              ("a/b/top", "../..")])
+def test_symlink_loop_in_a_folder_is_one_short_line_naming_it(home, tmp_path, link, target):
+    folder = _folder(tmp_path, link, target)
+    _one_line_error(_audit(str(folder)), f"{folder / link}: a symbolic link loop")
+    assert not (home / "emulator.json").exists(), "no emulator for a folder that cannot be read"
+
+
+def test_configuration_reader_follows_a_module_linked_inside_the_folder(tmp_path):
+    folder = _folder(tmp_path, "modules/db", "../shared")
+    (folder / "shared").mkdir()
+    (folder / "shared" / "main.tf").write_text(
+        'resource "aws_db_instance" "this" {\n  lifecycle {\n    ignore_changes = [password]\n'
+        '  }\n}\n')
+    (folder / "backend.hcl").write_text('bucket = "state"\n')
+    config = read_folder(folder)
+    assert config.ignored("aws_db_instance", "this", "password")
+    assert config.backend_config == {"bucket": "state"}
