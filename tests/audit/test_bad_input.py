@@ -7,6 +7,7 @@ longer than Python reads, and a create or update whose `change.after` is null (w
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -15,7 +16,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from prodstack.audit.config import read_folder
+from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.cli import cli
+from prodstack.errors import UserError
+
+DEEP = 100_000
 
 
 @pytest.fixture
@@ -67,3 +72,34 @@ def test_configuration_reader_follows_a_module_linked_inside_the_folder(tmp_path
     config = read_folder(folder)
     assert config.ignored("aws_db_instance", "this", "password")
     assert config.backend_config == {"bucket": "state"}
+
+
+def test_configuration_nested_too_deeply_is_one_line_naming_the_file(tmp_path):
+    folder = tmp_path / "stack"
+    folder.mkdir()
+    (folder / "main.tf").write_text("a {\n" * DEEP + "}\n" * DEEP)
+    with pytest.raises(UserError, match=r"main\.tf: nested too deeply to read") as err:
+        read_folder(folder)
+    assert err.value.exit_code == 2
+
+
+@pytest.mark.parametrize("value", ["[" * DEEP + "]" * DEEP,
+                                   '{"a":' * DEEP + "1" + "}" * DEEP])
+def test_plan_nested_too_deeply_is_one_line(tmp_path, value):
+    data = PlanBuilder().add("aws_s3_bucket.b", {"tags": "@"}).build()
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data).replace('"@"', value))
+    _one_line_error(_audit(str(path)), f"{path}: JSON nested too deeply to read")
+
+
+def test_numbers_longer_than_python_reads_are_one_line(home, tmp_path):
+    digits = "9" * 5000
+    data = PlanBuilder().add("aws_s3_bucket.b", {"tags": "@"}).build()
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data).replace('"@"', digits))
+    _one_line_error(_audit(str(path)), f"{path}: cannot read its JSON (Exceeds the limit")
+    folder = tmp_path / "stack"
+    folder.mkdir()
+    (folder / "main.tf.json").write_text('{"locals": {"x": ' + digits + "}}")
+    _one_line_error(_audit(str(folder)), f"{folder / 'main.tf.json'}: cannot read it (Exceeds")
+

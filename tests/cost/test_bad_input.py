@@ -6,13 +6,17 @@ Python reads, prices of `Infinity`, changes whose `after` is null.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
 from prodstack.tf.offline_plan import _copy_config, config_files
-from tests.cost.conftest import assert_one_line_error, invoke
+from tests.cost.conftest import FIXTURES, assert_one_line_error, invoke
+
+WEB = str(FIXTURES / "web_plan.json")
+DEEP = 100_000
 
 
 def _folder_with(tmp_path: Path, *links: tuple[str, str]) -> Path:
@@ -64,3 +68,87 @@ def test_folder_copy_follows_links_inside_the_folder_only(tmp_path):
     assert not (copy / "shared.tf").is_symlink()  # a link to a file becomes the file
     assert (copy / "shared.tf").read_text() == "# linked in\n"
     assert not (copy / "out").exists()
+
+
+def _deep(kind: str, depth: int) -> str:
+    value = "[" * depth + "]" * depth if kind == "arrays" else '{"a":' * depth + "1" + "}" * depth
+    change = {"address": "aws_s3_bucket.b", "mode": "managed", "type": "aws_s3_bucket",
+              "name": "b", "change": {"actions": ["create"], "after": {"tags": "@"}}}
+    plan = {"format_version": "1.2", "resource_changes": [change]}
+    return json.dumps(plan).replace('"@"', value)
+
+
+@pytest.mark.parametrize("kind", ["arrays", "objects"])
+def test_plan_nested_too_deeply_is_one_line(tmp_path, kind):
+    path = tmp_path / "deep.json"
+    path.write_text(_deep(kind, DEEP))
+    assert_one_line_error(invoke(str(path)), f"{path}: JSON nested too deeply to read")
+
+
+@pytest.mark.parametrize("depth", [300, 600, 900, 990])
+def test_plan_nested_as_deep_as_json_reads_is_priced_or_one_line(tmp_path, depth):
+    path = tmp_path / "deep.json"
+    data = json.loads(_deep("arrays", 1))
+    nat = {"address": "aws_nat_gateway.n", "mode": "managed", "type": "aws_nat_gateway",
+           "name": "n", "change": {"actions": ["create"], "after": {}}}
+    endpoint = {"address": "aws_vpc_endpoint.s3", "mode": "managed", "type": "aws_vpc_endpoint",
+                "name": "s3", "change": {"actions": ["create"],
+                                         "after": {"service_name": "@"}}}
+    data["resource_changes"] += [nat, endpoint]
+    path.write_text(json.dumps(data).replace('"@"', "[" * depth + "]" * depth))
+    result = invoke(str(path), "--format", "json", "--region", "us-east-1")
+    if result.exit_code == 2:
+        assert_one_line_error(result, "nested too deeply")
+    else:
+        assert result.exit_code == 0 and result.exception is None, result.output
+        assert {i["address"] for i in json.loads(result.stdout)["items"]} >= {
+            "aws_s3_bucket.b", "aws_nat_gateway.n"}
+
+
+def _prices_with(tmp_path: Path, raw: str) -> str:
+    shipped = json.loads((Path(__file__).parents[2] / "src" / "prodstack" / "cost" /
+                          "prices.json").read_text())
+    shipped["regions"]["us-east-1"]["nat_gateway_hour"] = "@"
+    path = tmp_path / "prices.json"
+    path.write_text(json.dumps(shipped).replace('"@"', raw))
+    return str(path)
+
+
+@pytest.mark.parametrize("raw", ["Infinity", "-Infinity", "NaN", "1e400"])
+def test_price_that_is_not_finite_is_refused(tmp_path, raw):
+    assert_one_line_error(invoke(WEB, "--prices", _prices_with(tmp_path, raw)),
+                          "regions.us-east-1.nat_gateway_hour: expected a non-negative number")
+
+
+def test_prices_and_assumptions_nested_too_deeply_are_one_line(tmp_path):
+    prices = tmp_path / "prices.json"
+    prices.write_text("[" * DEEP + "]" * DEEP)
+    assert_one_line_error(invoke(WEB, "--prices", str(prices)), "JSON nested too deeply")
+    toml = tmp_path / "usage.toml"
+    toml.write_text("x = " + "[" * DEEP + "]" * DEEP + "\n")
+    assert_one_line_error(invoke(WEB, "--assumptions", str(toml)), "TOML nested too deeply")
+
+
+def test_numbers_longer_than_python_reads_are_one_line(tmp_path):
+    digits = "9" * 5000
+    plan = tmp_path / "plan.json"
+    plan.write_text(_deep("arrays", 1).replace("[]", digits))
+    assert_one_line_error(invoke(str(plan)), f"{plan}: cannot read its JSON (Exceeds the limit")
+    assert_one_line_error(invoke(WEB, "--prices", _prices_with(tmp_path, digits)),
+                          "cannot read its JSON (Exceeds the limit")
+    toml = tmp_path / "usage.toml"
+    toml.write_text(f"hours_per_month = {digits}\n")
+    assert_one_line_error(invoke(WEB, "--assumptions", str(toml)),
+                          "cannot be read (Exceeds the limit")
+
+
+@pytest.mark.plan
+def test_folder_whose_plan_json_nests_deeper_than_json_reads(home, tmp_path):
+    """Terraform plans any depth; the JSON it shows is refused in one line, not a traceback."""
+    folder = tmp_path / "deep"
+    folder.mkdir()
+    (folder / "main.tf").write_text(
+        'resource "terraform_data" "x" {\n  input = ' + "[" * 1200 + "]" * 1200 + "\n}\n")
+    assert_one_line_error(invoke(str(folder)),
+                          f"{folder}: its plan JSON is nested too deeply to read")
+

@@ -278,7 +278,7 @@ def from_document(doc: dict[str, Any], source: str) -> FolderConfig:
 def read_folder(folder: Path) -> FolderConfig:
     """Backends (root files only), backend config files and `ignore_changes` (all modules),
     from the files an offline plan copies (`config_files`: links followed inside the folder
-    only); a loop or an unreadable entry is one line, exit 2."""
+    only); a loop, an unreadable entry or a file nested too deeply is one line, exit 2."""
     from prodstack.tf.offline_plan import config_files
 
     files: dict[str, str] = {}
@@ -294,4 +294,18 @@ def read_folder(folder: Path) -> FolderConfig:
                                 exit_code=2) from None
             if in_root:
                 root.add(rel)
-    return read_texts(files, root)
+
+    def readable(name: str) -> bool:
+        try:
+            read_texts({name: files[name]}, set())
+        except (RecursionError, ValueError):
+            return False
+        return True
+
+    try:
+        return read_texts(files, root)
+    except (RecursionError, ValueError) as exc:  # deeper than the stack; a too long number
+        bad = next((name for name in sorted(files) if not readable(name)), "")
+        why = "nested too deeply to read" if isinstance(exc, RecursionError) else \
+            f"cannot read it ({str(exc).split(':')[0]})"
+        raise UserError(f"{folder / bad}: {why}", exit_code=2) from None

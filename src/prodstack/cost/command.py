@@ -49,6 +49,11 @@ def _read_plan_file(path: Path) -> Any:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UserError(f"{path}: not JSON ({exc})", exit_code=2) from None
+    except RecursionError:
+        raise UserError(f"{path}: JSON nested too deeply to read", exit_code=2) from None
+    except ValueError as exc:  # an integer beyond Python's limit of digits
+        raise UserError(f"{path}: cannot read its JSON ({str(exc).split(':')[0]})",
+                        exit_code=2) from None
 
 
 def load_input(path: Path | None, env: str, overrides: tuple[str, ...],

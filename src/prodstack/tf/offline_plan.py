@@ -129,7 +129,11 @@ def plan_folder(folder: Path, settings: Settings | None = None,
                                   "AWS_DEFAULT_REGION": settings.region})
         tf.run("init", "-input=false", "-no-color", "-reconfigure")
         tf.plan(refresh=False)
-        return tf.show_plan()
+        try:
+            return tf.show_plan()
+        except RecursionError:
+            raise UserError(f"{folder}: its plan JSON is nested too deeply to read",
+                            exit_code=2) from None
 
 
 def plan_stack(settings: Settings, show_progress: bool = False) -> dict[str, Any]:
