@@ -92,6 +92,19 @@ def test_plan_nested_too_deeply_is_one_line(tmp_path, value):
     _one_line_error(_audit(str(path)), f"{path}: JSON nested too deeply to read")
 
 
+@pytest.mark.parametrize(("actions", "what"), [(("create",), "null for a create"),
+                                               (("update",), "null for an update"),
+                                               (("no-op",), "null for a no-op")])
+def test_change_with_null_after_is_refused_naming_the_address(tmp_path, actions, what):
+    data = PlanBuilder().add("aws_db_instance.main", {"engine": "postgres"},
+                             actions=actions).build()
+    data["resource_changes"][0]["change"]["after"] = None
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data))
+    _one_line_error(_audit(str(path)), f"{path}: aws_db_instance.main: change.after is {what}: "
+                                       "not a plan Terraform writes")
+
+
 def test_numbers_longer_than_python_reads_are_one_line(home, tmp_path):
     digits = "9" * 5000
     data = PlanBuilder().add("aws_s3_bucket.b", {"tags": "@"}).build()
@@ -102,4 +115,3 @@ def test_numbers_longer_than_python_reads_are_one_line(home, tmp_path):
     folder.mkdir()
     (folder / "main.tf.json").write_text('{"locals": {"x": ' + digits + "}}")
     _one_line_error(_audit(str(folder)), f"{folder / 'main.tf.json'}: cannot read it (Exceeds")
-

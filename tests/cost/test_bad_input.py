@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from prodstack.tf.offline_plan import _copy_config, config_files
-from tests.cost.conftest import FIXTURES, assert_one_line_error, invoke
+from tests.cost.conftest import FIXTURES, assert_one_line_error, invoke, invoke_json
 
 WEB = str(FIXTURES / "web_plan.json")
 DEEP = 100_000
@@ -129,6 +129,33 @@ def test_prices_and_assumptions_nested_too_deeply_are_one_line(tmp_path):
     assert_one_line_error(invoke(WEB, "--assumptions", str(toml)), "TOML nested too deeply")
 
 
+@pytest.mark.parametrize(("actions", "after", "what"), [
+    (["create"], None, "change.after is null for a create"),
+    (["update"], None, "change.after is null for an update"),
+    (["delete", "create"], None, "change.after is null for a delete/create"),
+    (["create"], [], "change.after is not an object for a create"),
+])
+def test_change_without_after_is_refused_naming_the_address(tmp_path, actions, after, what):
+    plan = {"format_version": "1.2", "resource_changes": [
+        {"address": "aws_db_instance.main", "mode": "managed", "type": "aws_db_instance",
+         "name": "main", "change": {"actions": actions, "before": None, "after": after}}]}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    assert_one_line_error(invoke(str(path)),
+                          f"{path}: aws_db_instance.main: {what}: not a plan Terraform writes")
+
+
+def test_deleted_and_forgotten_resources_with_null_after_are_not_priced(tmp_path):
+    plan = {"format_version": "1.2", "resource_changes": [
+        {"address": f"aws_kms_key.{name}", "mode": "managed", "type": "aws_kms_key",
+         "name": name, "change": {"actions": [action], "before": {}, "after": None}}
+        for name, action in (("old", "delete"), ("kept_outside", "forget"))]}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    report = invoke_json(str(path), "--region", "us-east-1")
+    assert report["items"] == [] and report["total_monthly_usd"] == 0
+
+
 def test_numbers_longer_than_python_reads_are_one_line(tmp_path):
     digits = "9" * 5000
     plan = tmp_path / "plan.json"
@@ -151,4 +178,3 @@ def test_folder_whose_plan_json_nests_deeper_than_json_reads(home, tmp_path):
         'resource "terraform_data" "x" {\n  input = ' + "[" * 1200 + "]" * 1200 + "\n}\n")
     assert_one_line_error(invoke(str(folder)),
                           f"{folder}: its plan JSON is nested too deeply to read")
-

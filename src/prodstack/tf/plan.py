@@ -2,7 +2,8 @@
 
 Every managed resource instance (root and child modules, `count` and `for_each` instances)
 becomes a `Resource`: planned values, which are unknown until apply, configuration expressions.
-Data sources and resources the plan deletes or forgets are left out. `Plan.refs`
+Data sources and resources the plan deletes or forgets are left out. A kept resource whose
+`change.after` is not an object is refused (exit 2): Terraform never writes one. `Plan.refs`
 and `Plan.referenced` follow `references` through module inputs (`var.x`) and outputs
 (`module.m.x`), so rules and prices link resources even when an ARN or id is unknown.
 `load_plan` takes plan JSON (the audit); with `state=True` also state JSON (`values`), which
@@ -218,8 +219,14 @@ class Plan:
             seen.add(address)
             if actions in _LEAVING:
                 continue
+            after = body.get("after")
+            if not isinstance(after, dict):
+                what = "null" if after is None else "not an object"
+                raise UserError(f"{self.source}: {address}: change.after is {what} for "
+                                f"{_action_name(actions)}: not a plan Terraform writes",
+                                exit_code=2)
             yield self._make(address, str(change.get("module_address") or ""), change,
-                             body.get("after"), body.get("after_unknown"), actions)
+                             after, body.get("after_unknown"), actions)
         is_state = "planned_values" not in self.data and "resource_changes" not in self.data
         top = "values" if is_state else "planned_values"
         for module in _planned_modules(_dict(_dict(self.data.get(top)).get("root_module"))):
@@ -347,6 +354,11 @@ class Plan:
 
 
 _LEAVING = {("delete",), ("forget",)}  # after apply, nothing of the resource is managed here
+
+
+def _action_name(actions: tuple[str, ...]) -> str:
+    word = "/".join(actions) or "change without actions"
+    return ("an " if word[0] in "aeiou" else "a ") + word
 
 
 def _expression_at(res: Resource, path: tuple[str, ...]) -> Any:
