@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from prodstack.cli import cli
 from prodstack.cost import assumptions, prices
 from prodstack.cost.estimate import Estimate, Item, estimate
-from prodstack.cost.plan import read_plan
+from prodstack.tf.plan import load_plan
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -42,8 +42,8 @@ def load_fixture(name: str) -> Any:
 
 
 def estimate_data(data: Any, region: str | None = None, **assume: float) -> Estimate:
-    return estimate(read_plan(data, "fixture"), prices.load(), assumptions.resolve(extra=assume),
-                    region)
+    return estimate(load_plan(data, "fixture", state=True), prices.load(),
+                    assumptions.resolve(extra=assume), region)
 
 
 def estimate_of(name: str, **assume: float) -> Estimate:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from prodstack.cost.estimate import COMPUTE_SP, RDS_RESERVED
-from prodstack.cost.plan import strip_indexes
 from prodstack.cost.report import savings
+from prodstack.tf.plan import strip_instance_keys as strip_indexes
 from tests.cost.conftest import estimate_data, estimate_of, item, load_fixture
 
 H = 730

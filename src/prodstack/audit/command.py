@@ -53,6 +53,11 @@ def _read_plan_file(path: Path) -> AuditInput:
         raise UserError(f"{path}: not JSON ({exc.msg}, line {exc.lineno}); give a plan from "
                         "`terraform show -json <planfile>` or a configuration folder",
                         exit_code=2) from None
+    except RecursionError:
+        raise UserError(f"{path}: JSON nested too deeply to read", exit_code=2) from None
+    except ValueError as exc:  # an integer beyond Python's limit of digits
+        raise UserError(f"{path}: cannot read its JSON ({str(exc).split(':')[0]})",
+                        exit_code=2) from None
     return AuditInput(plan=load_plan(data, str(path)))
 
 

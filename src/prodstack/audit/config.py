@@ -24,7 +24,6 @@ EXPR = "<expression>"  # an attribute whose value is not a literal
 _IDENT = re.compile(r"[A-Za-z0-9_.\-*]+")
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
 _BACKEND_FILES = ("*.tfbackend", "backend*.hcl", "*.backend.hcl")
-_SKIP_DIRS = {".terraform", ".git"}
 
 
 @dataclass(frozen=True)
@@ -305,21 +304,36 @@ def from_document(doc: dict[str, Any], source: str) -> FolderConfig:
 
 
 def read_folder(folder: Path) -> FolderConfig:
-    """Backends (root files only), backend config files and `ignore_changes` (all modules)."""
+    """Backends (root files only), backend config files and `ignore_changes` (all modules),
+    from the files an offline plan copies (`config_files`: links followed inside the folder
+    only); a loop, an unreadable entry or a file nested too deeply is one line, exit 2."""
+    from prodstack.tf.offline_plan import config_files
+
     files: dict[str, str] = {}
     root: set[str] = set()
+    for rel, path in config_files(folder):
+        in_root = "/" not in rel
+        is_backend_file = in_root and any(Path(rel).match(p) for p in _BACKEND_FILES)
+        if rel.endswith((".tf", ".tf.json")) or is_backend_file:
+            try:
+                files[rel] = path.read_text(errors="replace")
+            except OSError as exc:
+                raise UserError(f"{path}: cannot read it ({exc.strerror or exc})",
+                                exit_code=2) from None
+            if in_root:
+                root.add(rel)
+
+    def readable(name: str) -> bool:
+        try:
+            read_texts({name: files[name]}, set())
+        except (RecursionError, ValueError):
+            return False
+        return True
+
     try:
-        for path in sorted(folder.rglob("*")):
-            rel = path.relative_to(folder)
-            if any(part in _SKIP_DIRS for part in rel.parts) or not path.is_file():
-                continue
-            is_backend_file = any(path.match(p) for p in _BACKEND_FILES)
-            if path.name.endswith((".tf", ".tf.json")) or (is_backend_file
-                                                           and len(rel.parts) == 1):
-                files[str(rel)] = path.read_text(errors="replace")
-                if len(rel.parts) == 1:
-                    root.add(str(rel))
-    except OSError as exc:
-        raise UserError(f"{folder}: cannot read the configuration ({exc.strerror})",
-                        exit_code=2) from None
-    return read_texts(files, root)
+        return read_texts(files, root)
+    except (RecursionError, ValueError) as exc:  # deeper than the stack; a too long number
+        bad = next((name for name in sorted(files) if not readable(name)), "")
+        why = "nested too deeply to read" if isinstance(exc, RecursionError) else \
+            f"cannot read it ({str(exc).split(':')[0]})"
+        raise UserError(f"{folder / bad}: {why}", exit_code=2) from None

@@ -117,8 +117,13 @@ def read_file(path: str | Path) -> dict[str, float]:
         raise UserError(f"{source}: not found", exit_code=2) from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{source}: not valid TOML ({exc})", exit_code=2) from None
+    except RecursionError:
+        raise UserError(f"{source}: TOML nested too deeply to read", exit_code=2) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{source}: cannot be read ({exc})", exit_code=2) from None
+    except ValueError as exc:  # an integer beyond Python's limit of digits
+        raise UserError(f"{source}: cannot be read ({str(exc).split(':')[0]})",
+                        exit_code=2) from None
     table = data.get("assumptions", data)
     if not isinstance(table, dict):
         raise UserError(f"{source}: [assumptions] must be a table", exit_code=2)

@@ -19,11 +19,11 @@ import click
 from prodstack import emulator
 from prodstack.cost import assumptions, prices, report
 from prodstack.cost.estimate import estimate
-from prodstack.cost.plan import read_plan
 from prodstack.errors import UserError
 from prodstack.options import synth_options
 from prodstack.profiles import PROFILES
 from prodstack.settings import load_settings
+from prodstack.tf.plan import load_plan
 from prodstack.tf.runner import TerraformError
 
 
@@ -49,6 +49,11 @@ def _read_plan_file(path: Path) -> Any:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UserError(f"{path}: not JSON ({exc})", exit_code=2) from None
+    except RecursionError:
+        raise UserError(f"{path}: JSON nested too deeply to read", exit_code=2) from None
+    except ValueError as exc:  # an integer beyond Python's limit of digits
+        raise UserError(f"{path}: cannot read its JSON ({str(exc).split(':')[0]})",
+                        exit_code=2) from None
 
 
 def load_input(path: Path | None, env: str, overrides: tuple[str, ...],
@@ -92,7 +97,7 @@ def run(path: Path | None, env: str = "production", fmt: str = "text",
     if region:
         table.region(region)
     data, subject = load_input(path, env, overrides, region, config_file)
-    plan = read_plan(data, str(path) if path else subject)
+    plan = load_plan(data, str(path) if path else subject, state=True)
     est = estimate(plan, table, used, region)
     return report.to_json(est, subject) if fmt == "json" else report.to_text(est, subject)
 

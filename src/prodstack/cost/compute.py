@@ -25,7 +25,7 @@ from prodstack.cost.estimate import (
     unpriced,
     usd,
 )
-from prodstack.cost.plan import Resource
+from prodstack.tf.plan import Resource
 
 
 @dataclass
@@ -46,9 +46,9 @@ def _volume_list(blocks: list[dict[str, Any]], root_default: float) -> list[tupl
 
 
 def _from_template(lt: Resource, root_default: float) -> _Machine:
-    blocks = [ebs for bdm in lt.get("block_device_mappings", []) for ebs in bdm.get("ebs") or []]
-    nics = lt.get("network_interfaces", [])
-    return _Machine(instance_type=lt.get("instance_type"),
+    blocks = [ebs for bdm in lt.value("block_device_mappings", []) for ebs in bdm.get("ebs") or []]
+    nics = lt.value("network_interfaces", [])
+    return _Machine(instance_type=lt.value("instance_type"),
                     volumes=_volume_list(blocks, root_default),
                     detailed=bool(lt.block("monitoring").get("enabled")),
                     public_ip=any(str(n.get("associate_public_ip_address")).lower() == "true"
@@ -64,17 +64,17 @@ def _asg_machine(asg: Resource, ctx: Context) -> _Machine | None:
             for r in ctx.plan.referenced(asg, attr)]
     templates = [r for r in refs if r.type in ("aws_launch_template", "aws_launch_configuration")]
     if not templates:
-        all_lts = ctx.plan.of_type("aws_launch_template")
+        all_lts = ctx.plan.of("aws_launch_template")
         templates = all_lts if len(all_lts) == 1 else []
     if not templates:
         return _Machine(override[0], [(root, "gp3")], False, False, "mixed instances policy") \
             if override else None
     lt = templates[0]
     if lt.type == "aws_launch_configuration":
-        blocks = [lt.block("root_block_device"), *lt.get("ebs_block_device", [])]
-        machine = _Machine(lt.get("instance_type"), _volume_list([b for b in blocks if b], root),
-                           bool(lt.get("enable_monitoring", True)),
-                           bool(lt.get("associate_public_ip_address")), lt.address)
+        blocks = [lt.block("root_block_device"), *lt.value("ebs_block_device", [])]
+        machine = _Machine(lt.value("instance_type"), _volume_list([b for b in blocks if b], root),
+                           bool(lt.value("enable_monitoring", True)),
+                           bool(lt.value("associate_public_ip_address")), lt.address)
     else:
         machine = _from_template(lt, root)
     if override:
@@ -123,7 +123,7 @@ def _machine_item(res: Resource, machine: _Machine | None, count: int, how: str,
 
 @prices("aws_autoscaling_group")
 def autoscaling_group(res: Resource, ctx: Context) -> Item:
-    desired, low, high = (res.get(k) for k in ("desired_capacity", "min_size", "max_size"))
+    desired, low, high = (res.value(k) for k in ("desired_capacity", "min_size", "max_size"))
     if desired is None and low is None:
         return unpriced(res, "neither desired_capacity nor min_size is known from the plan")
     count, how = (int(desired), "desired_capacity") if desired is not None else \
@@ -139,10 +139,10 @@ def autoscaling_group(res: Resource, ctx: Context) -> Item:
 @prices("aws_instance")
 def instance(res: Resource, ctx: Context) -> Item:
     root = ctx.assume["root_volume_gb"]
-    blocks = [res.block("root_block_device"), *res.get("ebs_block_device", [])]
-    machine = _Machine(res.get("instance_type"), _volume_list([b for b in blocks if b], root),
-                       bool(res.get("monitoring")), bool(res.get("associate_public_ip_address")),
-                       "the instance")
+    blocks = [res.block("root_block_device"), *res.value("ebs_block_device", [])]
+    machine = _Machine(res.value("instance_type"), _volume_list([b for b in blocks if b], root),
+                       bool(res.value("monitoring")),
+                       bool(res.value("associate_public_ip_address")), "the instance")
     templates = ctx.plan.referenced(res, "launch_template")
     if templates and not machine.instance_type:
         machine = _from_template(templates[0], root)
@@ -151,7 +151,7 @@ def instance(res: Resource, ctx: Context) -> Item:
 
 @prices("aws_ebs_volume")
 def ebs_volume(res: Resource, ctx: Context) -> Item:
-    size, vtype = float(res.get("size", 0)), str(res.get("type", "gp3"))
+    size, vtype = float(res.value("size", 0)), str(res.value("type", "gp3"))
     gb_price = ctx.prices.table("ebs_gb_month", vtype)
     if gb_price is None or not size:
         return unpriced(res, f"size or {vtype} price not known")
@@ -161,10 +161,10 @@ def ebs_volume(res: Resource, ctx: Context) -> Item:
 @prices("aws_db_instance")
 def db_instance(res: Resource, ctx: Context) -> Item:
     p, a, hours = ctx.prices, ctx.assume, ctx.hours
-    engine, db_class = res.get("engine"), res.get("instance_class")
+    engine, db_class = res.value("engine"), res.value("instance_class")
     if not engine or not db_class or str(engine).startswith("aurora"):
         return unpriced(res, "engine or class not known, or Aurora (priced per cluster)")
-    copies = 2 if res.get("multi_az") else 1
+    copies = 2 if res.value("multi_az") else 1
     layout = "Multi-AZ" if copies == 2 else "single-AZ"
     hourly = p.rds_hour(str(engine), str(db_class))
     status, parts = "priced", Parts()
@@ -175,7 +175,7 @@ def db_instance(res: Resource, ctx: Context) -> Item:
     else:
         parts.append((f"{db_class} {engine} {layout}: {num(hours)} h × {rate(hourly)}"
                       + (" × 2" if copies == 2 else ""), hours * hourly * copies))
-    size, stype = float(res.get("allocated_storage", 0)), str(res.get("storage_type", "gp2"))
+    size, stype = float(res.value("allocated_storage", 0)), str(res.value("storage_type", "gp2"))
     gb_price = p.table("rds_storage_gb_month", stype)
     if gb_price is None:
         status = "partial"
@@ -183,19 +183,19 @@ def db_instance(res: Resource, ctx: Context) -> Item:
     else:
         parts.append((f"{stype} {num(size)} GB × {rate(gb_price)}"
                       + (" × 2" if copies == 2 else ""), size * gb_price * copies))
-    days = float(res.get("backup_retention_period", 1))
-    if days and not res.get("replicate_source_db"):
+    days = float(res.value("backup_retention_period", 1))
+    if days and not res.value("replicate_source_db"):
         extra = size * a["db_change_percent_per_day"] / 100 * days
         parts.append((f"backups {num(days)} days × {num(a['db_change_percent_per_day'])}%/day "
                       f"of {num(size)} GB = {num(extra)} GB beyond the free allowance × "
                       f"{rate(p['rds_backup_gb_month'])}", extra * p["rds_backup_gb_month"]))
-    if res.get("manage_master_user_password"):
+    if res.value("manage_master_user_password"):
         calls = a["secret_api_calls_per_month"]
         parts.append((f"managed master password secret {rate(p['secrets_manager_secret_month'])}"
                       f" + {num(calls)} calls", p["secrets_manager_secret_month"]
                       + calls / 10_000 * p["secrets_manager_10k_api_calls"]))
-    if res.get("max_allocated_storage"):
-        parts.append((f"storage autoscales up to {num(res.get('max_allocated_storage'))} GB",
+    if res.value("max_allocated_storage"):
+        parts.append((f"storage autoscales up to {num(res.value('max_allocated_storage'))} GB",
                       None))
     eligible = {RDS_RESERVED: hours * hourly * copies} if hourly is not None else {}
     return make_item(res, parts, status, eligible)
@@ -203,13 +203,13 @@ def db_instance(res: Resource, ctx: Context) -> Item:
 
 @prices("aws_backup_plan")
 def backup_plan(res: Resource, ctx: Context) -> Item:
-    dbs = [db for db in ctx.plan.of_type("aws_db_instance") if not db.get("replicate_source_db")]
-    size = sum(float(db.get("allocated_storage", 0)) for db in dbs)
+    dbs = [db for db in ctx.plan.of("aws_db_instance") if not db.value("replicate_source_db")]
+    size = sum(float(db.value("allocated_storage", 0)) for db in dbs)
     if not size:
         return Item(res.address, res.type, 0.0, "no database in this plan to back up", "priced")
     pct, gb_price = ctx.assume["db_change_percent_per_day"], ctx.prices["backup_storage_gb_month"]
     parts = Parts()
-    for rule in res.get("rule", []):
+    for rule in res.value("rule", []):
         days = float((rule.get("lifecycle") or [{}])[0].get("delete_after") or 365)
         stored = size * (1 + pct / 100 * days)
         parts.append((f"rule {rule.get('rule_name')}: {num(size)} GB full + {num(pct)}%/day × "

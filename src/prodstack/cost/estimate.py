@@ -13,16 +13,18 @@ its functions here when the package is imported.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from prodstack.cost.assumptions import Assumptions
-from prodstack.cost.plan import Plan, Resource
 from prodstack.cost.prices import PriceTable, RegionPrices
+from prodstack.tf.plan import Plan, Resource
 
 COMPUTE_SP = "compute_savings_plan_1yr_no_upfront"
 RDS_RESERVED = "rds_reserved_1yr_no_upfront"
 DEFAULT_REGION = "us-west-1"
+_REGION_IN = re.compile(r"(?:com\.amazonaws\.)([a-z]{2}(?:-gov)?-[a-z]+-\d)")
 
 
 @dataclass
@@ -146,7 +148,7 @@ def unpriced(res: Resource, why: str) -> Item:
 @prices("aws_nat_gateway")
 def nat_gateway(res: Resource, ctx: Context) -> Item:
     p, a = ctx.prices, ctx.assume
-    count = max(1, len(ctx.plan.of_type("aws_nat_gateway")))
+    count = max(1, len(ctx.plan.of("aws_nat_gateway")))
     internet = a["nat_internet_gb_per_month"] / count
     s3 = 0.0 if _has_s3_gateway_endpoint(ctx.plan) else a["s3_traffic_gb_per_month"] / count
     parts: Parts = [(f"{num(ctx.hours)} h × {rate(p['nat_gateway_hour'])}",
@@ -162,9 +164,9 @@ def nat_gateway(res: Resource, ctx: Context) -> Item:
 
 
 def _has_s3_gateway_endpoint(plan: Plan) -> bool:
-    for ep in plan.of_type("aws_vpc_endpoint"):
-        name = str(ep.get("service_name") or ep.config.get("service_name", {}))
-        if ep.get("vpc_endpoint_type", "Gateway") == "Gateway" and ".s3" in name:
+    for ep in plan.of("aws_vpc_endpoint"):
+        name = str(ep.value("service_name") or ep.expressions.get("service_name", {}))
+        if ep.value("vpc_endpoint_type", "Gateway") == "Gateway" and ".s3" in name:
             return True
     return False
 
@@ -178,9 +180,9 @@ def elastic_ip(res: Resource, ctx: Context) -> Item:
 
 @prices("aws_vpc_endpoint")
 def vpc_endpoint(res: Resource, ctx: Context) -> Item:
-    if res.get("vpc_endpoint_type", "Gateway") == "Gateway":
+    if res.value("vpc_endpoint_type", "Gateway") == "Gateway":
         return Item(res.address, res.type, 0.0, "free: gateway endpoints have no charge", "free")
-    subnets = res.get("subnet_ids")
+    subnets = res.value("subnet_ids")
     azs = len(subnets) if isinstance(subnets, list) and subnets else 2
     hourly = ctx.prices["vpc_interface_endpoint_hour"]
     return make_item(res, [(f"{azs} AZ × {num(ctx.hours)} h × {rate(hourly)} (data not counted)",
@@ -190,7 +192,7 @@ def vpc_endpoint(res: Resource, ctx: Context) -> Item:
 @prices("aws_lb", "aws_alb")
 def load_balancer(res: Resource, ctx: Context) -> Item:
     p, a = ctx.prices, ctx.assume
-    kind = res.get("load_balancer_type", "application")
+    kind = res.value("load_balancer_type", "application")
     if kind not in ("application", "network"):
         return unpriced(res, f"{kind} load balancers are not in the price model")
     key = "alb" if kind == "application" else "nlb"
@@ -199,7 +201,7 @@ def load_balancer(res: Resource, ctx: Context) -> Item:
                      ctx.hours * p[f"{key}_hour"]),
                     (f"{num(lcu)} {unit} × {num(ctx.hours)} h × {rate(p[f'{key}_lcu_hour'])}",
                      lcu * ctx.hours * p[f"{key}_lcu_hour"])]
-    if not res.get("internal", False):
+    if not res.value("internal", False):
         ips = a["alb_public_ipv4"]
         parts.append((f"{num(ips)} public IPv4 × {num(ctx.hours)} h × "
                       f"{rate(p['public_ipv4_hour'])}", ips * ctx.hours * p["public_ipv4_hour"]))
@@ -209,7 +211,7 @@ def load_balancer(res: Resource, ctx: Context) -> Item:
 @prices("aws_wafv2_web_acl")
 def web_acl(res: Resource, ctx: Context) -> Item:
     p, requests = ctx.prices, ctx.assume["requests_millions_per_month"]
-    rules = len(res.get("rule", []))
+    rules = len(res.value("rule", []))
     return make_item(res, [(f"web ACL {rate(p['waf_web_acl_month'])}", p["waf_web_acl_month"]),
                            (f"{count_of(rules, 'rule')} × {rate(p['waf_rule_month'])}",
                             rules * p["waf_rule_month"]),
@@ -219,9 +221,9 @@ def web_acl(res: Resource, ctx: Context) -> Item:
 
 @prices("aws_cloudwatch_metric_alarm")
 def metric_alarm(res: Resource, ctx: Context) -> Item:
-    queries = [q for q in res.get("metric_query", []) if q.get("metric")]
+    queries = [q for q in res.value("metric_query", []) if q.get("metric")]
     metrics = max(1, len(queries))
-    high_res = 0 < float(res.get("period") or 60) < 60
+    high_res = 0 < float(res.value("period") or 60) < 60
     key = "cloudwatch_high_resolution_alarm_month" if high_res else "cloudwatch_alarm_month"
     return make_item(res, [(f"{count_of(metrics, 'alarm metric')} × {rate(ctx.prices[key])}",
                             metrics * ctx.prices[key])])
@@ -242,7 +244,7 @@ PRICERS["aws_route53_zone"] = _flat("route53_hosted_zone_month", "hosted zone")
 
 @prices("aws_cloudwatch_log_metric_filter")
 def metric_filter(res: Resource, ctx: Context) -> Item:
-    metrics = max(1, len(res.get("metric_transformation", [])))
+    metrics = max(1, len(res.value("metric_transformation", [])))
     price = ctx.prices["cloudwatch_metric_month"]
     return make_item(res, [(f"{count_of(metrics, 'custom metric')} × {rate(price)}",
                             metrics * price)])
@@ -254,11 +256,11 @@ def log_group(res: Resource, ctx: Context) -> Item:
     what, gb = ctx.log_sources.get(res.address, ("application logs", a["app_log_gb_per_month"]))
     if what.startswith("VPC flow logs"):
         key = "flow_logs_to_cloudwatch_gb"
-    elif res.get("log_group_class") == "INFREQUENT_ACCESS":
+    elif res.value("log_group_class") == "INFREQUENT_ACCESS":
         key = "logs_ingestion_infrequent_access_gb"
     else:
         key = "logs_ingestion_gb"
-    days = float(res.get("retention_in_days", 0))
+    days = float(res.value("retention_in_days", 0))
     months = min(days, 365) / (365 / 12) if days else 12.0
     kept = f"{count_of(round(months, 1), 'month')} kept" + \
         ("" if days else " (never expires: at 1 year)")
@@ -273,7 +275,7 @@ def log_group(res: Resource, ctx: Context) -> Item:
 @prices("aws_cloudtrail")
 def cloudtrail(res: Resource, ctx: Context) -> Item:
     p, a = ctx.prices, ctx.assume
-    first = min(t.address for t in ctx.plan.of_type("aws_cloudtrail")) == res.address
+    first = min(t.address for t in ctx.plan.of("aws_cloudtrail")) == res.address
     parts = Parts()
     if first:
         parts.append(("management events: first copy free (assumes no other trail records "
@@ -283,8 +285,8 @@ def cloudtrail(res: Resource, ctx: Context) -> Item:
         parts.append((f"management events (another trail in the plan records them first) "
                       f"{num(events)} × {rate(p['cloudtrail_management_events_100k'])}/100k",
                       events / 100_000 * p["cloudtrail_management_events_100k"]))
-    selectors = [s for s in res.get("event_selector", []) if s.get("data_resource")]
-    advanced = [s for s in res.get("advanced_event_selector", [])
+    selectors = [s for s in res.value("event_selector", []) if s.get("data_resource")]
+    advanced = [s for s in res.value("advanced_event_selector", [])
                 if "Data" in str(s.get("field_selector"))]
     if selectors or advanced:
         events = a["cloudtrail_data_events_per_month"]
@@ -322,7 +324,7 @@ def kms_key(res: Resource, ctx: Context) -> Item:
     parts: Parts = [(f"key {rate(p['kms_key_month'])}", p["kms_key_month"]),
                     (f"{num(calls)} requests × {rate(p['kms_10k_requests'])}/10k",
                      calls / 10_000 * p["kms_10k_requests"])]
-    if res.get("enable_key_rotation"):
+    if res.value("enable_key_rotation"):
         parts.append(("yearly rotation adds $1 per rotation for the first two (not counted)",
                       None))
     return make_item(res, parts)
@@ -354,7 +356,7 @@ def _log_sources(plan: Plan, assume: Assumptions) -> dict[str, tuple[str, float]
              ("aws_wafv2_web_acl_logging_configuration", "log_destination_configs",
               "WAF logs", "waf_log_gb_per_month"))
     for rtype, attr, what, gb in links:
-        for res in plan.of_type(rtype):
+        for res in plan.of(rtype):
             for group in plan.referenced(res, attr):
                 if group.type == "aws_cloudwatch_log_group":
                     out.setdefault(group.address, (f"{what} ({res.address})", assume[gb]))
@@ -367,12 +369,23 @@ def estimate(plan: Plan, table: PriceTable, assume: Assumptions,
     if region:
         where = "--region"
     else:
-        region, where = plan.region()
+        region, where = _plan_region(plan)
         if region is None:
             region, where = DEFAULT_REGION, f"default ({where})"
     ctx = Context(plan, table.region(region), assume, _log_sources(plan, assume))
     return Estimate(region, where, [price_resource(r, ctx) for r in plan.resources], table,
                     assume)
+
+
+def _plan_region(plan: Plan) -> tuple[str | None, str]:
+    """The plan's provider region, else the region in a VPC endpoint's service name."""
+    region, where = plan.region()
+    if region is None:
+        for res in plan.of("aws_vpc_endpoint"):
+            match = _REGION_IN.search(str(res.value("service_name", "")))
+            if match:
+                return match.group(1), f"the service name of {res.address}"
+    return region, where
 
 
 def price_resource(res: Resource, ctx: Context) -> Item:

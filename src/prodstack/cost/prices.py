@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -132,6 +133,12 @@ def load(path: str | Path | None = None) -> PriceTable:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UserError(f"prices file {origin}: not valid JSON ({exc})", exit_code=2) from None
+    except RecursionError:
+        raise UserError(f"prices file {origin}: JSON nested too deeply to read",
+                        exit_code=2) from None
+    except ValueError as exc:  # an integer beyond Python's limit of digits
+        raise UserError(f"prices file {origin}: cannot read its JSON "
+                        f"({str(exc).split(':')[0]})", exit_code=2) from None
     return parse(data, origin)
 
 
@@ -169,7 +176,9 @@ def parse(data: Any, origin: str) -> PriceTable:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+    """A finite, non-negative price (JSON `Infinity` and `NaN` are not prices)."""
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and value >= 0)
 
 
 def _check_discounts(value: Any, fail: Fail) -> dict[str, float]:

@@ -1,6 +1,7 @@
 """Plan any Terraform configuration offline, against the embedded emulator, into plan JSON.
 
-The user's folder is copied to a scratch folder (their files are never touched); an override
+The user's folder is copied to a scratch folder (their files are never touched; `config_files`
+walks it, for the audit's configuration reader too); an override
 file points the `aws` provider at the emulator with dummy credentials and replaces any backend
 with a local one; then `init`, `plan` and `show -json`. Used by `prodstack audit` and
 `prodstack cost` for folders, and for prodstack's own stack (the aws target's configuration,
@@ -10,9 +11,12 @@ planned against an empty emulator, so the plan holds every resource the aws targ
 from __future__ import annotations
 
 import copy
+import errno
 import functools
 import json
+import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -38,15 +42,68 @@ def override_document(endpoint: str) -> dict[str, Any]:
     }
 
 
+def _loop(path: Path) -> UserError:
+    target = f" (-> {os.readlink(path)})" if path.is_symlink() else ""
+    return UserError(f"{path}: a symbolic link loop{target}", exit_code=2)
+
+
+def _unreadable(path: Path, exc: OSError) -> UserError:
+    if exc.errno == errno.ELOOP:
+        return _loop(path)
+    if exc.errno == errno.ENOENT and path.is_symlink():
+        return UserError(f"{path}: a broken symbolic link (-> {os.readlink(path)})",
+                         exit_code=2)
+    return UserError(f"{path}: cannot read it ({exc.strerror or exc})", exit_code=2)
+
+
+def config_files(folder: Path) -> list[tuple[str, Path]]:
+    """(path inside `folder`, path to read) of every file Terraform may read from it.
+
+    Skips `.terraform`, `.git`, state and lock files. A symbolic link to a file is read as the
+    file it points to. A link to a folder is followed when the folder is inside `folder`;
+    one that leads out of it is left out, and one that leads back to a folder being walked
+    (`sub/up -> ..`) is a loop. A loop, a broken link or an entry that cannot be read is a
+    `UserError` naming the path (exit 2).
+    """
+    root = folder.resolve()
+    files: list[tuple[str, Path]] = []
+    todo: list[tuple[Path, str, tuple[Path, ...]]] = [(folder, "", (root,))]
+    while todo:
+        directory, prefix, walked = todo.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            raise _unreadable(directory, exc) from None
+        for entry in entries:
+            if entry.name in _SKIP or entry.name.endswith(".tfstate"):
+                continue
+            path, rel = Path(entry.path), prefix + entry.name
+            try:
+                mode = os.stat(path).st_mode  # through links
+                real = path.resolve() if stat.S_ISDIR(mode) else path
+            except OSError as exc:
+                raise _unreadable(path, exc) from None
+            if stat.S_ISREG(mode):
+                files.append((rel, path))
+            elif not stat.S_ISDIR(mode):
+                raise UserError(f"{path}: not a file or a folder", exit_code=2)
+            elif real in walked:
+                raise _loop(path)
+            elif real.is_relative_to(root):
+                todo.append((path, rel + "/", (*walked, real)))
+    return sorted(files)
+
+
 def _copy_config(source: Path, dest: Path) -> None:
-    for item in source.iterdir():
-        if item.name in _SKIP or item.name.endswith(".tfstate"):
-            continue
-        target = dest / item.name
-        if item.is_dir():
-            shutil.copytree(item, target, ignore=shutil.ignore_patterns(*_SKIP))
-        else:
-            shutil.copy2(item, target)
+    """Copy what `config_files` lists; links to files become plain files in the copy."""
+    for rel, path in config_files(source):
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copy2(path, target)
+        except OSError as exc:
+            raise _unreadable(path, exc) from None
 
 
 def plan_folder(folder: Path, settings: Settings | None = None,
@@ -59,10 +116,10 @@ def plan_folder(folder: Path, settings: Settings | None = None,
         raise UserError(f"{folder}: no Terraform configuration (*.tf, *.tf.json) in it",
                         exit_code=2)
     settings = settings or load_settings()
-    info, _ = emulator.start()
     with tempfile.TemporaryDirectory(prefix="prodstack-plan-") as tmp:
         work = Path(tmp)
-        _copy_config(folder, work)
+        _copy_config(folder, work)  # before the emulator starts: a bad folder fails fast
+        info, _ = emulator.start()
         (work / OVERRIDE_FILE).write_text(json.dumps(override_document(info.url)))
         # A configuration without a region gets the settings' one, from the environment.
         tf = Terraform(workdir=work, logs=work_root() / "offline-plans" / "logs",
@@ -72,7 +129,11 @@ def plan_folder(folder: Path, settings: Settings | None = None,
                                   "AWS_DEFAULT_REGION": settings.region})
         tf.run("init", "-input=false", "-no-color", "-reconfigure")
         tf.plan(refresh=False)
-        return tf.show_plan()
+        try:
+            return tf.show_plan()
+        except RecursionError:
+            raise UserError(f"{folder}: its plan JSON is nested too deeply to read",
+                            exit_code=2) from None
 
 
 def plan_stack(settings: Settings, show_progress: bool = False) -> dict[str, Any]:

@@ -1,11 +1,14 @@
-"""The one reader of `terraform show -json` plans, for the audit rules and the cost estimate.
+"""The one reader of `terraform show -json` documents, for the audit rules and the cost estimate.
 
-Every managed resource instance of the plan (root and child modules, `count` and `for_each`
-instances) becomes a `Resource` with its planned values, which of them are unknown until
-apply (`after_unknown`), and its configuration expressions. `Plan.refs` follows the
-expressions' `references` to the resources they point at, through module inputs (`var.x`)
-and outputs (`module.m.x`), so rules can link resources even when the linking value (an ARN,
-an id) is unknown at plan time.
+Every managed resource instance (root and child modules, `count` and `for_each` instances)
+becomes a `Resource`: planned values, which are unknown until apply, configuration expressions.
+Data sources and resources the plan deletes or forgets are left out. A kept resource whose
+`change.after` is not an object is refused (exit 2): Terraform never writes one. `Plan.refs`
+and `Plan.referenced` follow `references` through module inputs (`var.x`) and outputs
+(`module.m.x`), so rules and prices link resources even when an ARN or id is unknown.
+`load_plan` takes plan JSON (the audit); with `state=True` also state JSON (`values`), which
+the cost estimate prices. Walks over documents are iterative: any depth that `json.loads`
+accepts is read without overflowing the stack.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 
 from prodstack.errors import UserError
 
-_INSTANCE_KEY = re.compile(r"\[[^\]]*\]")
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"])*\]')
 _RESOURCE_REF = re.compile(r"^(data\.)?([A-Za-z][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
 _NOT_RESOURCES = {"var", "local", "module", "each", "count", "path", "terraform", "self"}
 _IDENTITY_ATTRS = ("name", "id", "arn", "bucket", "identifier", "arn_suffix")
@@ -34,7 +37,7 @@ UNKNOWN = Unknown()
 
 
 def strip_instance_keys(address: str) -> str:
-    """`module.a[0].module.b["x"]` -> `module.a.module.b`."""
+    """`module.a[0].module.b["x"]` -> `module.a.module.b`; quoted keys may hold `]`."""
     return _INSTANCE_KEY.sub("", address)
 
 
@@ -42,17 +45,20 @@ def _join(*parts: str) -> str:
     return ".".join(p for p in parts if p)
 
 
+def _step(node: Any, key: str | int) -> Any:
+    """One key into nested dicts/lists; a list met by a name key means its first block."""
+    if isinstance(key, str) and isinstance(node, list):
+        node = node[0] if node else None
+    if isinstance(node, dict) and isinstance(key, str):
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int):
+        return node[key] if -len(node) <= key < len(node) else None
+    return None
+
+
 def _descend(node: Any, keys: tuple[str | int, ...]) -> Any:
-    """Walk `keys` into nested dicts/lists; a list met by a name key means its first block."""
     for key in keys:
-        if isinstance(key, str) and isinstance(node, list):
-            node = node[0] if node else None
-        if isinstance(node, dict) and isinstance(key, str):
-            node = node.get(key)
-        elif isinstance(node, list) and isinstance(key, int):
-            node = node[key] if -len(node) <= key < len(node) else None
-        else:
-            return None
+        node = _step(node, key)
     return node
 
 
@@ -60,14 +66,7 @@ def _unknown_at(node: Any, keys: tuple[str | int, ...]) -> bool:
     for key in keys:
         if node is True:
             return True
-        if isinstance(key, str) and isinstance(node, list):
-            node = node[0] if node else None
-        if isinstance(node, dict) and isinstance(key, str):
-            node = node.get(key)
-        elif isinstance(node, list) and isinstance(key, int):
-            node = node[key] if -len(node) <= key < len(node) else None
-        else:
-            return False
+        node = _step(node, key)
     return node is True
 
 
@@ -123,6 +122,17 @@ class Resource:
             return UNKNOWN
         return _descend(self.values, keys)
 
+    def value(self, key: str, default: Any = None) -> Any:
+        """The planned value of `key`, or `default` when it is unset, null or unknown."""
+        value = self.get(key)
+        return default if value is None or value is UNKNOWN else value
+
+    def block(self, key: str) -> dict[str, Any]:
+        """The first element of the nested block `key` (`[{...}]`), or {} when there is none."""
+        value = self.get(key)
+        return value[0] if isinstance(value, list) and value and isinstance(value[0], dict) \
+            else {}
+
     def known(self, *keys: str | int) -> bool:
         return not _unknown_at(self.unknown, keys)
 
@@ -172,7 +182,12 @@ class Plan:
         self.data = data
         config = _dict(data.get("configuration"))
         self._modules: dict[str, dict[str, Any]] = {}
-        self._index_modules("", _dict(config.get("root_module")))
+        todo = [("", _dict(config.get("root_module")))]
+        while todo:
+            path, module = todo.pop()
+            self._modules[path] = module
+            for name, call in _dict(module.get("module_calls")).items():
+                todo.append((_join(path, f"module.{name}"), _dict(_dict(call).get("module"))))
         self.resources: list[Resource] = list(self._read_resources())
         self._by_type: dict[str, list[Resource]] = {}
         self._by_key: dict[str, list[Resource]] = {}
@@ -183,12 +198,6 @@ class Plan:
 
     # -- reading -----------------------------------------------------------------------
 
-    def _index_modules(self, path: str, module: dict[str, Any]) -> None:
-        self._modules[path] = module
-        for name, call in _dict(module.get("module_calls")).items():
-            if isinstance(call, dict):
-                self._index_modules(_join(path, f"module.{name}"), _dict(call.get("module")))
-
     def _config_for(self, module_path: str, mode: str, type_: str, name: str) -> dict[str, Any]:
         module = self._modules.get(module_path) or {}
         for entry in _dicts(module.get("resources")):
@@ -198,6 +207,8 @@ class Plan:
         return {}
 
     def _read_resources(self) -> Iterator[Resource]:
+        """`resource_changes`, then `planned_values` for instances they do not list; a state
+        (neither of them) is read from its `values`."""
         seen: set[str] = set()
         for change in _dicts(self.data.get("resource_changes")):
             if change.get("mode", "managed") != "managed":
@@ -206,12 +217,19 @@ class Plan:
             actions = tuple(str(a) for a in _list(body.get("actions")))
             address = str(change.get("address", ""))
             seen.add(address)
-            if actions == ("delete",):
+            if actions in _LEAVING:
                 continue
+            after = body.get("after")
+            if not isinstance(after, dict):
+                what = "null" if after is None else "not an object"
+                raise UserError(f"{self.source}: {address}: change.after is {what} for "
+                                f"{_action_name(actions)}: not a plan Terraform writes",
+                                exit_code=2)
             yield self._make(address, str(change.get("module_address") or ""), change,
-                             body.get("after"), body.get("after_unknown"), actions)
-        planned = _dict(_dict(self.data.get("planned_values")).get("root_module"))
-        for module in _planned_modules(planned):
+                             after, body.get("after_unknown"), actions)
+        is_state = "planned_values" not in self.data and "resource_changes" not in self.data
+        top = "values" if is_state else "planned_values"
+        for module in _planned_modules(_dict(_dict(self.data.get(top)).get("root_module"))):
             for entry in _dicts(module.get("resources")):
                 address = str(entry.get("address", ""))
                 if entry.get("mode", "managed") != "managed" or address in seen:
@@ -242,6 +260,21 @@ class Plan:
     def instances(self, config_key: str) -> list[Resource]:
         return self._by_key.get(config_key, [])
 
+    def region(self) -> tuple[str | None, str]:
+        """(region, where it is written) of the default `aws` provider: a constant, or a
+        root variable's value; (None, why not) otherwise."""
+        aws = _dict(_dict(_dict(self.data.get("configuration")).get("provider_config")).get("aws"))
+        expr = _dict(_dict(aws.get("expressions")).get("region"))
+        if isinstance(expr.get("constant_value"), str):
+            return expr["constant_value"], "the plan's aws provider"
+        for ref in _list(expr.get("references")):
+            if str(ref).startswith("var."):
+                name = str(ref)[4:]
+                value = _dict(_dict(self.data.get("variables")).get(name)).get("value")
+                if isinstance(value, str):
+                    return value, f"the plan's variable {name}"
+        return None, "the plan does not say"
+
     def refs(self, res: Resource, *path: str) -> frozenset[str]:
         """Configuration keys of the resources that the expression at `path` refers to.
 
@@ -250,67 +283,53 @@ class Plan:
         """
         key = (res.config_key, path)
         cached = self._ref_cache.get(key)
-        if cached is not None:
-            return cached
-        node: Any = res.expressions
-        for part in path:
-            if isinstance(node, list):
-                node = [item.get(part) for item in node if isinstance(item, dict)]
-            elif isinstance(node, dict):
-                node = node.get(part)
-            else:
-                node = None
-        result = frozenset(self._resolve(collect_references(node), res.module_path, set()))
-        self._ref_cache[key] = result
-        return result
+        if cached is None:
+            cached = frozenset(self._resolve(collect_references(_expression_at(res, path)),
+                                             res.module_path))
+            self._ref_cache[key] = cached
+        return cached
+
+    def referenced(self, res: Resource, *path: str) -> list[Resource]:
+        """The resource instances that the expression at `path` refers to (every instance of
+        a referenced `count`/`for_each` block), in plan order."""
+        keys = self.refs(res, *path)
+        return [r for r in self.resources if r.config_key in keys] if keys else []
 
     def through_locals(self, res: Resource, *path: str) -> bool:
         """True when the expression at `path` refers to a `local.*` value: a plan holds no
         locals, so where it leads is unknown here (directory mode can resolve it)."""
-        node: Any = res.expressions
-        for part in path:
-            if isinstance(node, list):
-                node = [item.get(part) for item in node if isinstance(item, dict)]
-            elif isinstance(node, dict):
-                node = node.get(part)
-            else:
-                node = None
-        return any(ref.startswith("local.") for ref in collect_references(node))
+        refs = collect_references(_expression_at(res, path))
+        return any(ref.startswith("local.") for ref in refs)
 
-    def _resolve(self, refs: Iterable[str], module_path: str,
-                 visited: set[tuple[str, str]]) -> Iterator[str]:
-        for ref in refs:
-            if (module_path, ref) in visited:
+    def _resolve(self, refs: Iterable[str], module_path: str) -> set[str]:
+        """Resource keys behind `refs` (module-relative to `module_path`), through module
+        inputs and outputs, with a work list rather than recursion."""
+        out: set[str] = set()
+        todo = [(module_path, ref) for ref in refs]
+        visited: set[tuple[str, str]] = set()
+        while todo:
+            path, ref = todo.pop()
+            if (path, ref) in visited:
                 continue
-            visited.add((module_path, ref))
+            visited.add((path, ref))
             parts = strip_instance_keys(ref).split(".")
-            head = parts[0]
-            if head == "var" and len(parts) > 1 and module_path:
-                yield from self._resolve_input(module_path, parts[1], visited)
-            elif head == "module" and len(parts) > 2:
-                yield from self._resolve_output(_join(module_path, f"module.{parts[1]}"),
-                                                parts[2], visited)
+            head, expr, where = parts[0], None, path
+            if head == "var" and len(parts) > 1 and path:  # the module call's input
+                where, _, call = path.rpartition(".module.")
+                call = call if where else path.removeprefix("module.")
+                calls = _dict(self._modules.get(where, {}).get("module_calls"))
+                expr = _dict(_dict(calls.get(call)).get("expressions")).get(parts[1])
+            elif head == "module" and len(parts) > 2:  # the child module's output
+                where = _join(path, f"module.{parts[1]}")
+                outputs = _dict(self._modules.get(where, {}).get("outputs"))
+                expr = _dict(outputs.get(parts[2])).get("expression")
             elif head not in _NOT_RESOURCES:
                 match = _RESOURCE_REF.match(strip_instance_keys(ref))
                 if match:
-                    yield _join(module_path, match.group(0))
-
-    def _resolve_input(self, module_path: str, var: str,
-                       visited: set[tuple[str, str]]) -> Iterator[str]:
-        parent, sep, call = module_path.rpartition(".module.")
-        if not sep:  # a top-level module: "module.x"
-            parent, call = "", module_path.removeprefix("module.")
-        parent_module = self._modules.get(parent) or {}
-        call_entry = _dict(_dict(parent_module.get("module_calls")).get(call))
-        expr = _dict(call_entry.get("expressions")).get(var)
-        yield from self._resolve(collect_references(expr), parent, visited)
-
-    def _resolve_output(self, child_path: str, output: str,
-                        visited: set[tuple[str, str]]) -> Iterator[str]:
-        child = self._modules.get(child_path) or {}
-        entry = _dict(_dict(child.get("outputs")).get(output))
-        yield from self._resolve(collect_references(entry.get("expression")), child_path,
-                                 visited)
+                    out.add(_join(path, match.group(0)))
+                continue
+            todo.extend((where, r) for r in collect_references(expr))
+        return out
 
     def links(self, src: Resource, path: tuple[str, ...], target: Resource) -> bool:
         """True when `src`'s expression at `path` points at `target`.
@@ -334,21 +353,43 @@ class Plan:
         return [src for src in self.of(type_) if self.links(src, path, target)]
 
 
+_LEAVING = {("delete",), ("forget",)}  # after apply, nothing of the resource is managed here
+
+
+def _action_name(actions: tuple[str, ...]) -> str:
+    word = "/".join(actions) or "change without actions"
+    return ("an " if word[0] in "aeiou" else "a ") + word
+
+
+def _expression_at(res: Resource, path: tuple[str, ...]) -> Any:
+    node: Any = res.expressions
+    for part in path:
+        if isinstance(node, list):
+            node = [item.get(part) for item in node if isinstance(item, dict)]
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            node = None
+    return node
+
+
 def _strings_below(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings_below(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings_below(item)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, list | dict):
+            stack.extend(item.values() if isinstance(item, dict) else item)
 
 
-def _planned_modules(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield module
-    for child in _dicts(module.get("child_modules")):
-        yield from _planned_modules(child)
+def _planned_modules(root: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The module and its child modules, depth first in document order."""
+    stack = [root]
+    while stack:
+        module = stack.pop()
+        yield module
+        stack.extend(reversed(_dicts(module.get("child_modules"))))
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -368,12 +409,11 @@ def is_plan(data: Any) -> bool:
             and ("planned_values" in data or "resource_changes" in data))
 
 
-def load_plan(data: Any, source: str) -> Plan:
+def load_plan(data: Any, source: str, state: bool = False) -> Plan:
     """A `Plan`, or a `UserError` (exit code 2) when `data` is not `terraform show -json` of a
-    plan."""
-    if not is_plan(data):
-        hint = ""
-        if isinstance(data, dict) and "values" in data and "format_version" in data:
-            hint = " (this is a state; run `terraform show -json <planfile>`)"
+    plan (or, with `state`, of a state: its resources as they are, without configuration)."""
+    is_state = isinstance(data, dict) and "format_version" in data and "values" in data
+    if not is_plan(data) and not (state and is_state):
+        hint = " (this is a state; run `terraform show -json <planfile>`)" if is_state else ""
         raise UserError(f"{source}: not a Terraform plan in JSON{hint}", exit_code=2)
     return Plan(data, source)
