@@ -78,7 +78,7 @@ def test_a_rollback_that_fails_leaves_the_journal_for_resume(tmp_path):
 
     d.elbv2 = SimpleNamespace(modify_listener=refuse)
     journal = Journal.open(tmp_path, "deploy")
-    with pytest.raises(UserError, match="rollback failed .*prodstack resume"):
+    with pytest.raises(UserError, match=r"rollback failed .*prodstack resume"):
         d.run(Options(step_seconds=0, poll_seconds=0, healthy_timeout=0), journal)
     left = Journal.load(tmp_path)
     assert left is not None and left.data["live"] == "blue" and left.data["idle"] == "green"
