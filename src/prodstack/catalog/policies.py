@@ -171,26 +171,26 @@ def from_blocks(get: Callable[..., Any]) -> Document | Unknown:
     if blocks is UNKNOWN:
         return UNKNOWN
     out: list[Statement] = []
-    for i in range(len(blocks) if isinstance(blocks, list) else 0):
+    for i in range(_count(blocks)):
         def at(*keys: Any, i: int = i) -> Any:
             return get("statement", i, *keys)
 
-        conditions: list[Condition] | Unknown = []
+        conditions: list[Condition] | Unknown = [] if at("condition") is not UNKNOWN \
+            else UNKNOWN
         for j in range(_count(at("condition"))):
             test, variable = at("condition", j, "test"), at("condition", j, "variable")
             if UNKNOWN in (test, variable) or not isinstance(conditions, list):
                 conditions = UNKNOWN
-                continue
+                break
             conditions.append(Condition(str(test), str(variable),
-                                        _strings(at("condition", j, "values")) or ()))
-        if at("condition") is UNKNOWN:
-            conditions = UNKNOWN
+                                        strings_at(at, "condition", j, "values") or ()))
         st = Statement(
             effect="Allow", sid=str(at("sid") or ""),
             principals=_principal_blocks(at, "principals"),
             not_principals=_principal_blocks(at, "not_principals"),
-            actions=_strings(at("actions")), not_actions=_strings(at("not_actions")),
-            resources=_strings(at("resources")), not_resources=_strings(at("not_resources")),
+            actions=strings_at(at, "actions"), not_actions=strings_at(at, "not_actions"),
+            resources=strings_at(at, "resources"),
+            not_resources=strings_at(at, "not_resources"),
             conditions=tuple(conditions) if isinstance(conditions, list) else UNKNOWN,
         )
         effect = at("effect")
@@ -199,6 +199,19 @@ def from_blocks(get: Callable[..., Any]) -> Document | Unknown:
         else:
             out.append(replace(st, effect=str(effect or "Allow")))
     return Document(tuple(out))
+
+
+def strings_at(get: Callable[..., Any], *keys: Any) -> Strings | None:
+    """The strings of a planned list (or string): an element only known after apply becomes
+    a HOLE, so it may match anything but never certainly does."""
+    value = get(*keys)
+    if not isinstance(value, list):
+        return _strings(value)
+    items = [get(*keys, j) for j in range(len(value))]
+    if not items:
+        return None
+    return tuple(HOLE if v is UNKNOWN else str(v).lower() if isinstance(v, bool) else str(v)
+                 for v in items)
 
 
 def _count(value: Any) -> int:
@@ -213,7 +226,7 @@ def _principal_blocks(at: Callable[..., Any], name: str) -> Mapping[str, Strings
         return None
     out: dict[str, Strings] = {}
     for j in range(len(blocks)):
-        type_, ids = at(name, j, "type"), _strings(at(name, j, "identifiers"))
+        type_, ids = at(name, j, "type"), strings_at(at, name, j, "identifiers")
         if type_ is UNKNOWN:
             return UNKNOWN
         known = out.get(str(type_), ())

@@ -319,6 +319,11 @@ def keys(plan: Plan, res: Resource, *path: str) -> list[Resource]:
     return found
 
 
+def present(value: Any) -> bool:
+    """A known, non-empty value (a block written out); UNKNOWN is not."""
+    return not isinstance(value, Unknown) and bool(value)
+
+
 def s3_arn(plan: Plan, bucket: Resource, key: str | None = None) -> str:
     name = bucket.get("bucket")
     arn = f"arn:{partition(plan)}:s3:::{name if isinstance(name, str) and name else HOLE}"

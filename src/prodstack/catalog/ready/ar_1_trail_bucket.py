@@ -131,10 +131,10 @@ def policy_document_deferred_to_apply_without_a_write_statement() -> Made:
     b.data("module.audit.data.aws_iam_policy_document.trail", {
         "json": None, "statement": [{
             "sid": "AWSCloudTrailAclCheck", "effect": "Allow", "actions": ["s3:GetBucketAcl"],
-            "resources": None, "principals": [{"type": "Service",
+            "resources": [None], "principals": [{"type": "Service",
                                                "identifiers": ["cloudtrail.amazonaws.com"]}],
             "condition": []}]},
-        unknown={"json": True, "statement": [{"resources": True}]})
+        unknown={"json": True, "statement": [{"resources": [True]}]})
     return b, None
 
 

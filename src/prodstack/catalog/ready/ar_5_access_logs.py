@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
 from prodstack.catalog.policies import Request, evaluate
 from prodstack.catalog.ready_fixtures import ACCOUNT, DENY_HTTP, ReadyBuilder, allow, bucket
-from prodstack.catalog.ready_queries import account_id, bucket_policy, linked, s3_arn
+from prodstack.catalog.ready_queries import account_id, bucket_policy, linked, present, s3_arn
 from prodstack.tf.plan import UNKNOWN, Plan, Resource
 
 LOGGING = ("Service", "logging.s3.amazonaws.com")
@@ -44,9 +44,9 @@ def acl_grants_log_delivery(plan: Plan, target: Resource) -> bool:
 
 def default_retention(plan: Plan, target: Resource) -> bool:
     for lock in plan.referrers(target, "aws_s3_bucket_object_lock_configuration", "bucket"):
-        if lock.get("rule", "default_retention"):
+        if present(lock.get("rule", "default_retention")):
             return True
-    return bool(target.get("object_lock_configuration", "rule", "default_retention"))
+    return present(target.get("object_lock_configuration", "rule", "default_retention"))
 
 
 def deliveries(plan: Plan) -> Iterator[tuple[Resource, Resource, Resource, object]]:

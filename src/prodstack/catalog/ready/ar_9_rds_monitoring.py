@@ -26,7 +26,8 @@ TYPES = ("aws_db_instance", "aws_rds_cluster", "aws_rds_cluster_instance")
 def rule(inp: AuditInput) -> Iterator[Hit]:
     plan = inp.plan
     for db in plan.of(*TYPES):
-        interval, role = db.get("monitoring_interval"), db.get("monitoring_role_arn")
+        interval = db.effective("monitoring_interval", 0)
+        role = db.effective("monitoring_role_arn", None)  # computed: unset stays unset
         if not isinstance(interval, int | float):
             continue
         if interval > 0 and role in (None, ""):
