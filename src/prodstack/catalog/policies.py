@@ -12,7 +12,8 @@ Condition operators services' requests meet (String*, Arn*, Bool, Null, Numeric*
 Answers are three-valued: True, False, or None when the plan cannot tell. A value Terraform only
 knows after apply is `UNKNOWN` as a whole, or a `HOLE` inside a string (an ARN whose account is
 not known yet); a statement that may or may not be part of the document is `certain=False`.
-Rules report a finding only on False, so what the plan cannot show is never a finding.
+Rules report a finding only on False, so what the plan cannot show is never a finding. The
+string matching (wildcards, ARN segments, holes) is `policy_match`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from prodstack.catalog.policy_match import HOLE, Tri, arn_glob, glob, tri_and, tri_not, tri_or
+from prodstack.catalog.policy_match import (
+    HOLE,
+    Tri,
+    arn_glob,
+    glob,
+    numeric,
+    tri_and,
+    tri_not,
+    tri_or,
+)
 from prodstack.tf.plan import UNKNOWN, Unknown
 
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -64,11 +74,6 @@ class Statement:
             return ()
         names = self.principals.get("Service", ())
         return tuple(n.lower() for n in names) if isinstance(names, tuple) else ()
-
-    def condition_keys(self) -> set[str]:
-        if isinstance(self.conditions, Unknown):
-            return set()
-        return {c.key.lower() for c in self.conditions}
 
 
 @dataclass(frozen=True)
@@ -334,20 +339,11 @@ def _compare(base: str, patterns: tuple[str, ...], item: Any) -> Tri:
     elif positive == "Bool":
         results = [None if HOLE in text else p.lower() == text.lower() for p in patterns]
     elif positive.startswith("Numeric"):
-        results = [_numeric(positive, p, text) for p in patterns]
+        results = [numeric(positive, p, text) for p in patterns]
     else:  # Date*, IpAddress, Binary…: not met by the requests the rules model
         return None
     matched = tri_or(*results)
     return tri_not(matched) if base in _NEGATED else matched
-
-
-def _numeric(op: str, pattern: str, text: str) -> Tri:
-    try:
-        a, b = float(text), float(pattern)
-    except ValueError:
-        return None
-    return {"NumericEquals": a == b, "NumericLessThan": a < b, "NumericLessThanEquals": a <= b,
-            "NumericGreaterThan": a > b, "NumericGreaterThanEquals": a >= b}.get(op)
 
 
 def condition_holds(cond: Condition, request: Request) -> Tri:

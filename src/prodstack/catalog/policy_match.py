@@ -101,3 +101,13 @@ def arn_glob(pattern: str, value: str) -> Tri:
     if len(left) != len(right):
         return False
     return tri_and(*(glob(p, v) for p, v in zip(left, right, strict=True)))
+
+
+def numeric(op: str, pattern: str, text: str) -> Tri:
+    """The Numeric* condition operators (None when either side is not a number)."""
+    try:
+        a, b = float(text), float(pattern)
+    except ValueError:
+        return None
+    return {"NumericEquals": a == b, "NumericLessThan": a < b, "NumericLessThanEquals": a <= b,
+            "NumericGreaterThan": a > b, "NumericGreaterThanEquals": a >= b}.get(op)
