@@ -239,8 +239,9 @@ def key_policy(plan: Plan, key: Resource) -> Document | Unknown:
     attached = plan.referrers(key, "aws_kms_key_policy", "key_id")
     if attached:
         return merge(document(plan, p) for p in attached)
-    if key.has_config and not key.written("policy"):
-        return default_key_policy(plan)
+    value = key.get("policy")
+    if value is UNKNOWN and key.has_config and not key.written("policy"):
+        return default_key_policy(plan)  # a new key without a policy gets AWS's default
     found = document(plan, key)
     return default_key_policy(plan) if found is None else found
 
@@ -249,8 +250,8 @@ def bucket_policy(plan: Plan, bucket: Resource) -> Document | Unknown:
     """The bucket's policy (no policy: nothing allowed)."""
     docs: list[Document | Unknown | None] = [
         document(plan, p) for p in plan.referrers(bucket, "aws_s3_bucket_policy", "bucket")]
-    if bucket.written("policy"):
-        docs.append(document(plan, bucket))
+    if bucket.written("policy") or isinstance(bucket.get("policy"), str):
+        docs.append(document(plan, bucket))  # inline, or read from AWS for a bucket in state
     if any(isinstance(d, Unknown) for d in docs):
         return UNKNOWN
     return merge(docs)
@@ -333,7 +334,7 @@ def s3_arn(plan: Plan, bucket: Resource, key: str | None = None) -> str:
 def join_prefix(prefix: Any, rest: str) -> str:
     """An object key under a service's key prefix (which may be unset, or end in `/`)."""
     if prefix is UNKNOWN:
-        return f"{HOLE}/{rest}"
+        return f"{HOLE}{rest}"  # the hole holds the prefix and its slash, or nothing
     text = str(prefix or "").strip("/")
     return f"{text}/{rest}" if text else rest
 

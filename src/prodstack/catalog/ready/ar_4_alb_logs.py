@@ -49,7 +49,8 @@ def rule(inp: AuditInput) -> Iterator[Hit]:
                     else target.address
                 key = join_prefix(lb.get(block, "prefix"), f"AWSLogs/{account_id(plan)}/")
                 doc = bucket_policy(plan, target)
-                obj = s3_arn(plan, target, f"{key}elasticloadbalancing/{region(plan)}/x.log.gz")
+                # Enabling logs writes a test file there first; the logs go below it.
+                obj = s3_arn(plan, target, f"{key}ELBAccessLogTestFile")
                 allowed = tri_or(*(evaluate(doc, Request(
                     "s3:PutObject", (obj,), who, {"aws:SecureTransport": "true"}))
                     for who in writers(plan)))
