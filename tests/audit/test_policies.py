@@ -317,3 +317,10 @@ def test_ordering_by_reference_depends_on_and_module() -> None:
     trails = {t.name: ordered_after(plan, t, target) for t in plan.of("aws_cloudtrail")}
     assert trails == {"direct": True, "by_module": True, "through": True,
                       "unordered": False}
+
+
+def test_malformed_documents_do_not_break_the_reader() -> None:
+    odd = parse({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Condition": ["x"]},
+                               "not a statement", {"Principal": ["odd"], "Action": 3}]})
+    assert isinstance(odd, Document) and len(odd.statements) == 2
+    assert evaluate(odd, Request("s3:GetObject")) is True

@@ -130,10 +130,10 @@ def _conditions(value: Any) -> tuple[Condition, ...] | Unknown:
     if value is UNKNOWN:
         return UNKNOWN
     out = []
-    for operator, keys in (value or {}).items():
+    for operator, keys in (value if isinstance(value, Mapping) else {}).items():
         if keys is UNKNOWN:
             return UNKNOWN
-        for key, values in (keys or {}).items():
+        for key, values in (keys if isinstance(keys, Mapping) else {}).items():
             out.append(Condition(str(operator), str(key), _strings(values) or ()))
     return tuple(out)
 

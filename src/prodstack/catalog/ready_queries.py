@@ -94,9 +94,9 @@ def data_instances(plan: Plan) -> dict[str, list[Resource]]:
 
     def make(entry: dict[str, Any], module: str, values: Any, unknown: Any) -> Resource:
         type_, name = str(entry.get("type", "")), str(entry.get("name", ""))
-        config = next((r for r in modules.get(strip_instance_keys(module), {}).get("resources")
-                       or [] if r.get("mode") == "data" and r.get("type") == type_
-                       and r.get("name") == name), {})
+        entries = modules.get(strip_instance_keys(module), {}).get("resources") or []
+        config = next((r for r in entries if r.get("mode") == "data"
+                       and r.get("type") == type_ and r.get("name") == name), {})
         return Resource(address=str(entry.get("address", "")), module=module,
                         type=f"data.{type_}", name=name, index=entry.get("index"),
                         values=values if isinstance(values, dict) else {},
