@@ -1,0 +1,401 @@
+"""Plan queries of the apply-readiness rules (AR-…): the policy documents a service meets.
+
+Which key, bucket or role a resource uses (by reference, through modules, or by a literal
+name or ARN); the documents that govern them: a KMS key's policy (its own, an
+`aws_kms_key_policy`, or AWS's default key policy), a bucket's policy, a role's trust policy and
+permissions (inline, attached customer policies, the AWS managed policies the rules need to know
+by name); and the account, region and partition of the plan. Data sources are read from the raw
+plan (`prior_state` when read at plan time, `resource_changes` when deferred to apply), as
+`Resource`s whose type carries the `data.` prefix, so `Plan.refs` resolves references to them.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+from prodstack.catalog.policies import (
+    ANYTHING,
+    EMPTY,
+    Document,
+    Statement,
+    from_blocks,
+    merge,
+    parse,
+)
+from prodstack.catalog.policy_match import HOLE
+from prodstack.tf.plan import UNKNOWN, Plan, Resource, Unknown, strip_instance_keys
+
+POLICY_DOC = "aws_iam_policy_document"
+# The Elastic Load Balancing account of each Region opened before August 2022 (AWS documents
+# these for access-log bucket policies; later Regions use the logdelivery service principal).
+ELB_ACCOUNTS = {
+    "af-south-1": "098369216593", "ap-east-1": "754344448648", "ap-northeast-1": "582318560864",
+    "ap-northeast-2": "600734575887", "ap-northeast-3": "383597477331",
+    "ap-south-1": "718504428378", "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266", "ap-southeast-3": "589379963580",
+    "ca-central-1": "985666609251", "cn-north-1": "638102146993",
+    "cn-northwest-1": "037604701340", "eu-central-1": "054676820928",
+    "eu-north-1": "897822967062", "eu-south-1": "635631232127", "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416", "eu-west-3": "009996457667", "me-south-1": "076674570225",
+    "sa-east-1": "507241528517", "us-east-1": "127311923021", "us-east-2": "033677994240",
+    "us-gov-east-1": "190560391635", "us-gov-west-1": "048591011584",
+    "us-west-1": "027434742980", "us-west-2": "797873946194",
+}
+
+
+def _allow(actions: tuple[str, ...], resources: tuple[str, ...] = ("*",), *,
+           not_actions: bool = False, certain: bool = True) -> Statement:
+    return Statement(actions=None if not_actions else actions,
+                     not_actions=actions if not_actions else None, resources=resources,
+                     certain=certain)
+
+
+# AWS managed policies by name, as far as the rules need them: what they certainly allow, and
+# (uncertain) what else they may allow. AWS_ConfigRole reads configurations; it grants no
+# s3:PutObject (AWS documents adding one for the delivery bucket).
+_CONFIG_ROLE = Document((_allow(("s3:PutObject", "s3:PutObjectAcl"), not_actions=True,
+                                certain=False),))
+MANAGED_POLICIES = {
+    "AdministratorAccess": Document((_allow(("*",)),)),
+    "AmazonS3FullAccess": Document((_allow(("s3:*", "s3-object-lambda:*")),)),
+    "CloudWatchLogsFullAccess": Document((_allow(("logs:*",)),)),
+    "service-role/AWS_ConfigRole": _CONFIG_ROLE,
+    "service-role/AWSConfigRole": _CONFIG_ROLE,  # its deprecated name
+}
+
+_INDEX: weakref.WeakKeyDictionary[Plan, dict[str, list[Resource]]] = weakref.WeakKeyDictionary()
+
+
+# -- data sources ----------------------------------------------------------------------------
+
+def _config_modules(node: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict]]:
+    yield path, node
+    for name, call in (node.get("module_calls") or {}).items():
+        if isinstance(call, dict) and isinstance(call.get("module"), dict):
+            yield from _config_modules(call["module"], f"{path}.module.{name}".lstrip("."))
+
+
+def _state_modules(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("child_modules") or []:
+        if isinstance(child, dict):
+            yield from _state_modules(child)
+
+
+def data_instances(plan: Plan) -> dict[str, list[Resource]]:
+    """Every data instance, by configuration key (`module.m.data.aws_iam_policy_document.x`)."""
+    if plan in _INDEX:
+        return _INDEX[plan]
+    modules = dict(_config_modules((plan.data.get("configuration") or {}).get("root_module")
+                                   or {}))
+    found: dict[str, Resource] = {}
+
+    def make(entry: dict[str, Any], module: str, values: Any, unknown: Any) -> Resource:
+        type_, name = str(entry.get("type", "")), str(entry.get("name", ""))
+        entries = modules.get(strip_instance_keys(module), {}).get("resources") or []
+        config = next((r for r in entries if r.get("mode") == "data"
+                       and r.get("type") == type_ and r.get("name") == name), {})
+        return Resource(address=str(entry.get("address", "")), module=module,
+                        type=f"data.{type_}", name=name, index=entry.get("index"),
+                        values=values if isinstance(values, dict) else {},
+                        unknown=unknown if isinstance(unknown, dict) else {},
+                        actions=("read",), config=config)
+
+    for change in plan.data.get("resource_changes") or []:
+        if isinstance(change, dict) and change.get("mode") == "data":
+            body = change.get("change") or {}
+            found[change.get("address", "")] = make(change, str(change.get("module_address")
+                                                                or ""), body.get("after"),
+                                                    body.get("after_unknown"))
+    state = ((plan.data.get("prior_state") or {}).get("values") or {}).get("root_module") or {}
+    for module in _state_modules(state):
+        for entry in module.get("resources") or []:
+            if entry.get("mode") == "data" and entry.get("address") not in found:
+                found[entry["address"]] = make(entry, str(module.get("address") or ""),
+                                               entry.get("values"), {})
+    index: dict[str, list[Resource]] = {}
+    for res in found.values():
+        index.setdefault(res.config_key, []).append(res)
+    _INDEX[plan] = index
+    return index
+
+
+def data_of(plan: Plan, type_: str) -> list[Resource]:
+    return [r for rs in data_instances(plan).values() for r in rs if r.type == f"data.{type_}"]
+
+
+def _known(plan: Plan, type_: str, attr: str) -> str | None:
+    for ds in data_of(plan, type_):
+        value = ds.get(attr)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+# -- account, region, partition ------------------------------------------------------------
+
+def account_id(plan: Plan) -> str:
+    return _known(plan, "aws_caller_identity", "account_id") or HOLE
+
+
+def region(plan: Plan) -> str:
+    """The default provider's region (a constant, or a root variable's value), else an
+    `aws_region` data source's; HOLE when the plan does not say."""
+    config = (plan.data.get("configuration") or {}).get("provider_config") or {}
+    expr = ((config.get("aws") or {}).get("expressions") or {}).get("region") or {}
+    if isinstance(expr.get("constant_value"), str):
+        return expr["constant_value"]
+    for ref in expr.get("references") or []:
+        if ref.startswith("var."):
+            value = ((plan.data.get("variables") or {}).get(ref[4:]) or {}).get("value")
+            if isinstance(value, str):
+                return value
+    return _known(plan, "aws_region", "region") or _known(plan, "aws_region", "name") or HOLE
+
+
+def partition(plan: Plan) -> str:
+    known = _known(plan, "aws_partition", "partition")
+    if known:
+        return known
+    where = region(plan)
+    if where == HOLE:
+        return HOLE
+    return "aws-cn" if where.startswith("cn-") else \
+        "aws-us-gov" if where.startswith("us-gov-") else "aws"
+
+
+# -- documents -------------------------------------------------------------------------------
+
+def document(plan: Plan, res: Resource, attr: str = "policy") -> Document | Unknown | None:
+    """The policy document at `attr`: its JSON when known; when only known after apply, the
+    `data.aws_iam_policy_document` it is taken from (rebuilt from its statement blocks); else
+    UNKNOWN. None when there is no policy."""
+    value = res.get(attr)
+    if value is not UNKNOWN:
+        return parse(value)
+    return _from_references(plan, res, attr, set())
+
+
+def _from_references(plan: Plan, res: Resource, attr: str,
+                     seen: set[str]) -> Document | Unknown:
+    keys = plan.refs(res, attr)
+    docs = [k for k in keys if k.rsplit(".", 1)[0].endswith(f"data.{POLICY_DOC}")]
+    if not docs or len(docs) != len(keys) or plan.through_locals(res, attr):
+        return UNKNOWN  # computed from something else (a local, a replace(), an ARN…)
+    parts: list[Document | Unknown] = []
+    for key in docs:
+        instances = data_instances(plan).get(key, [])
+        if res.index is not None and any(d.index == res.index for d in instances):
+            instances = [d for d in instances if d.index == res.index]
+        for ds in instances:
+            parts.append(UNKNOWN if key in seen else _data_document(plan, ds, seen | {key}))
+    if not parts:
+        return UNKNOWN
+    doc = merge(parts)
+    return doc if len(parts) == 1 else doc.uncertain()  # which one applies: not known
+
+
+def _data_document(plan: Plan, ds: Resource, seen: set[str]) -> Document | Unknown:
+    known = ds.get("json")
+    if isinstance(known, str):
+        return parse(known) or EMPTY
+    own = from_blocks(ds.get)
+    if isinstance(own, Unknown):
+        return UNKNOWN
+    parts: list[Document | Unknown] = [own]
+    for attr in ("source_policy_documents", "override_policy_documents", "source_json",
+                 "override_json"):
+        value = ds.get(attr)
+        if value is UNKNOWN:
+            found = _from_references(plan, ds, attr, seen)
+            parts = [p.uncertain() if isinstance(p, Document) else p for p in parts]
+            parts.append(found.uncertain() if isinstance(found, Document) else found)
+        elif value:
+            for text in value if isinstance(value, list) else [value]:
+                doc = parse(text) or EMPTY
+                if attr.startswith("override"):
+                    parts = [_override(p, doc) for p in parts]
+                parts.append(doc)
+    return merge(parts)
+
+
+def _override(doc: Document | Unknown, override: Document) -> Document | Unknown:
+    if isinstance(doc, Unknown):
+        return doc
+    sids = {s.sid for s in override.statements if s.sid}
+    return Document(tuple(s for s in doc.statements if not s.sid or s.sid not in sids))
+
+
+def default_key_policy(plan: Plan) -> Document:
+    """AWS's default key policy: the account may use IAM policies; nothing for services."""
+    root = f"arn:{partition(plan)}:iam::{account_id(plan)}:root"
+    return Document((Statement(principals={"AWS": (root,)}, actions=("kms:*",),
+                               resources=("*",)),))
+
+
+def key_policy(plan: Plan, key: Resource) -> Document | Unknown:
+    attached = plan.referrers(key, "aws_kms_key_policy", "key_id")
+    if attached:
+        return merge(document(plan, p) for p in attached)
+    value = key.get("policy")
+    if value is UNKNOWN and key.has_config and not key.written("policy"):
+        return default_key_policy(plan)  # a new key without a policy gets AWS's default
+    found = document(plan, key)
+    return default_key_policy(plan) if found is None else found
+
+
+def bucket_policy(plan: Plan, bucket: Resource) -> Document | Unknown:
+    """The bucket's policy (no policy: nothing allowed)."""
+    docs: list[Document | Unknown | None] = [
+        document(plan, p) for p in plan.referrers(bucket, "aws_s3_bucket_policy", "bucket")]
+    if bucket.written("policy") or isinstance(bucket.get("policy"), str):
+        docs.append(document(plan, bucket))  # inline, or read from AWS for a bucket in state
+    if any(isinstance(d, Unknown) for d in docs):
+        return UNKNOWN
+    return merge(docs)
+
+
+def role_permissions(plan: Plan, role: Resource) -> Document:
+    """What the role's identity policies allow: inline policies (resources and blocks),
+    attached customer policies, AWS managed policies known by name (others: anything)."""
+    docs: list[Document | Unknown | None] = [
+        document(plan, p) for p in plan.referrers(role, "aws_iam_role_policy", "role")]
+    if role.written("inline_policy"):
+        blocks = role.get("inline_policy")
+        if blocks is UNKNOWN:
+            docs.append(UNKNOWN)
+        for i in range(len(blocks) if isinstance(blocks, list) else 0):
+            docs.append(parse(role.get("inline_policy", i, "policy")))
+    attachments = [(a, "policy_arn") for a in
+                   plan.referrers(role, "aws_iam_role_policy_attachment", "role")]
+    attachments += [(a, "policy_arn") for a in
+                    plan.referrers(role, "aws_iam_policy_attachment", "roles")]
+    for attachment, attr in attachments:
+        docs.append(_attached(plan, attachment, attr))
+    if role.written("managed_policy_arns"):
+        arns = role.get("managed_policy_arns")
+        docs += [ANYTHING] if arns is UNKNOWN else [managed(str(a)) for a in arns or []]
+    doc = merge(docs)
+    return doc.uncertain() if role.get("permissions_boundary") else doc
+
+
+def _attached(plan: Plan, attachment: Resource, attr: str) -> Document | Unknown | None:
+    customer = plan.linked(attachment, (attr,), "aws_iam_policy")
+    if customer:
+        return merge(document(plan, p) for p in customer)
+    arn = attachment.get(attr)
+    return managed(arn) if isinstance(arn, str) else ANYTHING
+
+
+def managed(arn: str) -> Document:
+    """An AWS managed policy by ARN (`arn:aws:iam::aws:policy/NAME`); unknown ones: anything."""
+    _, sep, name = arn.partition(":iam::aws:policy/")
+    return MANAGED_POLICIES.get(name, ANYTHING) if sep else ANYTHING
+
+
+# -- linking ---------------------------------------------------------------------------------
+
+def linked(plan: Plan, res: Resource, path: tuple[str, ...], *types: str) -> list[Resource]:
+    """`Plan.linked`, narrowed to the instance with `res`'s own key where a reference names a
+    block with several instances (`for_each` over the same keys, `count.index`)."""
+    found = plan.linked(res, path, *types)
+    groups: dict[str, list[Resource]] = {}
+    for target in found:
+        groups.setdefault(target.config_key, []).append(target)
+    out: list[Resource] = []
+    for group in groups.values():
+        same = [t for t in group if res.index is not None and t.index == res.index]
+        out += same if len(group) > 1 and same else group
+    return out
+
+
+def keys(plan: Plan, res: Resource, *path: str) -> list[Resource]:
+    """The KMS keys the attribute names: directly, or through an alias."""
+    found = linked(plan, res, path, "aws_kms_key")
+    for alias in linked(plan, res, path, "aws_kms_alias"):
+        found += [k for k in linked(plan, alias, ("target_key_id",), "aws_kms_key")
+                  if k not in found]
+    return found
+
+
+def present(value: Any) -> bool:
+    """A known, non-empty value (a block written out); UNKNOWN is not."""
+    return not isinstance(value, Unknown) and bool(value)
+
+
+def s3_arn(plan: Plan, bucket: Resource, key: str | None = None) -> str:
+    name = bucket.get("bucket")
+    arn = f"arn:{partition(plan)}:s3:::{name if isinstance(name, str) and name else HOLE}"
+    return arn if key is None else f"{arn}/{key}"
+
+
+def join_prefix(prefix: Any, rest: str) -> str:
+    """An object key under a service's key prefix (which may be unset, or end in `/`)."""
+    if prefix is UNKNOWN:
+        return f"{HOLE}{rest}"  # the hole holds the prefix and its slash, or nothing
+    text = str(prefix or "").strip("/")
+    return f"{text}/{rest}" if text else rest
+
+
+def sse_algorithms(plan: Plan, bucket: Resource) -> list[Any]:
+    """The bucket's default encryption algorithms (`AES256`, `aws:kms`, UNKNOWN…)."""
+    out: list[Any] = []
+    configs = plan.referrers(bucket, "aws_s3_bucket_server_side_encryption_configuration",
+                             "bucket")
+    for res in [*configs, *([bucket] if bucket.written(
+            "server_side_encryption_configuration") else [])]:
+        path = ("rule",) if res in configs else ("server_side_encryption_configuration", "rule")
+        out.append(res.get(*path, "apply_server_side_encryption_by_default", "sse_algorithm"))
+    return out
+
+
+def role_arn(plan: Plan, role: Resource) -> str:
+    name, path = role.get("name"), role.get("path")
+    path = path if isinstance(path, str) and path else "/"
+    return (f"arn:{partition(plan)}:iam::{account_id(plan)}:role{path}"
+            f"{name if isinstance(name, str) and name else HOLE}")
+
+
+def ordered_after(plan: Plan, res: Resource, target: Resource) -> bool:
+    """True when Terraform creates `res` after `target`: a reference or `depends_on` on it
+    (or on its module), directly or through other resources."""
+    calls = _module_calls(plan)
+    todo, seen = [res], {res.config_key}
+    while todo and len(seen) < 1000:
+        node = todo.pop()
+        after = set(plan.refs(node)) | _depends_on(node.module_path, node.config, calls)
+        if target.config_key in after or any(_inside(target, m) for m in after):
+            return True
+        for key in after - seen:
+            seen.add(key)
+            todo += plan.instances(key)[:1]
+    return False
+
+
+def _inside(res: Resource, key: str) -> bool:
+    """Is `res` in the module `key` (a `depends_on` may name a module)?"""
+    parts = key.split(".")
+    return len(parts) >= 2 and parts[-2] == "module" and (
+        res.module_path == key or res.module_path.startswith(key + "."))
+
+
+def _module_calls(plan: Plan) -> dict[str, dict[str, Any]]:
+    root = (plan.data.get("configuration") or {}).get("root_module") or {}
+    out: dict[str, dict[str, Any]] = {}
+    for path, module in _config_modules(root):
+        for name, call in (module.get("module_calls") or {}).items():
+            out[f"{path}.module.{name}".lstrip(".")] = call
+    return out
+
+
+def _depends_on(module_path: str, config: dict[str, Any],
+                calls: dict[str, dict[str, Any]]) -> set[str]:
+    out = {f"{module_path}.{d}".lstrip(".") for d in config.get("depends_on") or []}
+    while module_path:  # a module call's depends_on holds for everything inside it
+        parent = module_path.rpartition(".module.")[0]
+        out |= {f"{parent}.{d}".lstrip(".")
+                for d in (calls.get(module_path) or {}).get("depends_on") or []}
+        module_path = parent
+    return out
