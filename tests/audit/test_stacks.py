@@ -1,9 +1,10 @@
 """Audits that plan real Terraform offline against the emulator (marked `plan`).
 
-prodstack's own production stack has no findings; dev reports its single-AZ database as an
-accepted trade; a weak stack written outside the project gets each of its failures named; an
-empty s3 backend without locking gets FM-1.2 and FM-1.3; a folder that cannot be planned
-gets Terraform's diagnostic on one line.
+prodstack's own stack has no findings, failure modes and apply-readiness rules alike, for
+every profile and both targets (the profiles' trades reported as accepted); a weak stack
+written outside the project gets each of its failures named; an empty s3 backend without
+locking gets FM-1.2 and FM-1.3; a folder that cannot be planned gets Terraform's diagnostic
+on one line.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from prodstack import synth
+from prodstack.catalog import CATALOG
 from prodstack.cli import cli
+from prodstack.profiles import PROFILES
+from prodstack.settings import load_settings
 
 pytestmark = pytest.mark.plan
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -35,15 +40,36 @@ def _audit(*args: str) -> tuple[int, dict, str]:
     return result.exit_code, data, result.stderr
 
 
-def test_production_stack_has_no_findings() -> None:
-    code, data, stderr = _audit("--env", "production")
+TRADES = {env: {t.fm_id for t in PROFILES[env].trades} for env in PROFILES}
+
+
+@pytest.mark.parametrize("env", list(PROFILES))
+def test_own_stack_on_the_aws_target_has_no_findings(env: str) -> None:
+    code, data, stderr = _audit("--env", env)
     assert data["findings"] == [], data["findings"]
-    assert data["accepted"] == [] and data["skipped"] == [] and data["errors"] == []
+    assert {a["id"] for a in data["accepted"]} == TRADES[env]
+    assert data["skipped"] == [] and data["errors"] == []
     assert data["resources"] > 100
     assert code == 0, stderr
 
 
-def test_dev_stack_reports_single_az_database_as_accepted() -> None:
+@pytest.mark.parametrize("env", list(PROFILES))
+def test_own_stack_on_the_local_target_has_no_findings(env: str, tmp_path: Path) -> None:
+    synth.write(load_settings(env=env, target="local"), tmp_path)
+    code, data, stderr = _audit(str(tmp_path), "--env", env)
+    assert data["findings"] == [], data["findings"]
+    assert {a["id"] for a in data["accepted"]} == TRADES[env]
+    assert data["errors"] == [] and code == 0, stderr
+
+
+def test_the_apply_readiness_family_runs_on_own_stack() -> None:
+    _, data, _ = _audit("--env", "production")
+    ready = {e.id for e in CATALOG.rules if e.family == "AR"}
+    assert len(ready) >= 11
+    assert ready <= set(data["rules_run"])
+
+
+def test_dev_stack_reports_single_az_database_as_accepted() -> None:  # the trade's reason
     code, data, stderr = _audit("--env", "dev")
     assert data["findings"] == [], data["findings"]
     accepted = {a["id"]: a for a in data["accepted"]}
@@ -62,7 +88,8 @@ def test_empty_backend_without_locking() -> None:
 def test_weak_stack_written_outside_the_project() -> None:
     code, data, _ = _audit(str(FIXTURES / "weak_stack"))
     named = {f["id"] for f in data["findings"]}
-    assert named == set(ALL_STATIC), sorted(set(ALL_STATIC) ^ named)
+    # AR-1: its trail's bucket has no policy, so CreateTrail would be refused.
+    assert named == {*ALL_STATIC, "AR-1"}, sorted({*ALL_STATIC, "AR-1"} ^ named)
     by_id = {f["id"]: f["address"] for f in data["findings"]}
     assert by_id["FM-X1"] == "module.db.aws_db_instance.this"
     assert by_id["FM-X2"] == "aws_autoscaling_group.web"

@@ -40,6 +40,7 @@ def to_json(result: AuditResult) -> dict[str, Any]:
         "source": result.source,
         "env": result.env,
         "resources": result.resources,
+        "rules_run": list(result.ran),
         "findings": [_with_location(result, f.to_dict()) for f in result.findings],
         "accepted": [_with_location(result, a.to_dict()) for a in result.accepted],
         "suppressed": [_with_location(result, s.to_dict()) for s in result.suppressed],

@@ -54,7 +54,8 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network) -> Database:
     if p.db_monitoring_interval:
         monitoring_role = service_role(
             ctx, r, "rds_monitoring", "monitoring.rds.amazonaws.com",
-            {"rds_monitoring": "service-role/AmazonRDSEnhancedMonitoringRole"})
+            {"rds_monitoring": "service-role/AmazonRDSEnhancedMonitoringRole"},
+            condition={"StringEquals": {"aws:SourceAccount": r.account_id}})
     protected = p.db_deletion_protection
     final_snapshot = None
     if p.db_final_snapshot:
