@@ -28,6 +28,7 @@ from prodstack.reporting import Reporter
 from prodstack.settings import Settings
 from prodstack.signals import held_signals
 from prodstack.stack.edge import COLOURS
+from prodstack.stack.webtier import FOLLOWS_TERRAFORM
 from prodstack.targets.base import ClientFactory
 
 
@@ -86,13 +87,16 @@ class Deployer:
             raise UserError(f"release record {name} is missing ({exc}); run `prodstack up`"
                             ) from None
         record = json.loads(value)
-        # A colour the record does not name yet runs what its ASG runs (see stack.webtier).
+        # A colour the record does not name yet runs what its ASG runs (see stack.webtier):
+        # Terraform's template follows Terraform; another one is pinned where it is.
         templates = record.setdefault("templates", {})
         for colour in COLOURS:
             if colour not in templates:
                 running = self.group(colour)["LaunchTemplate"]
+                ours = running["LaunchTemplateId"] == self.out["launch_template_id"]
                 templates[colour] = {"id": running["LaunchTemplateId"],
-                                     "version": str(running["Version"])}
+                                     "version": FOLLOWS_TERRAFORM if ours
+                                     else str(running["Version"])}
         return record
 
     def write_record(self, record: dict[str, Any]) -> None:
@@ -105,15 +109,15 @@ class Deployer:
         return self.asg.describe_auto_scaling_groups(
             AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
 
-
     def new_release(self, opts: Options) -> dict[str, str]:
-        """The template and version to deploy: Terraform's default version as it is, or a new
-        version of the release template, copied from it with the new image or user data."""
+        """The template and version to deploy: Terraform's own template, followed as Terraform
+        changes it, or a new version of the release template, copied from Terraform's with the
+        new image or user data and pinned."""
         template = self.out["launch_template_id"]
+        if not opts.image_id and not opts.user_data_file:
+            return {"id": template, "version": FOLLOWS_TERRAFORM}
         described = self.ec2.describe_launch_templates(LaunchTemplateIds=[template])
         default = str(described["LaunchTemplates"][0]["DefaultVersionNumber"])
-        if not opts.image_id and not opts.user_data_file:
-            return {"id": template, "version": default}
         data = self.ec2.describe_launch_template_versions(
             LaunchTemplateId=template, Versions=[default])["LaunchTemplateVersions"][0][
             "LaunchTemplateData"]
@@ -138,6 +142,13 @@ class Deployer:
             created = {"LaunchTemplateId": created["LaunchTemplateId"], "VersionNumber": 1}
         return {"id": created["LaunchTemplateId"], "version": str(created["VersionNumber"])}
 
+    def version_of(self, release: dict[str, str]) -> str:
+        """The version number to run: Terraform's latest when the release follows it."""
+        if release["version"] != FOLLOWS_TERRAFORM:
+            return str(release["version"])
+        described = self.ec2.describe_launch_templates(LaunchTemplateIds=[release["id"]])
+        return str(described["LaunchTemplates"][0]["LatestVersionNumber"])
+
     def scale(self, colour: str, release: dict[str, str] | None,
               size: tuple[int, int, int]) -> None:
         kwargs: dict[str, Any] = {"AutoScalingGroupName": self.out["asg_names"][colour],
@@ -145,7 +156,7 @@ class Deployer:
                                   "DesiredCapacity": size[2]}
         if release:
             kwargs["LaunchTemplate"] = {"LaunchTemplateId": release["id"],
-                                        "Version": release["version"]}
+                                        "Version": self.version_of(release)}
         self.asg.update_auto_scaling_group(**kwargs)
 
     def health(self, colour: str) -> tuple[int, int]:

@@ -185,6 +185,7 @@ def _destroy(ws: Workspace, tf: Terraform, addresses: list[str], account: str, p
     journal.begin("lift-protection")
     report.final_snapshot, lifted = lift_protection(ws, state)
     journal.done(lifted=lifted)
+    remove_leftover_restores(ws, state)
     if purge:
         journal.begin("empty-data-bucket")
         empty_bucket(ws, ws.settings.names.bucket(DATA_BUCKET, account))
@@ -221,6 +222,20 @@ def _destroy(ws: Workspace, tf: Terraform, addresses: list[str], account: str, p
     ws.target.after_destroy(ws.settings, ws.clients())
     delete_release_template(ws)
     journal.close()
+
+
+def remove_leftover_restores(ws: Workspace, state: dict[str, Any]) -> None:
+    """A restore an earlier `backup verify` left in the database subnets would keep the
+    subnet group (and the destroy) waiting: name it and delete it first."""
+    from prodstack.backup.verify import cleanup, leftover_restores
+
+    rds = ws.clients()("rds")
+    for _, attrs in tfstate.instances(state, "aws_db_instance"):
+        found = leftover_restores(rds, str(attrs.get("identifier")))
+        if found:
+            ws.say(f"found {len(found)} restore(s) an earlier `backup verify` left: "
+                   f"{', '.join(found)}; deleting them before the destroy")
+            cleanup(rds, found, None, 5.0, ws.say, ws.connection.endpoint)
 
 
 def undo(ws: Workspace, lifted: dict[str, Any]) -> str:

@@ -46,14 +46,17 @@ def deployer(record: dict[str, Any], fail_first_update: bool = False) -> Deploye
     listener: list[dict[str, Any]] = []
     d.elbv2 = SimpleNamespace(modify_listener=lambda **kw: listener.append(kw), calls=listener)
     d.ec2 = SimpleNamespace(describe_launch_templates=lambda LaunchTemplateIds: {
-        "LaunchTemplates": [{"DefaultVersionNumber": 4}]})
+        "LaunchTemplates": [{"DefaultVersionNumber": 4, "LatestVersionNumber": 4}]})
     return d
 
 
 def test_colours_the_record_does_not_name_run_what_their_asg_runs():
     record = deployer({"live": "blue"}).record()
+    # Both run Terraform's own template: they follow it (a template change rolls through
+    # the instance refresh); a release template would be pinned at its version.
     assert record == {"live": "blue", "templates": {
-        "blue": {"id": "lt-web", "version": "3"}, "green": {"id": "lt-web", "version": "3"}}}
+        "blue": {"id": "lt-web", "version": "terraform"},
+        "green": {"id": "lt-web", "version": "terraform"}}}
 
 
 def test_a_failing_first_scaling_call_rolls_back(tmp_path):

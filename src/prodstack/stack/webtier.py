@@ -23,6 +23,7 @@ from prodstack.stack.network import Network
 from prodstack.tf.document import Block, expr, policy_document
 
 HEALTH_CHECK_GRACE_SECONDS = 600
+FOLLOWS_TERRAFORM = "terraform"  # a release record version: Terraform's latest version
 CPU_TARGET_PERCENT = 50.0
 REQUESTS_PER_TARGET = 1000.0
 PAGE_MARKER = "Production Server"
@@ -144,8 +145,13 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, db: Datab
             default_instance_warmup=300,
             launch_template=[{
                 "id": expr(f"try({release}.templates.{colour}.id, {template.address}.id)"),
-                "version": expr(f"try({release}.templates.{colour}.version, "
-                                f"tostring({template.address}.latest_version))")}],
+                # A colour on Terraform's own template follows it (a template change rolls
+                # through the instance refresh); one on a deployed release is pinned.
+                "version": expr(
+                    f'try({release}.templates.{colour}.version == "{FOLLOWS_TERRAFORM}" ? '
+                    f"tostring({template.address}.latest_version) : "
+                    f"{release}.templates.{colour}.version, "
+                    f"tostring({template.address}.latest_version))")}],
             instance_refresh=[{"strategy": "Rolling",
                                "preferences": [{"min_healthy_percentage": 90}]}],
             enabled_metrics=["GroupInServiceInstances", "GroupDesiredCapacity",

@@ -60,6 +60,9 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
      "and routes)",
      "on a busy machine a request that succeeded can lose its response; the SDK's retry is then "
      "refused, and one more apply converges (the aws target never re-applies after these)"),
+    ("The database's create, update and delete waits stop after minutes (`TIMEOUTS`), not "
+     "the provider's 40 to 80",
+     "the emulator answers at once; a wait that lasts is a fault to report, not AWS being slow"),
     ("`ignore_changes` on attributes the emulator does not read back (listed per resource "
      "in `IGNORE_CHANGES`)",
      "without it every re-plan would show changes that AWS itself would not"),
@@ -132,6 +135,12 @@ def backend_init_args(endpoint: str) -> list[str]:
     return [f'-backend-config=endpoints={{s3="{endpoint}"}}']
 
 
+# Provider waits bounded on the emulator (see EMULATOR_DIFFERENCES).
+TIMEOUTS: dict[tuple[str, str], dict[str, str]] = {
+    ("aws_db_instance", "main"): {"create": "10m", "update": "10m", "delete": "5m"},
+}
+
+
 def ignore_changes(stack: Stack) -> None:
     for (type_, name), attrs in IGNORE_CHANGES.items():
         body = stack.doc.body_of(type_, name)
@@ -168,6 +177,8 @@ class LocalTarget(Target):
         self.point_providers(doc)
         for type_, name in REMOVED_RESOURCES:
             doc.remove(type_, name)
+        for (type_, name), timeouts in TIMEOUTS.items():
+            doc.body_of(type_, name)["timeouts"] = dict(timeouts)
         ignore_changes(stack)
 
     def point_providers(self, doc: Document) -> None:

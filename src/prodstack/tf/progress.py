@@ -13,6 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 QUIET_INTERVAL_SECONDS = 15.0
+SLOW_SECONDS = 180.0  # a resource busy this long is named, with what it waits for
+# Resource type -> what a long wait on it is, and what to do about it.
+SLOW_HINTS = {
+    "aws_db_instance": "RDS creates, modifies or deletes the instance (and takes a final "
+                       "snapshot before a delete): 5 to 15 minutes on AWS. A restore left by "
+                       "`prodstack backup verify` keeps the subnet group busy: `prodstack "
+                       "resume` removes it",
+    "aws_acm_certificate_validation": "ACM waits for the DNS validation record: check that "
+                                      "the hosted zone serves the domain",
+    "aws_nat_gateway": "NAT gateways take a few minutes to become available or to go",
+    "aws_lb": "the load balancer becomes active in a few minutes",
+}
 
 
 @dataclass
@@ -54,6 +66,7 @@ class Progress:
     started: float = field(default_factory=time.monotonic)
     _last_print: float = 0.0
     _line_open: bool = False
+    _named_slow: set[str] = field(default_factory=set)
 
     @property
     def tty(self) -> bool:
@@ -74,6 +87,7 @@ class Progress:
             self._render(f"{hook.get('action', 'apply')} {addr}")
         elif kind == "apply_progress":
             self._render(f"{hook.get('action', 'apply')} {addr}")
+            self._name_slow(addr, hook.get("action", "apply"), hook.get("elapsed_seconds", 0))
         elif kind in ("apply_complete", "apply_errored"):
             self.current.pop(addr, None)
             self.done += 1
@@ -108,6 +122,18 @@ class Progress:
             self.out.write(line + "\n")
             self.out.flush()
             self._last_print = now
+
+    def _name_slow(self, addr: str, action: str, elapsed: float) -> None:
+        """Say once, whether or not progress is shown, what a long wait is and what to do."""
+        if addr in self._named_slow or elapsed < SLOW_SECONDS:
+            return
+        self._named_slow.add(addr)
+        kind = addr.split("[")[0].split(".")[-2] if "." in addr else addr
+        hint = SLOW_HINTS.get(kind, "the provider is waiting for AWS to finish")
+        self.finish()
+        self.out.write(f"  still {action} {addr} after {fmt_seconds(elapsed)}: {hint}; "
+                       "Ctrl-C stops Terraform cleanly and a rerun converges\n")
+        self.out.flush()
 
     def finish(self) -> None:
         if self._line_open:
