@@ -140,7 +140,7 @@ BREAKS: dict[str, Callable[[str, dict[str, Any]], Any]] = {
 
 def test_properties_broken_out_of_band_are_named_and_up_repairs_them(cli, deployed,
                                                                      fresh_emulator):
-    for fm_id, brk in BREAKS.items():
+    for brk in BREAKS.values():
         brk(fresh_emulator, deployed)
     code, checks = verify(cli)
     assert code == 1
