@@ -33,8 +33,10 @@ class ProdstackGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (ClientError, BotoCoreError) as exc:
             # An AWS API refused or failed a call that prodstack makes itself (not Terraform).
-            click.echo("prodstack: error: AWS API call failed: "
-                       f"{' '.join(str(exc).split())}", err=True)
+            url = emulator.gone(exc)
+            click.echo(f"prodstack: error: {emulator.stopped_message(url)}" if url else
+                       f"prodstack: error: AWS API call failed: {' '.join(str(exc).split())}",
+                       err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("prodstack: interrupted", err=True)
@@ -197,8 +199,7 @@ def deploy_cmd(settings: Settings, image_id: str | None, user_data_file: Path | 
     opts = Options(steps=weights, image_id=image_id, user_data_file=user_data_file,
                    rollback=rollback, step_seconds=step_seconds, poll_seconds=poll_seconds,
                    healthy_timeout=healthy_timeout)
-    with state_lock(ws, "deploy"):
-        journal = Journal.open(ws.workdir, "deploy")
+    with state_lock(ws, "deploy"), Journal.session(ws.workdir, "deploy") as journal:
         report = Deployer(settings, values, ws.clients(), ws.reporter).run(opts, journal)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2))

@@ -22,6 +22,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from prodstack import emulator
 from prodstack.errors import UserError, aws_error
 from prodstack.journal import Journal
 from prodstack.reporting import Reporter
@@ -262,6 +263,9 @@ class Deployer:
             try:
                 self.undo(journal.data)
             except (ClientError, BotoCoreError) as exc:
+                if url := emulator.gone(exc):
+                    raise UserError(f"the rollback could not run: {emulator.stopped_message(url)}"
+                                    ) from None
                 raise UserError(f"the rollback failed ({aws_error(exc)}): traffic may still be "
                                 f"split between {live} and {idle}; run `prodstack resume` to "
                                 "finish it") from None

@@ -159,6 +159,29 @@ def reset(url: str) -> None:
         raise UserError(f"emulator at {url} did not accept a reset: {exc}") from None
 
 
+def gone(error: BaseException) -> str | None:
+    """The emulator's URL when `error` is a failed connection to an emulator that no longer
+    answers (it stopped under the command), else None."""
+    from botocore.exceptions import (
+        ConnectionClosedError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+    )
+
+    if not isinstance(error, EndpointConnectionError | ConnectionClosedError | ReadTimeoutError):
+        return None
+    info = read_info()
+    if info is None or info.url not in str(error) or answers(info.url):
+        return None
+    return info.url
+
+
+def stopped_message(url: str) -> str:
+    return (f"the emulator at {url} stopped: start it with `prodstack emulator start`; it comes "
+            "back empty, so then `prodstack up --reset-state` deploys again (or `prodstack "
+            "down --yes --reset-state` forgets what it held)")
+
+
 def require() -> EmulatorInfo:
     """The running emulator, started if needed (the local target calls this)."""
     info, _ = start()

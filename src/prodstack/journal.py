@@ -13,9 +13,11 @@ lock). Written atomically, readable by its owner only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,19 @@ class Journal:
         journal = cls(workdir / JOURNAL_FILE, operation, dict(data))
         journal.save()
         return journal
+
+    @classmethod
+    @contextlib.contextmanager
+    def session(cls, workdir: Path, operation: str, **data: Any) -> Iterator[Journal]:
+        """`open` for the length of an operation: if it fails before beginning any step
+        (bad input, a refusal), the journal goes with it: there is nothing to resume."""
+        journal = cls.open(workdir, operation, **data)
+        try:
+            yield journal
+        except BaseException:
+            if not journal.steps:
+                journal.close()
+            raise
 
     @classmethod
     def load(cls, workdir: Path) -> Journal | None:

@@ -244,6 +244,7 @@ def test_text_and_json_name_the_file_and_line_in_directory_mode(stack: Path) -> 
 
 def test_catalog_formats() -> None:
     out = CliRunner().invoke(cli, ["audit", "--catalog", "--format", "markdown"])
-    assert out.exit_code == 0 and out.stdout.startswith("| id | failure |")
+    assert out.exit_code == 0
+    assert out.stdout.startswith("| id | title | failure | fix | checked by |")
     out = CliRunner().invoke(cli, ["audit", "--catalog", "--format", "sarif"])
     assert out.exit_code == 2 and "--catalog prints" in out.stderr

@@ -16,6 +16,7 @@ from prodstack import emulator, workflow
 from prodstack.aws_clients import client
 from prodstack.backup.command import backup_group
 from prodstack.settings import load_settings
+from prodstack.targets import Connection
 
 Outputs = dict[str, Any]
 
@@ -83,7 +84,7 @@ def deployed(monkeypatch: pytest.MonkeyPatch, emulator_url: str) -> Callable[[Ou
 
     def use(values: Outputs) -> None:
         def fake_outputs(ws: workflow.Workspace) -> Outputs:
-            ws.endpoint = emulator_url
+            ws.connection = Connection(emulator_url)
             return dict(values)
 
         monkeypatch.setattr(workflow, "outputs", fake_outputs)

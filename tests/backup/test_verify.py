@@ -10,7 +10,6 @@ import pytest
 
 from prodstack.backup import verify
 from prodstack.errors import UserError
-from prodstack.settings import load_settings
 from tests.backup.conftest import boto, inventory, run
 
 pytestmark = pytest.mark.e2e
@@ -198,7 +197,7 @@ def test_interrupt_still_cleans_up(make_db, emulator_url, monkeypatch):
     monkeypatch.setattr(verify, "run_engine_checks", interrupted)
     lines: list[str] = []
     with pytest.raises(KeyboardInterrupt):
-        verify.verify_backup(load_settings(), outputs, emulator_url, poll_interval=0,
-                             progress=lines.append)
+        verify.verify_backup(outputs, lambda service: boto(service, emulator_url),
+                             runs_sql=False, poll_interval=0, progress=lines.append)
     assert inventory(emulator_url) == before
     assert any(line.startswith("cleaned up: deleted instance") for line in lines)

@@ -1,22 +1,34 @@
 """Fault tests on the emulator (marker `faults`, run alone with `pytest -m faults`).
 
-- state locking: with the S3 backend on the emulator (`use_lockfile`), a second run while an
-  apply holds the lock fails fast, naming who holds it; the state is intact afterwards;
-- an apply stopped half-way (SIGTERM, as a CI runner or Ctrl-C does): the next `up` converges,
-  verify passes, the re-plan is clean and `down --purge` leaves nothing;
-- the emulator dies during `up`: one clear line; the next run recovers with --reset-state.
+One dev deployment with its state in the emulator's S3 (`use_lockfile`), in order:
+- a second run while an apply holds the lock fails fast, naming who holds it; the apply,
+  stopped half-way by SIGTERM, releases the lock and leaves no saved plan; the next `up`
+  converges, the re-plan is clean, verify passes, state and logs are private;
+- `down` while someone else holds the lock changes nothing and says who holds it;
+- SIGTERM during `deploy`, at each traffic step: all traffic back on one colour, record,
+  ASGs and listener agree, the re-plan is clean;
+- SIGTERM and SIGINT during `backup verify`: nothing it created is left;
+- a deploy killed (SIGKILL, no chance to undo) leaves its journal: the next command names it
+  and `prodstack resume` undoes it;
+- `down --purge` leaves nothing.
+And on a private emulator with local state: `down` refused while Terraform's lock is held;
+the emulator killed during `up`, during `deploy` and during `backup verify`: one truthful
+line each time, and `--reset-state` recovers.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,8 +39,10 @@ from tests.e2e.conftest import Cli, boto
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
 BUCKET = "faults-tf-state"
-LOCK_KEY = "prodstack/dev/terraform.tfstate.tflock"
+STATE_KEY = "prodstack/dev/us-west-1/terraform.tfstate"
+LOCK_KEY = STATE_KEY + ".tflock"
 REMOTE = ("--env", "dev", "--set", f"state_bucket={BUCKET}")
+DEPLOY = ("--step-seconds", "4", "--poll-seconds", "0.2", "--timeout", "60")
 
 
 def _popen(cli: Cli, *args: str) -> subprocess.Popen[str]:
@@ -42,7 +56,7 @@ def _wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.5)
+        time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
@@ -55,11 +69,62 @@ def _error_lines(stderr: str) -> list[str]:
     return [ln for ln in stderr.splitlines() if ln.startswith("prodstack: error")]
 
 
-def test_lock_then_interrupted_apply_then_convergence(cli: Cli, fresh_emulator: str):
+def _journal(home: Path) -> dict[str, Any]:
+    try:
+        return json.loads((home / "local-dev" / "journal.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _at_step(home: Path, step: str, **detail: Any) -> Callable[[], bool]:
+    def reached() -> bool:
+        steps = _journal(home).get("steps", [])
+        return any(s["step"] == step and all(s.get(k) == v for k, v in detail.items())
+                   for s in steps)
+    return reached
+
+
+def _outputs(cli: Cli, *args: str) -> dict[str, Any]:
+    return json.loads(cli("outputs", "--format", "json", *args).stdout)
+
+
+def _traffic(url: str, out: dict[str, Any]) -> dict[str, int]:
+    listener = boto("elbv2", url).describe_listeners(
+        ListenerArns=[out["https_listener_arn"]])["Listeners"][0]
+    colour = {arn: c for c, arn in out["target_groups"].items()}
+    return {colour[g["TargetGroupArn"]]: g["Weight"] for g in
+            listener["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]}
+
+
+def _consistent(cli: Cli, url: str, *args: str) -> None:
+    """One colour takes all traffic, and the record and the ASGs say the same."""
+    out = _outputs(cli, *args)
+    record = json.loads(boto("ssm", url).get_parameter(Name=out["release_parameter"])[
+        "Parameter"]["Value"])
+    live = record["live"]
+    assert _traffic(url, out) == {c: 100 if c == live else 0 for c in out["target_groups"]}
+    groups = {g["AutoScalingGroupName"]: g for g in boto("autoscaling", url)
+              .describe_auto_scaling_groups(AutoScalingGroupNames=list(
+                  out["asg_names"].values()))["AutoScalingGroups"]}
+    idle = next(c for c in out["asg_names"] if c != live)
+    assert groups[out["asg_names"][idle]]["DesiredCapacity"] == 0
+    assert groups[out["asg_names"][live]]["DesiredCapacity"] >= 1
+    proc = cli("plan", "--detailed-exitcode", *args, check=False)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def remote(cli: Cli, fresh_emulator: str) -> Iterator[str]:
     s3 = boto("s3", fresh_emulator)
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={
         "LocationConstraint": "us-west-1"})
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    yield fresh_emulator
+    cli("down", "--yes", "--purge", *REMOTE, check=False)
+
+
+def test_lock_then_interrupted_apply_then_convergence(cli: Cli, remote: str):
+    s3 = boto("s3", remote)
     first = _popen(cli, "up", *REMOTE)
     try:
         _wait_for(lambda: _lock_present(s3), 180, "the first apply to take the lock")
@@ -71,7 +136,7 @@ def test_lock_then_interrupted_apply_then_convergence(cli: Cli, fresh_emulator: 
         assert time.monotonic() - started < 60, "a locked state must fail fast"
         # Stop the first apply half-way, as CI runners and Ctrl-C do: once it has created
         # resources (not while it is still planning on a busy machine).
-        ec2 = boto("ec2", fresh_emulator)
+        ec2 = boto("ec2", remote)
         _wait_for(lambda: bool(ec2.describe_subnets(Filters=[
             {"Name": "default-for-az", "Values": ["false"]}])["Subnets"]), 300,
             "the first apply to create subnets")
@@ -86,46 +151,206 @@ def test_lock_then_interrupted_apply_then_convergence(cli: Cli, fresh_emulator: 
     assert halfway and 0 < int(halfway[1]) < int(halfway[2]), err[-2000:]
     assert "Traceback" not in err
     assert not _lock_present(s3), "an interrupted apply must release the lock"
+    assert not (cli.home / "local-dev" / "tfplan").exists(), "no saved plan is left behind"
     cli("up", *REMOTE)
     assert cli("plan", "--detailed-exitcode", *REMOTE, check=False).returncode == 0
     checks = json.loads(cli("verify", "--format", "json", *REMOTE).stdout)["checks"]
     assert not [c for c in checks if c["status"] == "fail"]
-    cli("down", "--yes", "--purge", *REMOTE)
-    assert [v for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")] == []
-    assert boto("rds", fresh_emulator).describe_db_instances()["DBInstances"] == []
-    state = json.loads(s3.get_object(Bucket=BUCKET, Key="prodstack/dev/terraform.tfstate")[
-        "Body"].read())
-    assert state["resources"] == [] or all(r["mode"] == "data" for r in state["resources"])
+    workdir = cli.home / "local-dev"
+    for path in (workdir, workdir / "logs", *(workdir / "logs").iterdir()):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o077 == 0, f"{path} is readable by others ({oct(mode)})"
 
 
-def test_emulator_dies_during_up(tmp_path):
-    """A private emulator (own PRODSTACK_HOME), killed while `up` runs."""
-    cli = Cli(tmp_path)
-    env = {**os.environ, "PRODSTACK_HOME": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "prodstack", "up", "--env", "dev"],
-                            env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def test_down_while_someone_holds_the_lock_changes_nothing(cli: Cli, remote: str):
+    s3 = boto("s3", remote)
+    holder = {"ID": "4f1c2b7e", "Operation": "OperationTypeApply", "Who": "ana@build-7",
+              "Version": "1.11.4", "Created": "2026-12-01T12:00:00Z", "Path": STATE_KEY}
+    s3.put_object(Bucket=BUCKET, Key=LOCK_KEY, Body=json.dumps(holder).encode())
+    out = _outputs(cli, *REMOTE)
     try:
-        state = tmp_path / "local-dev" / "logs"
-        _wait_for(lambda: any(state.glob("*-apply.log")) if state.exists() else False, 120,
-                  "the apply to start")
-        time.sleep(8)
-        info = json.loads((tmp_path / "emulator.json").read_text())
-        os.killpg(info["pid"], signal.SIGKILL)
-        _, err = proc.communicate(timeout=300)
+        proc = cli("down", "--yes", *REMOTE, check=False)
+    finally:
+        s3.delete_object(Bucket=BUCKET, Key=LOCK_KEY)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    [line] = _error_lines(proc.stderr)
+    assert "down refused: the state is locked by ana@build-7 (apply since" in line
+    assert "force-unlock 4f1c2b7e" in line
+    # Nothing was disarmed: the trail logs, the recorder records, nothing was recorded.
+    assert boto("cloudtrail", remote).get_trail_status(Name=out["trail_name"])["IsLogging"]
+    status = boto("config", remote).describe_configuration_recorder_status()
+    assert status["ConfigurationRecordersStatus"][0]["recording"] is True
+    assert not (cli.home / "local-dev" / "kept.json").exists()
+    assert not _journal(cli.home)
+    assert cli("plan", "--detailed-exitcode", *REMOTE, check=False).returncode == 0
+
+
+@pytest.mark.parametrize("weight", [10, 50, 100])
+def test_sigterm_during_a_deploy_puts_all_traffic_back(cli: Cli, remote: str, weight: int):
+    proc = _popen(cli, "deploy", *DEPLOY, *REMOTE)
+    try:
+        _wait_for(_at_step(cli.home, "weights", weight=weight, status="done"), 120,
+                  f"the deploy to put {weight}% on the new colour")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 1 and "Traceback" not in err
-    lines = _error_lines(err)
-    assert len(lines) == 1 and "emulator stopped" in lines[0], err[-2000:]
+    assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err
+    assert "rolled back, all traffic on blue" in err
+    assert not _journal(cli.home)
+    _consistent(cli, remote, *REMOTE)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_during_backup_verify_leaves_nothing(cli: Cli, remote: str, sig: int):
+    out = _outputs(cli, *REMOTE)
+    info = json.loads((cli.home / "emulator.json").read_text())
+    proc = _popen(cli, "backup", "verify", "--poll-interval", "1", *REMOTE)
     try:
-        # The emulator comes back empty; local state may still list what it created.
-        again = cli("plan", "--env", "dev", "--reset-state", "--detailed-exitcode", check=False)
-        assert again.returncode == 2, again.stderr[-2000:]
-        assert "Traceback" not in again.stderr
+        _wait_for(_at_step(cli.home, "restore"), 120, "the restore to start")
+        # Hold the emulator still, so that the signal lands in the middle of a call.
+        os.kill(info["pid"], signal.SIGSTOP)
+        try:
+            proc.send_signal(sig)
+            time.sleep(1)
+        finally:
+            os.kill(info["pid"], signal.SIGCONT)
+        _, err = proc.communicate(timeout=180)
     finally:
-        old = os.environ.get("PRODSTACK_HOME")
-        os.environ["PRODSTACK_HOME"] = str(tmp_path)
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err
+    rds = boto("rds", remote)
+    assert [d["DBInstanceIdentifier"] for d in rds.describe_db_instances()["DBInstances"]] == [
+        out["db_identifier"]]
+    assert not [s for s in rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]
+                if "-verify-" in s["DBSnapshotIdentifier"]]
+    assert not _journal(cli.home)
+
+
+def test_a_killed_deploy_is_named_and_resume_undoes_it(cli: Cli, remote: str):
+    proc = _popen(cli, "deploy", *DEPLOY, *REMOTE)
+    try:
+        _wait_for(_at_step(cli.home, "weights", weight=50, status="done"), 120,
+                  "the deploy to put 50% on the new colour")
+        proc.kill()  # SIGKILL: no chance to undo anything
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _journal(cli.home)["operation"] == "deploy"
+    later = cli("outputs", *REMOTE)
+    assert "`prodstack deploy` started" in later.stderr and "did not finish" in later.stderr
+    assert "prodstack resume" in later.stderr
+    refused = cli("deploy", *DEPLOY, *REMOTE, check=False)
+    assert refused.returncode == 2 and "run `prodstack resume` first" in refused.stderr
+    done = cli("resume", *REMOTE)
+    assert "undone: all traffic on blue" in done.stdout
+    _consistent(cli, remote, *REMOTE)
+    assert cli("verify", *REMOTE, check=False).returncode == 0
+
+
+def test_down_purge_leaves_nothing(cli: Cli, remote: str):
+    cli("down", "--yes", "--purge", *REMOTE)
+    assert [v for v in boto("ec2", remote).describe_vpcs()["Vpcs"]
+            if not v.get("IsDefault")] == []
+    assert boto("rds", remote).describe_db_instances()["DBInstances"] == []
+    state = json.loads(boto("s3", remote).get_object(Bucket=BUCKET, Key=STATE_KEY)[
+        "Body"].read())
+    assert state["resources"] == [] or all(r["mode"] == "data" for r in state["resources"])
+    assert not _journal(cli.home)
+
+
+# -- a private emulator with local state: Terraform's lock, and the emulator's death ---------
+
+
+@pytest.fixture
+def private(tmp_path: Path) -> Iterator[Cli]:
+    cli = Cli(tmp_path)
+    yield cli
+    old = os.environ.get("PRODSTACK_HOME")
+    os.environ["PRODSTACK_HOME"] = str(tmp_path)
+    try:
         emulator.stop()
-        if old is not None:
+    finally:
+        if old is None:
+            os.environ.pop("PRODSTACK_HOME", None)
+        else:
             os.environ["PRODSTACK_HOME"] = old
+
+
+def _kill_emulator(cli: Cli) -> None:
+    info = json.loads((cli.home / "emulator.json").read_text())
+    os.killpg(info["pid"], signal.SIGKILL)
+
+
+def _killed_under(cli: Cli, proc: subprocess.Popen[str]) -> str:
+    _kill_emulator(cli)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode != 0 and "Traceback" not in err, err[-2000:]
+    lines = _error_lines(err)
+    assert len(lines) == 1, err[-2000:]
+    assert "emulator at http://127.0.0.1:" in lines[0] and "stopped" in lines[0], lines[0]
+    assert "--reset-state" in lines[0]
+    return lines[0]
+
+
+def test_terraform_lock_then_the_emulator_dying_under_up_deploy_and_backup(private: Cli):
+    cli = private
+    up = _popen(cli, "up", "--env", "dev")
+    try:
+        logs = cli.home / "local-dev" / "logs"
+        _wait_for(lambda: any(logs.glob("*-apply.log")) if logs.exists() else False, 180,
+                  "the apply to start")
+        time.sleep(8)
+        _killed_under(cli, up)
+    finally:
+        if up.poll() is None:
+            up.kill()
+    cli("emulator", "start")
+    cli("up", "--env", "dev", "--reset-state")
+    # Terraform's own lock on local state (as a concurrent `terraform apply` holds it).
+    state = cli.home / "local-dev" / "terraform.tfstate"
+    with state.open("r+") as handle:
+        fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        (state.with_name(".terraform.tfstate.lock.info")).write_text(json.dumps({
+            "ID": "lock-7", "Operation": "OperationTypeApply", "Who": "ci@runner",
+            "Created": "2026-12-01T12:00:00Z"}))
+        refused = cli("down", "--yes", "--env", "dev", check=False)
+    assert refused.returncode != 0 and "down refused: the state is locked by ci@runner" in \
+        refused.stderr
+    assert not (cli.home / "local-dev" / "kept.json").exists()
+    # The emulator dies under a deploy: no rollback can happen, and the message says so.
+    deploy = _popen(cli, "deploy", *DEPLOY, "--env", "dev")
+    try:
+        _wait_for(_at_step(cli.home, "weights", weight=50, status="done"), 120,
+                  "the deploy to put 50% on the new colour")
+        line = _killed_under(cli, deploy)
+        assert "rollback could not run" in line
+    finally:
+        if deploy.poll() is None:
+            deploy.kill()
+    cli("emulator", "start")
+    lost = cli("verify", "--env", "dev", check=False)
+    assert lost.returncode != 0 and "--reset-state" in lost.stderr
+    recovered = cli("up", "--env", "dev", "--reset-state")
+    assert "journal of an unfinished operation" in recovered.stderr
+    assert not _journal(cli.home)
+    # The emulator dies under a backup verify: the line names it; no AWS command is offered.
+    backup = _popen(cli, "backup", "verify", "--poll-interval", "1", "--env", "dev")
+    try:
+        _wait_for(_at_step(cli.home, "restore"), 120, "the restore to start")
+        _kill_emulator(cli)
+        _, err = backup.communicate(timeout=300)
+    finally:
+        if backup.poll() is None:
+            backup.kill()
+    assert backup.returncode != 0 and "Traceback" not in err
+    assert "emulator at http://127.0.0.1:" in err and "stopped" in err
+    assert "aws rds delete" not in err or "--endpoint-url http://127.0.0.1:" in err
+    cli("emulator", "start")
+    down = cli("down", "--yes", "--purge", "--env", "dev", "--reset-state")
+    assert down.returncode == 0

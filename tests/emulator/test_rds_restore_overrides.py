@@ -40,7 +40,6 @@ def test_restore_honours_false_and_defaults(aws: Client):
     rds = aws("rds")
     described = rds.describe_db_instances(DBInstanceIdentifier="restored-false")["DBInstances"]
     assert {k: described[0][k] for k in KEYS} == given
-    rds.delete_db_instance(DBInstanceIdentifier="restored-false", SkipFinalSnapshot=True)
 
 
 def test_publicly_accessible_default_follows_the_internet_gateway(aws: Client):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from prodstack.settings import load_settings
 from prodstack.synth import BACKEND_FILE, MAIN_FILE, write
-from prodstack.targets.local import IGNORE_CHANGES, REMOVED_RESOURCES
+from prodstack.targets.local import IGNORE_CHANGES
 from tests.conftest import AWS_SETS, resources
 
 
@@ -28,8 +29,6 @@ def test_aws_target_has_no_emulator_adjustment(synth):
         assert key not in provider
     assert "emulator_endpoint" not in doc.get("variable", {})
     assert "aws_route53_zone" not in doc["resource"]
-    for type_, name in REMOVED_RESOURCES:
-        assert name in resources(doc, type_)
     for (type_, name), attrs in IGNORE_CHANGES.items():
         ignored = resources(doc, type_)[name].get("lifecycle", {}).get("ignore_changes", [])
         assert not set(attrs) & set(ignored), (type_, name)
@@ -37,8 +36,6 @@ def test_aws_target_has_no_emulator_adjustment(synth):
 
 def test_local_applies_every_adjustment(synth):
     doc = synth()
-    for type_, name in REMOVED_RESOURCES:
-        assert name not in resources(doc, type_)
     for (type_, name), attrs in IGNORE_CHANGES.items():
         assert set(attrs) <= set(resources(doc, type_)[name]["lifecycle"]["ignore_changes"])
     zone = resources(doc, "aws_route53_zone")["demo"]
@@ -69,9 +66,27 @@ def test_synth_is_deterministic(tmp_path: Path):
     assert (a / MAIN_FILE).read_text() == (b / MAIN_FILE).read_text()
 
 
-def test_readme_lists_every_emulator_difference():
-    from prodstack.targets.local import EMULATOR_DIFFERENCES
+def _inventory(doc: dict) -> set[tuple[str, str]]:
+    return {(type_, name) for type_, bodies in doc["resource"].items() for name in bodies}
 
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    for what, why in EMULATOR_DIFFERENCES:
-        assert f"| {what} | {why} |" in readme, what
+
+def test_local_applies_every_resource_the_aws_target_does(synth):
+    """The emulator runs the whole stack: nothing is left out of the local target."""
+    for env in ("production", "staging", "dev"):
+        local, aws = _inventory(synth(env)), _inventory(synth(env, "aws"))
+        assert aws <= local, sorted(aws - local)
+        assert local - aws == {("aws_route53_zone", "demo")}
+
+
+def test_no_target_or_environment_branches_outside_their_modules():
+    """Targets and profiles own the differences: no `target ==` / `env ==` anywhere else."""
+    src = Path(__file__).parents[2] / "src" / "prodstack"
+    owners = {src / "targets", src / "profiles.py"}
+    found = []
+    for path in src.rglob("*.py"):
+        if any(path == o or o in path.parents for o in owners):
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\b(target|env)\s*[!=]=\s*[\"']", line):
+                found.append(f"{path.relative_to(src)}:{n}: {line.strip()}")
+    assert not found, found

@@ -59,14 +59,16 @@ def _cell(text: str) -> str:
 
 def markdown_table() -> str:
     """The README's catalog table (a test keeps the README's copy current)."""
-    rows = ["| id | failure | fix | severity | checked by |", "|---|---|---|---|---|"]
-    short = {STATIC: "rule", STATIC_FOLDER: "rule (folder)", LIVE: "live"}
+    rows = ["| id | title | failure | fix | checked by |", "|---|---|---|---|---|"]
+    short = {STATIC: "static rule", STATIC_FOLDER: "static rule (folder)", LIVE: "live check"}
     for entry in CATALOG:
         where = [short.get(c, c) for c in checked(entry)]
         traded = accepted_by(entry)
         if traded:
             where.append(f"traded by {', '.join(traded)}")
-        rows.append(f"| {entry.id} | {_cell(entry.title)}: {_cell(entry.failure)} | "
-                    f"{_cell(entry.fix)} | {entry.severity or '-'} | "
-                    f"{_cell('; '.join(where))} |")
+        title = entry.title + (f" ({entry.severity})" if entry.severity else "")
+        if entry.aws_docs:
+            title += f" — [AWS]({entry.aws_docs})"
+        rows.append(f"| {entry.id} | {_cell(title)} | {_cell(entry.failure)} | "
+                    f"{_cell(entry.fix)} | {_cell('; '.join(where))} |")
     return "\n".join(rows)

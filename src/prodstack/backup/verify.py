@@ -18,6 +18,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from prodstack import emulator
 from prodstack.backup.checks import FAILED, PASSED, Check, answers_emulator, answers_sql
 from prodstack.backup.checks import engine_checks as run_engine_checks
 from prodstack.backup.snapshots import (
@@ -282,6 +283,8 @@ def _delete(call: Callable[[], Any], busy_code: str, poll_interval: float, what:
                 return False, aws_error(exc)
             busy = aws_error(exc)
         except BotoCoreError as exc:
+            if url := emulator.gone(exc):
+                return False, f"the emulator at {url} stopped: what it held is gone with it"
             return False, aws_error(exc)
         if time.monotonic() - said >= PROGRESS_EVERY:
             said = time.monotonic()

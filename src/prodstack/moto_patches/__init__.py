@@ -26,6 +26,7 @@ PATCHES: tuple[str, ...] = (
     "iam_account_lookup",
     "launch_template_user_data",
     "rds_restore_overrides",
+    "rds_restore_takes_time",
     "rds_resource_ids",
     "autoscaling_instance_refresh",
     "elbv2_target_health",

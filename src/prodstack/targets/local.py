@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from prodstack import emulator
 from prodstack.errors import UserError
+from prodstack.journal import JOURNAL_FILE
 from prodstack.targets.aws import backend_settings as aws_backend_settings
 from prodstack.targets.base import ClientFactory, Connection, Target
 from prodstack.tf import state as tfstate
@@ -73,9 +74,6 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
 RETRIED_REQUEST_ERRORS = ("InvalidPermission.NotFound", "InvalidPermission.Duplicate")
 RETRIED_DELETE_ERRORS = ("notfound", "not found", "does not exist", "no such")
 
-
-# Resources the local target leaves out: none (it applies every resource the aws target does).
-REMOVED_RESOURCES: tuple[tuple[str, str], ...] = ()
 
 # Attributes the emulator reads back differently from what was written (re-plan must be clean).
 _ASG = ("default_instance_warmup",)
@@ -175,8 +173,6 @@ class LocalTarget(Target):
         if stack.settings.state_bucket:
             doc.terraform["backend"] = {"s3": backend_settings(stack.settings)}
         self.point_providers(doc)
-        for type_, name in REMOVED_RESOURCES:
-            doc.remove(type_, name)
         for (type_, name), timeouts in TIMEOUTS.items():
             doc.body_of(type_, name)["timeouts"] = dict(timeouts)
         ignore_changes(stack)
@@ -222,20 +218,26 @@ class LocalTarget(Target):
             return
         count = len(tfstate.managed(tfstate.read_file(state_file)))
         if not reset:
+            env = f"--env {settings.env}"
             raise UserError(
                 f"the emulator at {connection.endpoint} no longer holds the {count} resources "
-                "in local state (it was restarted); rerun with --reset-state to start from "
-                "empty state")
-        kept = state_file.with_name(f"{state_file.name}.lost-{time.strftime('%Y%m%d-%H%M%S')}")
+                "in local state (it was restarted): `prodstack up --reset-state "
+                f"{env}` deploys again, `prodstack down --yes --reset-state {env}` forgets "
+                "them")
+        stamp = time.strftime('%Y%m%d-%H%M%S')
+        kept = state_file.with_name(f"{state_file.name}.lost-{stamp}")
         shutil.move(state_file, kept)
         say(f"local state reset (the old state is kept as {kept.name})")
+        journal = state_file.with_name(JOURNAL_FILE)
+        if journal.exists():  # an unfinished operation on resources that are gone
+            journal.replace(journal.with_name(f"{JOURNAL_FILE}.lost-{stamp}"))
+            say("the journal of an unfinished operation on them is set aside too")
 
     def explain(self, connection: Connection, error: Exception) -> Exception:
         if connection.endpoint and not emulator.answers(connection.endpoint):
             log = getattr(error, "log", None)
-            where = f"; full log: {log}" if log else ""
-            return UserError("the emulator stopped while prodstack was running; start it with "
-                             f"`prodstack emulator start` and rerun the command{where}")
+            where = f" (full log: {log})" if log else ""
+            return UserError(f"{emulator.stopped_message(connection.endpoint)}{where}")
         return error
 
 
