@@ -131,7 +131,8 @@ def run(settings: Settings, show_progress: bool = True) -> BootstrapResult:
         if plan.changes:
             tf.apply(total=len(plan.planned))
     except TerraformError as exc:
-        raise UserError(f"bootstrap: {target.explain(connection, exc)}") from None
+        raise UserError(f"bootstrap: {target.explain(connection, exc)}",
+                        exit_code=exc.exit_code) from None
     values = tf.outputs()
     backend = backend_settings(settings)
     backend["bucket"] = values["bucket"]

@@ -19,9 +19,12 @@ def build_document(settings: Settings) -> Document:
 
 def render_document(doc: Document) -> dict[str, str]:
     """File name to content. The backend block goes to a file of its own."""
-    data = doc.to_dict()
+    data = dict(doc.to_dict())
+    terraform = dict(data.get("terraform", {}))  # a copy: the document keeps its backend
+    backend = terraform.pop("backend", None)
+    if terraform:
+        data["terraform"] = terraform
     files: dict[str, str] = {}
-    backend = data.get("terraform", {}).pop("backend", None)
     files[MAIN_FILE] = json.dumps(data, indent=2, sort_keys=True) + "\n"
     if backend:
         files[BACKEND_FILE] = json.dumps({"terraform": {"backend": backend}}, indent=2) + "\n"

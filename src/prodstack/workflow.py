@@ -25,7 +25,7 @@ from prodstack.targets import Connection, Target, target_for
 from prodstack.targets.base import ClientFactory
 from prodstack.tf import state as tfstate
 from prodstack.tf.progress import Progress, fmt_seconds
-from prodstack.tf.runner import PlanResult, Terraform, TerraformError
+from prodstack.tf.runner import Interrupted, PlanResult, Terraform, TerraformError
 
 STATE_FILE = "terraform.tfstate"
 KEPT_FILE = "kept.json"  # what an earlier `down` kept, by address and import id
@@ -129,9 +129,10 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
         forget_kept(ws)
     except TerraformError as exc:
         explained = ws.explain(exc)
-        if explained is exc and ws.has_state():
+        if explained is exc and ws.has_state() and not isinstance(exc, Interrupted):
             raise UserError(f"{exc} — what was created is in state: rerun `prodstack up` to "
-                            "converge, or `prodstack down --yes` to remove it") from None
+                            "converge, or `prodstack down --yes` to remove it",
+                            exit_code=exc.exit_code) from None
         raise explained from None
     ws.say(f"up finished in {fmt_seconds(time.monotonic() - started)}")
     return tf.outputs()

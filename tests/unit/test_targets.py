@@ -53,6 +53,18 @@ def test_fm_1_2_1_3_backend_is_complete_and_locks(tmp_path: Path):
     assert "backend" not in main["terraform"]
 
 
+def test_writing_the_stack_leaves_its_backend_in_the_document(tmp_path: Path):
+    """Commands that lock the S3 state read the backend from the built stack after writing it."""
+    from prodstack.stack import build
+    from prodstack.synth import write_stack
+
+    stack = build(load_settings(env="dev", overrides=["state_bucket=team-state"]))
+    write_stack(stack, tmp_path)
+    assert stack.doc.terraform["backend"]["s3"]["use_lockfile"] is True
+    assert "backend" not in json.loads((tmp_path / MAIN_FILE).read_text())["terraform"]
+    assert (tmp_path / BACKEND_FILE).exists()
+
+
 def test_switching_to_local_removes_a_stale_backend_file(tmp_path: Path):
     write(load_settings(target="aws", overrides=AWS_SETS), tmp_path)
     write(load_settings(target="local"), tmp_path)
