@@ -199,7 +199,8 @@ def deploy_cmd(settings: Settings, image_id: str | None, user_data_file: Path | 
     opts = Options(steps=weights, image_id=image_id, user_data_file=user_data_file,
                    rollback=rollback, step_seconds=step_seconds, poll_seconds=poll_seconds,
                    healthy_timeout=healthy_timeout)
-    with state_lock(ws, "deploy"), Journal.session(ws.workdir, "deploy") as journal:
+    with state_lock(ws, "deploy") as lock, Journal.session(ws.workdir, "deploy",
+                                                          lock=lock) as journal:
         report = Deployer(settings, values, ws.clients(), ws.reporter).run(opts, journal)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2))

@@ -41,12 +41,16 @@ class Journal:
         """Start the journal of a new operation. An operation that was cut off must be
         resolved first, except a cut-off `down`, which a new `down` finishes."""
         earlier = cls.load(workdir)
-        if earlier is not None and not (earlier.operation == operation == "down"):
+        if earlier is not None and not earlier.resolved_by(operation):
             raise UserError(f"{earlier.describe()}: run `prodstack resume` first to finish or "
                             "undo it", exit_code=2)
         journal = cls(workdir / JOURNAL_FILE, operation, dict(data))
         journal.save()
         return journal
+
+    def resolved_by(self, operation: str) -> bool:
+        """`resume` resolves any cut-off operation; a new `down` finishes a cut-off `down`."""
+        return operation == "resume" or self.operation == operation == "down"
 
     @classmethod
     @contextlib.contextmanager

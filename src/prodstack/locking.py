@@ -10,8 +10,12 @@ and say who holds it, in the words `up` uses:
 - the S3 backend with `use_lockfile`: the `<key>.tflock` object, created only if absent
   (`If-None-Match: *`), as Terraform creates it.
 
-The OS drops a record lock when the process dies; an S3 lock object outlives it (then
-`terraform force-unlock`, as for Terraform's own).
+The OS drops a record lock when the process dies; an S3 lock object outlives it. The
+operation's journal records the id of the lock it holds, so a lock left by a prodstack
+operation that was cut off is recognised: the command that resolves it (`resume`, or the
+`down` that finishes a cut-off `down`) takes it over, and any other is refused with the
+command that resolves it, never with `force-unlock`. A lock of anyone else's is named with
+`force-unlock`, as Terraform names its own.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import IO, Any
 from botocore.exceptions import ClientError
 
 from prodstack.errors import UserError
+from prodstack.journal import Journal
 from prodstack.tf.runner import locked
 from prodstack.workflow import Workspace
 
@@ -44,10 +49,11 @@ def _info(operation: str, path: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _local(ws: Workspace, operation: str) -> Iterator[None]:
+def _local(ws: Workspace, operation: str) -> Iterator[str]:
     path = ws.state_file
+    info = _info(operation, str(path))
     if not path.exists():  # nothing deployed: nothing to protect
-        yield
+        yield info["ID"]
         return
     handle: IO[str] = path.open("r+")
     info_file = path.with_name(LOCK_INFO)
@@ -56,9 +62,9 @@ def _local(ws: Workspace, operation: str) -> Iterator[None]:
             fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise UserError(f"{operation} refused: {_holder(info_file, ws)}") from None
-        info_file.write_text(json.dumps(_info(operation, str(path))))
+        info_file.write_text(json.dumps(info))
         try:
-            yield
+            yield info["ID"]
         finally:
             info_file.unlink(missing_ok=True)
             fcntl.lockf(handle, fcntl.LOCK_UN)
@@ -74,8 +80,22 @@ def _holder(info_file: Path, ws: Workspace) -> str:
     return locked(info if isinstance(info, dict) else {}, ws.workdir)
 
 
+def _left_by_cut_off(ws: Workspace, operation: str, held: dict[str, Any]) -> bool:
+    """True when `held` is the lock of a prodstack operation that was cut off and `operation`
+    resolves it (take it over); refuses when another command would have to."""
+    journal = Journal.load(ws.workdir)
+    if journal is None or journal.running or not held.get("ID") or \
+            journal.data.get("lock") != held["ID"]:
+        return False
+    if journal.resolved_by(operation):
+        ws.say(f"taking over the lock that the cut-off `prodstack {journal.operation}` left")
+        return True
+    raise UserError(f"{operation} refused: {journal.describe()}; run `prodstack resume` first "
+                    "to finish or undo it", exit_code=2)
+
+
 @contextlib.contextmanager
-def _s3(ws: Workspace, operation: str, backend: dict[str, Any]) -> Iterator[None]:
+def _s3(ws: Workspace, operation: str, backend: dict[str, Any]) -> Iterator[str]:
     s3 = ws.clients()("s3")
     bucket, key = backend["bucket"], backend["key"] + ".tflock"
     info = _info(operation, f"{bucket}/{backend['key']}")
@@ -88,21 +108,26 @@ def _s3(ws: Workspace, operation: str, backend: dict[str, Any]) -> Iterator[None
             held = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
         except (ClientError, ValueError):
             held = {}
-        raise UserError(f"{operation} refused: {locked(held, ws.workdir)}") from None
+        if not isinstance(held, dict):
+            held = {}
+        if not _left_by_cut_off(ws, operation, held):
+            raise UserError(f"{operation} refused: {locked(held, ws.workdir)}") from None
+        info = held
     try:
-        yield
+        yield info["ID"]
     finally:
         with contextlib.suppress(ClientError):
             s3.delete_object(Bucket=bucket, Key=key)
 
 
 @contextlib.contextmanager
-def state_lock(ws: Workspace, operation: str) -> Iterator[None]:
-    """Hold the stack's state lock for `operation`, or refuse in one line when it is held."""
+def state_lock(ws: Workspace, operation: str) -> Iterator[str]:
+    """Hold the stack's state lock for `operation` (yielding its id, for the journal), or
+    refuse in one line when it is held."""
     backend = ws.stack.doc.terraform.get("backend", {}).get("s3") if ws.stack else None
     if backend and backend.get("use_lockfile"):
-        with _s3(ws, operation, backend):
-            yield
+        with _s3(ws, operation, backend) as lock_id:
+            yield lock_id
     else:
-        with _local(ws, operation):
-            yield
+        with _local(ws, operation) as lock_id:
+            yield lock_id

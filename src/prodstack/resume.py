@@ -27,7 +27,7 @@ def resume(ws: Workspace) -> str:
                         "wait for it to finish")
     ws.say(journal.describe())
     values = outputs(ws)
-    with state_lock(ws, f"resume of {journal.operation}"):
+    with state_lock(ws, "resume"):
         if journal.operation == "deploy":
             from prodstack.deploy import Deployer
             from prodstack.deploy import resume as resume_deploy

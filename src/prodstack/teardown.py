@@ -163,9 +163,9 @@ def down(ws: Workspace, purge: bool, reset_state: bool = False) -> DownReport:
     addresses = [a for a in tf.state_list() if not a.startswith("data.") and ".data." not in a]
     account = _account_id(ws)
     if addresses:
-        with state_lock(ws, "down"):
+        with state_lock(ws, "down") as lock:
             tf.lock = False  # prodstack holds the lock for the whole teardown
-            _destroy(ws, tf, addresses, account, purge, report)
+            _destroy(ws, tf, addresses, account, purge, report, lock)
     if purge:
         report.purged = purge_leftovers(ws, account)
         report.final_snapshot = None
@@ -175,10 +175,10 @@ def down(ws: Workspace, purge: bool, reset_state: bool = False) -> DownReport:
 
 
 def _destroy(ws: Workspace, tf: Terraform, addresses: list[str], account: str, purge: bool,
-             report: DownReport) -> None:
+             report: DownReport, lock: str) -> None:
     state = tf.state_pull()
     keep = kept_addresses(addresses)
-    journal = Journal.open(ws.workdir, "down", purge=purge)
+    journal = Journal.open(ws.workdir, "down", purge=purge, lock=lock)
     journal.begin("stop-audit")
     stop_audit(ws)
     journal.done()

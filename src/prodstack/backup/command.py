@@ -54,8 +54,8 @@ def verify_cmd(settings: Settings, fmt: str, snapshot: str, instance_class: str 
     ws = workflow.Workspace(settings)
     ws.connect(start=False)
     values = workflow.outputs(ws)
-    with state_lock(ws, "backup verify"), Journal.session(
-            ws.workdir, "backup verify", db=values.get("db_identifier")) as journal:
+    with state_lock(ws, "backup verify") as lock, Journal.session(
+            ws.workdir, "backup verify", db=values.get("db_identifier"), lock=lock) as journal:
         report = verify_backup(values, ws.clients(), runs_sql=ws.target.runs_sql,
                                snapshot=snapshot, instance_class=instance_class,
                                poll_interval=poll_interval, timeout=timeout,
