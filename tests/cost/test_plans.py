@@ -58,6 +58,12 @@ def test_every_resource_of_every_profile_is_priced_or_known_free(reports, env):
     assert report["savings"]["monthly_saving_usd"] > 0
 
 
+def _price(found: float | None, what: str) -> float:
+    """A price the oracle needs: a missing one fails the test (never a silent zero)."""
+    assert found is not None, f"the price table has no {what}"
+    return found
+
+
 def original_design_monthly(rp: RegionPrices, a: assumptions.Assumptions) -> float:
     """The original design priced by hand: 2 NAT + EIP, ALB, 2 × t3.medium, db.t3.medium."""
     h = a["hours_per_month"]
@@ -65,10 +71,10 @@ def original_design_monthly(rp: RegionPrices, a: assumptions.Assumptions) -> flo
         a["nat_internet_gb_per_month"] + a["s3_traffic_gb_per_month"]) * rp["nat_gateway_gb"]
     public_ips = (2 + a["alb_public_ipv4"]) * h * rp["public_ipv4_hour"]
     alb = h * rp["alb_hour"] + a["alb_lcu"] * h * rp["alb_lcu_hour"]
-    web = 2 * h * (rp.table("ec2_instance_hour", "t3.medium") or 0) + \
-        2 * a["root_volume_gb"] * (rp.table("ebs_gb_month", "gp3") or 0)
-    db = h * (rp.rds_hour("postgres", "db.t3.medium") or 0) + \
-        100 * (rp.table("rds_storage_gb_month", "gp2") or 0) + \
+    web = 2 * h * _price(rp.table("ec2_instance_hour", "t3.medium"), "t3.medium") + \
+        2 * a["root_volume_gb"] * _price(rp.table("ebs_gb_month", "gp3"), "gp3")
+    db = h * _price(rp.rds_hour("postgres", "db.t3.medium"), "db.t3.medium") + \
+        100 * _price(rp.table("rds_storage_gb_month", "gp2"), "gp2 storage") + \
         100 * a["db_change_percent_per_day"] / 100 * 7 * rp["rds_backup_gb_month"] + \
         rp["secrets_manager_secret_month"] + \
         a["secret_api_calls_per_month"] / 10_000 * rp["secrets_manager_10k_api_calls"]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from prodstack.settings import load_settings
@@ -72,10 +75,16 @@ def test_switching_to_local_removes_a_stale_backend_file(tmp_path: Path):
 
 
 def test_synth_is_deterministic(tmp_path: Path):
-    a, b = tmp_path / "a", tmp_path / "b"
-    write(load_settings(), a)
-    write(load_settings(), b)
-    assert (a / MAIN_FILE).read_text() == (b / MAIN_FILE).read_text()
+    """Two processes with different hash seeds write the same bytes (set order never leaks)."""
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        subprocess.run([sys.executable, "-m", "prodstack", "synth", "--out", str(out)],
+                       check=True, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed,
+                            "PRODSTACK_HOME": str(tmp_path / "home")})
+        outputs.append((out / MAIN_FILE).read_text())
+    assert outputs[0] == outputs[1]
 
 
 def _inventory(doc: dict) -> set[tuple[str, str]]:
