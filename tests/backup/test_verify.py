@@ -201,3 +201,20 @@ def test_interrupt_still_cleans_up(make_db, emulator_url, monkeypatch):
                              runs_sql=False, poll_interval=0, progress=lines.append)
     assert inventory(emulator_url) == before
     assert any(line.startswith("cleaned up: deleted instance") for line in lines)
+
+
+def test_the_emulator_stopping_under_a_restore_is_named(make_db, emulator_url, monkeypatch):
+    """A connection that fails because the emulator stopped: one line naming it, no report."""
+    from botocore.exceptions import EndpointConnectionError
+
+    outputs = make_db()
+
+    def restore_then_lose_the_emulator(*_args: Any) -> dict[str, Any]:
+        raise EndpointConnectionError(endpoint_url=emulator_url)
+
+    monkeypatch.setattr(verify, "restore_instance", restore_then_lose_the_emulator)
+    monkeypatch.setattr(verify.emulator, "gone", lambda exc: emulator_url)
+    with pytest.raises(UserError, match=r"backup verify stopped at its restore step: the "
+                                        r"emulator at http://127\.0\.0\.1:\d+ stopped"):
+        verify.verify_backup(outputs, lambda service: boto(service, emulator_url),
+                             runs_sql=False, poll_interval=0)

@@ -106,6 +106,7 @@ def verify_backup(outputs: dict[str, Any], clients: ClientFactory, *,
         progress(f"found {len(leftovers)} restore(s) an earlier run left behind: "
                  f"{', '.join(leftovers)}; they are deleted with this run's")
     step = "snapshot"
+    gone: str | None = None  # the emulator's URL if it stopped under this run
     try:
         try:
             if chosen is None:
@@ -150,6 +151,7 @@ def verify_backup(outputs: dict[str, Any], clients: ClientFactory, *,
         except _StepFailed as exc:
             report.checks.append(Check(step, FAILED, str(exc)))
         except (ClientError, BotoCoreError) as exc:
+            gone = emulator.gone(exc)
             report.checks.append(Check(step, FAILED, aws_error(exc)))
     finally:
         # A signal here must not stop the cleanup: it is what the signal asks for.
@@ -159,6 +161,9 @@ def verify_backup(outputs: dict[str, Any], clients: ClientFactory, *,
         report.cleaned_up = report.checks[-1].status == PASSED
         if journal and report.cleaned_up:
             journal.close()
+    if gone:
+        raise UserError(f"backup verify stopped at its {step} step: "
+                        f"{emulator.stopped_message(gone)}")
     return report
 
 
