@@ -39,6 +39,9 @@ class FolderConfig:
     backend_config: dict[str, Any] = field(default_factory=dict)  # from -backend-config files
     backend_config_files: list[str] = field(default_factory=list)
     ignore_changes: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    # module path -> local name -> the references in its expression (tf/plan.Locals); None
+    # when not read (the plan reader then cannot follow `local.*`)
+    locals: dict[str, dict[str, list[str]]] | None = None
 
     def ignored(self, type_: str, name: str, attr: str) -> bool:
         attrs = self.ignore_changes.get((type_, name), frozenset())
