@@ -17,7 +17,10 @@ from prodstack.audit.recursive import find_roots
 from prodstack.cli import cli
 from prodstack.errors import UserError
 from prodstack.tf import modtree, scratch
+from prodstack.tf.offline_env import explain, needs_init
 from prodstack.tf.offline_plan import OVERRIDE_FILE, _stamp, overrides, plan_folder
+from prodstack.tf.progress import Diagnostic
+from prodstack.tf.runner import TerraformError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -226,3 +229,50 @@ def test_recursive_without_roots_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     result = CliRunner().invoke(cli, ["audit", str(tmp_path), "--recursive"])
     assert result.exit_code == 2 and "no root module under it" in result.stderr
+
+
+def _refusal(message: str, *diagnostics: tuple[str, str, str]) -> TerraformError:
+    return TerraformError(message, [Diagnostic("error", summary, detail, address)
+                                    for summary, detail, address in diagnostics])
+
+
+@pytest.mark.parametrize(("refusal", "expected"), [
+    (_refusal("plan failed", ("No value for required variable",
+                              'The root module input variable "a" is not set', ""),
+              ("No value for required variable",
+               'The root module input variable "b" is not set', "")),
+     "/f: no value for the required variables a, b: pass --var NAME=VALUE or --var-file "
+     "FILE"),
+    (_refusal("terraform init failed: Failed to query available provider packages: Could "
+              "not retrieve the list of available versions for provider hashicorp/random: "
+              "provider registry.terraform.io/hashicorp/random was not found in any of the "
+              "search locations - /opt/tf-plugins (full log: x)"),
+     "/f: provider hashicorp/random is not installed here (not in the plugin mirror /m nor "
+     "/f/.terraform/providers): run `terraform init` in /f (online) first, or add it to the "
+     "plugin mirror (`terraform providers mirror DIR`)"),
+    (_refusal("terraform init failed: Failed to query available provider packages: Could "
+              "not retrieve the list of available versions for provider hashicorp/aws: no "
+              "available releases match the given constraints >= 6.28.0 To see which modules"),
+     "/f: no version of provider hashicorp/aws here matches the constraint >= 6.28.0 (here: "
+     "none): run `terraform init` in /f (online) first, or add a matching version to the "
+     "plugin mirror"),
+    (_refusal("plan failed", ("listing Outposts", 'Get "https://outposts.eu-west-1.amazonaws.'
+                              'com/outposts": proxyconnect tcp: dial tcp 127.0.0.1:9: connect',
+                              "data.aws_outposts_outpost.shared")),
+     "/f: data.aws_outposts_outpost.shared calls outposts.eu-west-1.amazonaws.com, which the "
+     "emulator does not serve, so it cannot be planned offline (nothing was sent to AWS)"),
+    (_refusal("terraform init failed: Error accessing remote module registry: Failed to "
+              'retrieve available versions for module "vpc" (main.tf:1) from '
+              "registry.terraform.io"),
+     '/f: module "vpc" is not installed at a source and version its configuration accepts '
+     "(in /f/.terraform/modules): run `terraform init` in /f (online) first"),
+])
+def test_refusals_the_user_can_fix_are_one_line(refusal: TerraformError, expected: str) -> None:
+    explained = explain(Path("/f"), refusal, "/m")
+    assert explained is not None and str(explained) == expected and explained.exit_code == 2
+
+
+def test_other_refusals_are_left_as_they_are() -> None:
+    assert explain(Path("/f"), _refusal("plan failed: Unsupported argument"), None) is None
+    assert needs_init(_refusal("plan failed", ("Module not installed", "", "")))
+    assert not needs_init(_refusal("plan failed: Unsupported argument"))

@@ -3,9 +3,11 @@
 The CLI configuration (written next to the scratch copy, not the global one) takes providers
 from the plugin mirror, and from the folder's own `.terraform/providers` when the user ran
 `terraform init` there (so `hashicorp/random` works once they have); with a mirror or a
-plugin folder there is no `direct` installation, and the proxy variables point at a closed
-port on 127.0.0.1, so that neither Terraform nor a provider reaches anything but the
-emulator. `--var NAME=VALUE` and `--var-file FILE` become plan arguments. A refusal that the
+plugin folder there is no `direct` installation. The proxy variables point at a closed port
+on 127.0.0.1, for `init` when providers come from a mirror and for the plan always, so that
+neither Terraform nor a provider reaches anything but the emulator (a service the emulator
+does not serve fails in one line instead of calling AWS). `--var NAME=VALUE` and
+`--var-file FILE` become plan arguments. A refusal that the
 user can fix (a provider or a module that is not installed, required variables without a
 value) becomes one line saying which and how; `needs_init` says when a plan failed only
 because the kept `.terraform` is stale.
@@ -25,6 +27,9 @@ from prodstack.tf.runner import TerraformError
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens, nothing leaves
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _PROVIDER = re.compile(r"provider (?:[\w.-]+\.[a-z]{2,}/)?([\w-]+/[\w-]+)")
+_CONSTRAINT = re.compile(r"no available releases match the given constraints ([^:]+?)"
+                         r"(?:\s+To see|\s*$|:)")
+_BLOCKED = re.compile(r"https://([\w.-]+\.amazonaws\.com)")
 _MODULE = re.compile(r'module "([^"]+)"|Module "?([\w.-]+)"?')
 _REINIT = ("Module not installed", "Backend initialization required",
            "Inconsistent dependency lock file", "Required plugins are not installed",
@@ -48,14 +53,20 @@ def cli_config(mirror: str | None, user_providers: Path | None) -> str:
     return "\n".join([*lines, "}", ""])
 
 
+def guard() -> dict[str, str]:
+    """Proxy variables that send whatever is not for 127.0.0.1 to a closed port on it."""
+    env = {name: CLOSED for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")}
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    return env
+
+
 def environment(region: str, cli_config_file: Path, guarded: bool) -> dict[str, str]:
+    """For `init`: guarded when providers come from a mirror or a plugin folder (without,
+    Terraform downloads them). The plan and `show` are always guarded: a provider call the
+    emulator does not serve must not reach AWS."""
     env = {"AWS_REGION": region, "AWS_DEFAULT_REGION": region,
            "TF_CLI_CONFIG_FILE": str(cli_config_file), "TF_DATA_DIR": ".terraform"}
-    if guarded:
-        for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
-            env[name] = CLOSED
-        env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
-    return env
+    return {**env, **guard()} if guarded else env
 
 
 def parse_vars(variables: Iterable[str]) -> dict[str, str]:
@@ -90,6 +101,16 @@ def var_args(variables: Iterable[str], var_files: Sequence[Path],
     return args
 
 
+def _versions(provider: str, mirrors: list[Path], user: Path) -> list[str]:
+    """The versions of a provider in the mirrors and the user's own `.terraform/providers`."""
+    found: set[str] = set()
+    for base in [*mirrors, user]:
+        path = base / "registry.terraform.io" / provider
+        if path.is_dir():
+            found |= {p.name for p in path.iterdir() if p.is_dir()}
+    return sorted(found)
+
+
 def _text(exc: TerraformError) -> str:
     return " ".join([str(exc), *(f"{d.summary}: {d.detail}" for d in exc.diagnostics)])
 
@@ -112,11 +133,26 @@ def explain(folder: Path, exc: TerraformError, mirror: str | None) -> UserError 
     if "provider packages" in text or "Failed to install provider" in text:
         found = _PROVIDER.search(text.split("provider packages", 1)[-1])
         which = found.group(1) if found else "a provider"
+        constraint = _CONSTRAINT.search(text)
+        if constraint:
+            have = _versions(which, [Path(mirror)] if mirror else [],
+                             folder / ".terraform" / "providers")
+            return UserError(f"{folder}: no version of provider {which} here matches the "
+                             f"constraint {constraint.group(1).strip()} (here: "
+                             f"{', '.join(have) or 'none'}): run `terraform init` in {folder} "
+                             "(online) first, or add a matching version to the plugin mirror",
+                             exit_code=2)
         where = f"the plugin mirror {mirror} nor " if mirror else ""
         return UserError(f"{folder}: provider {which} is not installed here (not in {where}"
                          f"{folder / '.terraform' / 'providers'}): run `terraform init` in "
                          f"{folder} (online) first, or add it to the plugin mirror "
                          "(`terraform providers mirror DIR`)", exit_code=2)
+    blocked = _BLOCKED.search(text)
+    if blocked and CLOSED.removeprefix("http://") in text:
+        where = next((d.address for d in exc.diagnostics if d.address), "") or "the plan"
+        return UserError(f"{folder}: {where} calls {blocked.group(1)}, which the emulator "
+                         "does not serve, so it cannot be planned offline (nothing was sent "
+                         "to AWS)", exit_code=2)
     if "module registry" in text or "Failed to download module" in text or \
             "Module version requirements have changed" in text or \
             "Module source has changed" in text:

@@ -159,6 +159,16 @@ def _stamp(tree: modtree.Tree, place: scratch.Scratch, cli: str, plugin_dir: str
 
 def _init(tf: Terraform, folder: Path, tree: modtree.Tree, place: scratch.Scratch,
           settings: Settings, stamp: str, force: bool = False) -> None:
+    """`terraform init`, unless the last one was for the same stamp; then the plan's
+    environment (the network guard) is set."""
+    try:
+        _init_once(tf, folder, tree, place, settings, stamp, force)
+    finally:
+        tf.extra_env.update(offline_env.guard())  # the plan: nothing for AWS leaves
+
+
+def _init_once(tf: Terraform, folder: Path, tree: modtree.Tree, place: scratch.Scratch,
+               settings: Settings, stamp: str, force: bool) -> None:
     data = place.workdir / ".terraform"
     marker = data / "prodstack-init"
     with contextlib.suppress(OSError):
@@ -168,6 +178,7 @@ def _init(tf: Terraform, folder: Path, tree: modtree.Tree, place: scratch.Scratc
     scratch.write_text(data / "modules" / "modules.json", json.dumps({"Modules": manifest}))
     (place.workdir / ".terraform.lock.hcl").unlink(missing_ok=True)  # ours, made again
     marker.unlink(missing_ok=True)
+    tf.extra_env = _init_env(place, settings)
     with scratch.init_lock():
         try:
             tf.run("init", "-input=false", "-no-color", "-reconfigure",
@@ -175,6 +186,12 @@ def _init(tf: Terraform, folder: Path, tree: modtree.Tree, place: scratch.Scratc
         except TerraformError as exc:
             raise offline_env.explain(folder, exc, settings.plugin_mirror) or exc from None
     marker.write_text(stamp)
+
+
+def _init_env(place: scratch.Scratch, settings: Settings) -> dict[str, str]:
+    """A configuration without a region gets the settings' one, from the environment."""
+    guarded = bool(settings.plugin_mirror or settings.plugin_dir)
+    return offline_env.environment(settings.region, place.base / "terraformrc", guarded)
 
 
 def _plan(tf: Terraform, folder: Path, settings: Settings, args: list[str],
@@ -223,13 +240,10 @@ def plan_folder(folder: Path, settings: Settings | None = None, show_progress: b
     with scratch.locked(place):
         scratch.sync(place, files, overrides(tree, place, info.url))
         scratch.write_text(place.base / "terraformrc", cli)
-        guarded = bool(settings.plugin_mirror or settings.plugin_dir)
-        # A configuration without a region gets the settings' one, from the environment.
         tf = Terraform(workdir=place.workdir, logs=place.logs,
                        plugin_mirror=settings.plugin_mirror, plugin_dir=settings.plugin_dir,
                        show_progress=show_progress, lock=False,
-                       extra_env=offline_env.environment(settings.region,
-                                                         place.base / "terraformrc", guarded))
+                       extra_env=_init_env(place, settings))
         stamp = _stamp(tree, place, cli, settings.plugin_dir)
         scratch.prune_logs(place.logs)
         _init(tf, folder, tree, place, settings, stamp)
