@@ -50,6 +50,14 @@ def find_roots(top: Path) -> list[Path]:
                   if folder.declares or path not in called)
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container's limit, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _name(root: Path, top: Path) -> str:
     return Path(os.path.relpath(root, top)).as_posix()
 
@@ -69,6 +77,8 @@ def _one(root: Path, name: str, settings: Settings, suppressions: Path | None, b
         return _LOG_HINT.sub("", str(exc))
     except OSError as exc:
         return f"{root}: cannot read it ({exc.strerror or exc})"
+    except Exception as exc:  # one root's surprise must not stop the others
+        return f"{root}: could not be audited ({type(exc).__name__}: {exc})"
 
 
 def _sort_key(finding: Finding) -> tuple[int, str, str, str]:
@@ -125,7 +135,7 @@ def audit_recursive(top: Path, settings: Settings, suppressions: Path | None = N
                         exit_code=2)
     base = normal((path_base or top).absolute())
     names = [_name(root, normal(top.absolute())) for root in roots]
-    workers = max(1, min(len(roots), os.cpu_count() or 1))
+    workers = max(1, min(len(roots), _cores()))
     echo(f"planning {len(roots)} root{'s' if len(roots) > 1 else ''} under {top} offline "
          f"against the emulator ({workers} at a time): {', '.join(names)}")
     was_running = emulator.running() is not None

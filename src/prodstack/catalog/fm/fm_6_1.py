@@ -26,14 +26,21 @@ from prodstack.catalog.plan_fixtures import alb
 from prodstack.catalog.plan_queries import LB_TYPES, LISTENER_TYPES, TG_TYPES, key_type
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.world import World
-from prodstack.tf.plan import Plan, Resource
+from prodstack.tf.plan import UNKNOWN, Plan, Resource
 from prodstack.verify.context import Result, VerifyContext
 
 
 def _dynamic(res: Resource, block: str) -> bool:
     """The block has planned values but no expression: a `dynamic` block builds it, and a
-    plan's configuration leaves those out."""
-    return res.has_config and not res.written(block) and bool(res.get(block))
+    plan's configuration leaves those out. Only when one of its actions may forward (a
+    redirect or a fixed response forwards to no target group)."""
+    if not res.has_config or res.written(block):
+        return False
+    actions = res.get(block)
+    if not isinstance(actions, list):
+        return actions is UNKNOWN
+    return any(not isinstance(a, dict) or a.get("type") not in ("redirect", "fixed-response")
+               for a in actions)
 
 
 def _target_groups(plan: Plan, lb: Resource) -> tuple[set[str], dict[str, str]]:
@@ -151,6 +158,16 @@ def listener_actions_from_dynamic_blocks() -> Made:
             {"type": "forward", "target_group_arn": None}]}, unset=("default_action",),
             refs={"load_balancer_arn": ["aws_lb.web.arn", "aws_lb.web"]},
             unknown={"default_action": [{"target_group_arn": True}]})
+    return b, None
+
+
+@cases.passes
+def redirect_only_listener_from_a_dynamic_block() -> Made:
+    """A dynamic block that redirects (HTTP to HTTPS) forwards nowhere: nothing unseen."""
+    b = alb(PlanBuilder())
+    b.add("aws_lb_listener.http", {"port": 80, "default_action": [
+        {"type": "redirect", "redirect": [{"protocol": "HTTPS"}]}]}, unset=("default_action",),
+        refs={"load_balancer_arn": ["aws_lb.web.arn", "aws_lb.web"]})
     return b, None
 
 
