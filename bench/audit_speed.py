@@ -1,12 +1,22 @@
-"""How long `prodstack audit` takes on a real production plan (~150 resources), beyond process
-start: the audit's imports once, then the median of repeated runs of read JSON + build the
-plan reader + run every rule.
+"""How long `prodstack audit` takes: on a plan JSON (the rules alone), and on folders in
+directory mode (planning included), next to checkov on the same folders.
 
     .venv/bin/python bench/audit_speed.py [PLAN_JSON] [--runs N]
+    .venv/bin/python bench/audit_speed.py --folders [FOLDER...] [--folder-runs N]
 
-Without PLAN_JSON it plans prodstack's production stack offline first (needs terraform, the
-provider mirror in PRODSTACK_PLUGIN_MIRROR and the emulator, which it starts and stops in a
-scratch PRODSTACK_HOME). The target is well under 1 s; exit 1 when the median is not.
+Plan JSON: the audit's imports once, then the median of repeated runs of read JSON + build
+the plan reader + run every rule. Without PLAN_JSON it plans prodstack's production stack
+offline first. The target is well under 1 s; exit 1 when the median is not.
+
+Folders (default: the test fixtures shaped like terraform-aws-modules' examples, and
+prodstack's own production stack synthesized into a folder): `prodstack audit FOLDER` in its
+own process, with the emulator already running (its start is timed once and printed). Cold:
+no scratch copy and an empty plugin cache, as on a first audit; warm: the same audit again
+(scratch copy, provider links and init kept). The median of `--folder-runs` runs of each,
+and of checkov on the same folder (`.venv-checkov`, made by scripts/checkov_gate.py; offline:
+`--skip-download`, CKV_SKIP_PACKAGE_UPDATE_CHECK=1, BC_SKIP_MAPPING=TRUE). Needs terraform
+and the provider mirror in PRODSTACK_PLUGIN_MIRROR; everything runs in a scratch
+PRODSTACK_HOME, and the emulator is stopped at the end. Prints a table; no threshold.
 """
 
 from __future__ import annotations
@@ -14,7 +24,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +41,16 @@ from prodstack.settings import load_settings  # noqa: E402
 from prodstack.tf.plan import load_plan  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - _T0
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "audit" / "fixtures"
+FOLDERS = {  # shaped like: terraform-aws-modules/...
+    "vpc, registry module installed": FIXTURES / "installed",
+    "vpc, flow log via a local (../../)": FIXTURES / "flow_log_local" / "examples" / "single",
+    "alb, dynamic listeners (../../)": FIXTURES / "alb_module" / "examples" / "complete",
+    "envs/prod + ../../modules (nested)": FIXTURES / "tree" / "envs" / "prod",
+}
+CHECKOV = Path(os.environ.get("CHECKOV_VENV", ROOT / ".venv-checkov")) / "bin" / "checkov"
+CHECKOV_ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "1", "BC_SKIP_MAPPING": "TRUE"}
 
 
 def _production_plan(scratch: Path) -> str:
@@ -42,11 +64,7 @@ def _production_plan(scratch: Path) -> str:
         emulator.stop()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description="median time of auditing a plan JSON")
-    parser.add_argument("plan", nargs="?", help="plan JSON (terraform show -json)")
-    parser.add_argument("--runs", type=int, default=21)
-    args = parser.parse_args()
+def plan_json(args: argparse.Namespace) -> int:
     if args.plan:
         text = Path(args.plan).read_text()
     else:
@@ -68,6 +86,110 @@ def main() -> int:
           f"(min {min(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms); "
           f"imports {IMPORT_SECONDS * 1000:.0f} ms once")
     return 0 if median < 1.0 else 1
+
+
+# -- folders ---------------------------------------------------------------------------------
+
+
+def _timed(argv: list[str], env: dict[str, str], ok: tuple[int, ...]) -> tuple[float, str]:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if proc.returncode not in ok:
+        raise RuntimeError(f"{' '.join(argv[:3])}: exit {proc.returncode}: "
+                           f"{(proc.stderr.strip().splitlines() or [''])[-1]}")
+    return seconds, proc.stdout
+
+
+def _audit(folder: Path, home: Path) -> tuple[float, int]:
+    env = {**os.environ, "PRODSTACK_HOME": str(home)}
+    seconds, out = _timed([sys.executable, "-m", "prodstack", "audit", str(folder),
+                           "--format", "json"], env, (0, 1))
+    return seconds, int(json.loads(out)["resources"])
+
+
+def _cold(home: Path) -> None:
+    for part in ("offline-plans", "plugin-cache"):
+        shutil.rmtree(home / part, ignore_errors=True)
+
+
+def _checkov(folder: Path) -> float:
+    env = {**os.environ, **CHECKOV_ENV}
+    argv = [str(CHECKOV), "-d", str(folder), "--framework", "terraform", "--skip-download",
+            "--quiet", "--compact", "-o", "json"]
+    return _timed(argv, env, (0, 1))[0]
+
+
+def _own_stack(into: Path) -> Path:
+    from prodstack import synth
+    from prodstack.targets.aws import AwsTarget
+
+    folder = into / "own-stack"
+    synth.write(AwsTarget.offline_settings(load_settings(env="production")), folder)
+    return folder
+
+
+def folders(args: argparse.Namespace) -> int:
+    from prodstack import emulator
+
+    if not os.environ.get("PRODSTACK_PLUGIN_MIRROR"):
+        print("note: PRODSTACK_PLUGIN_MIRROR is not set; providers come from the registry",
+              file=sys.stderr)
+    runs = args.folder_runs
+    with tempfile.TemporaryDirectory(prefix="audit-bench-") as tmp:
+        home = Path(tmp) / "home"
+        os.environ["PRODSTACK_HOME"] = str(home)
+        chosen = {Path(f).name: Path(f) for f in args.folder} if args.folder else {
+            **FOLDERS, "prodstack's own stack (production)": _own_stack(Path(tmp))}
+        start = time.perf_counter()
+        emulator.start()
+        started = time.perf_counter() - start
+        rows = []
+        try:
+            for name, folder in chosen.items():
+                print(f"{name}: {runs} cold, {runs} warm, {runs} checkov...", file=sys.stderr)
+                cold, warm, checkov = [], [], []
+                resources = 0
+                for _ in range(runs):
+                    _cold(home)
+                    seconds, resources = _audit(folder, home)
+                    cold.append(seconds)
+                for _ in range(runs):
+                    warm.append(_audit(folder, home)[0])
+                if CHECKOV.exists():
+                    checkov = [_checkov(folder) for _ in range(runs)]
+                rows.append((name, resources, cold, warm, checkov))
+        finally:
+            emulator.stop()
+    width = max(len(r[0]) for r in rows)
+    print(f"prodstack audit FOLDER (directory mode, planning included), median of {runs} runs;"
+          f" emulator started once in {started:.1f} s; {os.cpu_count()} cores")
+    print(f"{'folder':<{width}}  resources  cold (s)  warm (s)  checkov (s)")
+    for name, resources, cold, warm, checkov in rows:
+        ck = f"{statistics.median(checkov):11.1f}" if checkov else "  (missing)"
+        print(f"{name:<{width}}  {resources:>9}  {statistics.median(cold):8.1f}  "
+              f"{statistics.median(warm):8.1f}  {ck}")
+    if not CHECKOV.exists():
+        print(f"checkov: not installed at {CHECKOV} (scripts/checkov_gate.py makes it)")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="how long prodstack audit takes")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="a plan JSON (terraform show -json); with --folders, folders")
+    parser.add_argument("--runs", type=int, default=21, help="runs over a plan JSON")
+    parser.add_argument("--folders", action="store_true",
+                        help="directory mode on folders (default: the fixtures and the stack)")
+    parser.add_argument("--folder-runs", type=int, default=3, help="runs of each, per folder")
+    args = parser.parse_args()
+    if args.folders:
+        args.folder = args.paths
+        return folders(args)
+    if len(args.paths) > 1:
+        parser.error("one plan JSON at most")
+    args.plan = args.paths[0] if args.paths else None
+    return plan_json(args)
 
 
 if __name__ == "__main__":

@@ -13,23 +13,37 @@ from prodstack.audit.config import FolderConfig, read_folder
 from prodstack.audit.engine import AuditResult
 from prodstack.audit.locations import read_folder_locations
 from prodstack.catalog import CATALOG
-from prodstack.catalog.model import AuditInput, Hit
+from prodstack.catalog.model import AuditInput, Hit, Unseen
 from prodstack.catalog.plan_fixtures import db
 from prodstack.catalog.planbuilder import PlanBuilder
-from prodstack.tf.plan import Plan, load_plan
+from prodstack.tf.plan import Locals, Plan, load_plan
 
-__all__ = ["PlanBuilder", "db", "folder_audit", "hits", "plan_of", "write_files"]
+__all__ = ["PlanBuilder", "db", "folder_audit", "hits", "plan_of", "unseen", "write_files"]
 
 
-def plan_of(builder: PlanBuilder | dict[str, Any]) -> Plan:
+def plan_of(builder: PlanBuilder | dict[str, Any], locals: Locals | None = None) -> Plan:
     data = builder.build() if isinstance(builder, PlanBuilder) else builder
-    return load_plan(data, "test plan")
+    return load_plan(data, "test plan", locals=locals)
+
+
+def _check(rule_id: str, builder: PlanBuilder, config: FolderConfig | None
+           ) -> list[Hit | Unseen]:
+    """The rule over the builder's plan, read with the configuration's locals when given
+    (as directory mode reads it)."""
+    rule = CATALOG[rule_id].rule
+    assert rule is not None, f"{rule_id} has no static rule"
+    plan = plan_of(builder, config.locals if config else None)
+    return list(rule.check(AuditInput(plan, config)))
 
 
 def hits(rule_id: str, builder: PlanBuilder, config: FolderConfig | None = None) -> list[Hit]:
-    rule = CATALOG[rule_id].rule
-    assert rule is not None, f"{rule_id} has no static rule"
-    return list(rule.check(AuditInput(plan_of(builder), config)))
+    return [h for h in _check(rule_id, builder, config) if isinstance(h, Hit)]
+
+
+def unseen(rule_id: str, builder: PlanBuilder,
+           config: FolderConfig | None = None) -> list[Unseen]:
+    """What the rule says it could not check."""
+    return [h for h in _check(rule_id, builder, config) if isinstance(h, Unseen)]
 
 
 def folder_audit(folder: Path, builder: PlanBuilder, env: str | None = "production",
@@ -39,7 +53,8 @@ def folder_audit(folder: Path, builder: PlanBuilder, env: str | None = "producti
     them."""
     locations = read_folder_locations(folder)
     written = suppress.load(folder, suppressions, locations)
-    return audit_input(AuditInput(plan_of(builder), read_folder(folder)), env, locations,
+    config = read_folder(folder)
+    return audit_input(AuditInput(plan_of(builder, config.locals), config), env, locations,
                        written)
 
 

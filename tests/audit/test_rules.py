@@ -1,5 +1,6 @@
 """Every static rule of the catalog, on its own fixtures: each failing fixture makes the rule
-name exactly the addresses it declares, each passing one makes it silent."""
+name exactly the addresses it declares, each passing one makes it silent, and each rule
+reports as unseen exactly what its fixtures say it cannot check."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 
 from prodstack.catalog import CATALOG
 from prodstack.catalog.model import SEVERITIES, Entry, PlanCase
-from tests.audit.helpers import hits
+from tests.audit.helpers import hits, unseen
 
 CASES = [(e, c) for e in CATALOG.rules for c in e.rule.cases]  # type: ignore[union-attr]
 
@@ -19,6 +20,9 @@ def test_fixture(entry: Entry, case: PlanCase) -> None:
     assert sorted({h.address for h in found}) == sorted(case.hits), found
     for hit in found:
         assert hit.message and (hit.severity is None or hit.severity in SEVERITIES)
+    notes = unseen(entry.id, builder, config)
+    assert sorted({n.address for n in notes}) == sorted(case.unseen), notes
+    assert all(n.message for n in notes)
 
 
 @pytest.mark.parametrize("entry", CATALOG.rules, ids=lambda e: e.id)

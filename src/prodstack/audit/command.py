@@ -1,10 +1,14 @@
 """`prodstack audit [PATH] [--env ENV] [--format text|json|sarif|junit|markdown]
-[--fail-on SEVERITY] [--suppressions FILE] [--path-base DIR] [--catalog]`.
+[--fail-on SEVERITY] [--suppressions FILE] [--path-base DIR] [--var NAME=VALUE]...
+[--var-file FILE]... [--recursive] [--catalog]`.
 
 PATH a plan JSON file (`terraform show -json`): audit it. PATH a folder of Terraform
-configuration: plan it offline against the embedded emulator (the user's files untouched),
-audit the plan, read the folder's backend for FM-1.2/1.3, and locate each finding's block
-(file and line). No PATH: prodstack's own stack for --env, as the aws target would create it.
+configuration: plan it offline against the embedded emulator as it stands (relative module
+sources, the modules its `terraform init` installed, every aws provider configuration; the
+user's files untouched; `--var`/`--var-file` passed to the plan), audit the plan, read the
+folder's backend for FM-1.2/1.3 and its locals, and locate each finding's block (file and
+line). With `--recursive`, every root module under the folder, in one report (recursive.py).
+No PATH: prodstack's own stack for --env, as the aws target would create it.
 
 Suppressions: `# prodstack:ignore ID reason` comments in the folder, and prodstack-audit.toml
 (in the folder, next to the plan file, or --suppressions FILE); see suppress.py.
@@ -19,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +39,7 @@ from prodstack.errors import UserError
 from prodstack.options import synth_options
 from prodstack.profiles import PROFILES
 from prodstack.settings import Settings, load_settings
+from prodstack.tf.offline_env import var_args
 from prodstack.tf.plan import load_plan
 
 _LOG_HINT = re.compile(r"[;,]?\s*\(?full log: [^)]*\)?\s*$")
@@ -76,15 +82,19 @@ def _with_emulator(func: Any, *args: Any) -> dict[str, Any]:
             emulator.stop()
 
 
-def _plan_folder(folder: Path) -> AuditInput:
+def plan_folder_input(folder: Path, settings: Settings | None = None,
+                      variables: Sequence[str] = (), var_files: Sequence[Path] = (),
+                      declared_only: bool = False) -> AuditInput:
+    """A folder planned offline, with its configuration (backends, locals, ...)."""
     from prodstack.tf.offline_plan import plan_folder
 
-    config = read_folder(folder)
     if not any(folder.glob("*.tf")) and not any(folder.glob("*.tf.json")):
         raise UserError(f"{folder}: no Terraform configuration (*.tf, *.tf.json) in it",
                         exit_code=2)
-    data = _with_emulator(plan_folder, folder)
-    return AuditInput(plan=load_plan(data, str(folder)), config=config)
+    config = read_folder(folder)
+    data = _with_emulator(plan_folder, folder, settings, False, variables, var_files,
+                          declared_only)
+    return AuditInput(plan=load_plan(data, str(folder), locals=config.locals), config=config)
 
 
 def own_stack_input(settings: Settings) -> AuditInput:
@@ -100,11 +110,12 @@ def own_stack_input(settings: Settings) -> AuditInput:
     return AuditInput(plan=load_plan(data, source), config=config)
 
 
-def load_input(path: Path | None, settings: Settings) -> AuditInput:
+def load_input(path: Path | None, settings: Settings, variables: Sequence[str] = (),
+               var_files: Sequence[Path] = ()) -> AuditInput:
     if path is None:
         return own_stack_input(settings)
     if path.is_dir():
-        return _plan_folder(path)
+        return plan_folder_input(path, settings, variables, var_files)
     if not path.exists():
         raise UserError(f"{path}: no such file or folder", exit_code=2)
     return _read_plan_file(path)
@@ -123,14 +134,15 @@ def locations_of(path: Path | None) -> Locations | None:
 
 
 def audit(path: Path | None, settings: Settings, suppressions: Path | None = None,
-          path_base: Path | None = None) -> AuditResult:
+          path_base: Path | None = None, variables: Sequence[str] = (),
+          var_files: Sequence[Path] = ()) -> AuditResult:
     """Audit PATH (or prodstack's own stack), then apply the suppressions written for it."""
     try:
         locations = locations_of(path)
         if locations is not None and path_base is not None:
             locations.base = path_base.absolute()
         written = suppress.load(path, suppressions, locations)
-        inp = load_input(path, settings)
+        inp = load_input(path, settings, variables, var_files)
     except OSError as exc:
         raise UserError(f"{path}: cannot read it ({exc.strerror or exc})", exit_code=2) from None
     return audit_input(inp, settings.env, locations, written)
@@ -162,11 +174,21 @@ def audit_input(inp: AuditInput, env: str | None, locations: Locations | None = 
 @click.option("--path-base", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write file locations relative to this folder (e.g. the repository root "
                    "for code scanning) [default: the audited folder].")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="A root variable for the offline plan of a folder (repeatable).")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(path_type=Path),
+              metavar="FILE", help="A .tfvars file for the offline plan of a folder "
+                                   "(repeatable).")
+@click.option("--recursive", is_flag=True,
+              help="Audit every root module under the folder (a folder that declares a "
+                   "backend or a provider, or that no other folder calls), in parallel, in "
+                   "one report.")
 @click.option("--catalog", "show_catalog", is_flag=True,
               help="List every failure mode, its fix and where it is checked.")
 @synth_options
 def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, suppressions: Path | None,
-              path_base: Path | None, show_catalog: bool, config_file: str | None,
+              path_base: Path | None, variables: tuple[str, ...], var_files: tuple[Path, ...],
+              recursive: bool, show_catalog: bool, config_file: str | None,
               overrides: tuple[str, ...]) -> None:
     """Check a Terraform plan (file), a configuration folder, or prodstack's own stack
     against the failure-mode catalog."""
@@ -180,11 +202,23 @@ def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, suppressions:
     if path is not None and (config_file or overrides):
         raise UserError("--config and --set apply to prodstack's own stack (give no PATH)",
                         exit_code=2)
+    if (variables or var_files) and (path is None or not path.is_dir()):
+        raise UserError("--var and --var-file apply to the offline plan of a folder",
+                        exit_code=2)
+    var_args(variables, var_files)  # a malformed --var or a missing file before any planning
     settings = load_settings(env=env, config_file=config_file, overrides=overrides)
-    if path is None or path.is_dir():
-        click.echo(f"planning {path or f'the {env} stack'} offline against the emulator...",
-                   err=True)
-    result = audit(path, settings, suppressions, path_base)
+    if recursive:
+        from prodstack.audit.recursive import audit_recursive
+
+        if path is None or not path.is_dir():
+            raise UserError("--recursive needs a folder", exit_code=2)
+        result = audit_recursive(path, settings, suppressions, path_base, variables,
+                                 var_files, lambda line: click.echo(line, err=True))
+    else:
+        if path is None or path.is_dir():
+            click.echo(f"planning {path or f'the {env} stack'} offline against the "
+                       "emulator...", err=True)
+        result = audit(path, settings, suppressions, path_base, variables, var_files)
     click.echo(render(fmt, result, fail_on))
     for rule_id, error in result.errors:
         click.echo(f"prodstack: rule {rule_id} could not run: {error}", err=True)

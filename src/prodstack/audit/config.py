@@ -1,11 +1,14 @@
-"""What a plan does not show, read from the configuration folder: backends and `ignore_changes`.
+"""What a plan does not show, read from the configuration folder: backends, `ignore_changes`
+and `locals`.
 
-A plan JSON holds neither the `backend` block (FM-1.2, FM-1.3) nor `lifecycle` (FM-X3), so
-for a folder the audit reads them from the files: `*.tf` (HCL, through a small tokenizer and
-brace scanner: blocks, labels and literal attribute values, enough for these two blocks),
-`*.tf.json`, and partial backend settings in `*.tfbackend` / `backend*.hcl` files, which
-`terraform init -backend-config=FILE` would take. The tokenizer also gives each token's
-offset (and, on request, the comments) and each block its lines, for locations.py.
+A plan JSON holds neither the `backend` block (FM-1.2, FM-1.3) nor `lifecycle` (FM-X3) nor
+`locals`, so for a folder the audit reads them from the files: `*.tf` (HCL, through a small
+tokenizer and brace scanner: blocks, labels and literal attribute values, enough for these
+blocks), `*.tf.json`, and partial backend settings in `*.tfbackend` / `backend*.hcl` files,
+which `terraform init -backend-config=FILE` would take. The locals of every module the root
+reaches (tf/modtree.py walks the tree) let the plan reader follow `local.*` references
+(FM-4.3). The tokenizer also gives each token's offset (and, on request, the comments) and
+each block its lines, for locations.py and modtree.py.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ class FolderConfig:
     backend_config: dict[str, Any] = field(default_factory=dict)  # from -backend-config files
     backend_config_files: list[str] = field(default_factory=list)
     ignore_changes: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    # module path -> local name -> the references in its expression (tf/plan.Locals); None
+    # when not read (the plan reader then cannot follow `local.*`)
+    locals: dict[str, dict[str, list[str]]] | None = None
 
     def ignored(self, type_: str, name: str, attr: str) -> bool:
         attrs = self.ignore_changes.get((type_, name), frozenset())
@@ -296,11 +302,25 @@ def read_texts(files: dict[str, str], root_files: set[str] | None = None) -> Fol
 
 def from_document(doc: dict[str, Any], source: str) -> FolderConfig:
     """The configuration of a Terraform JSON document built in memory (prodstack's own)."""
+    from prodstack.tf.modtree import document_locals
+
     ignores: dict[tuple[str, str], set[str]] = {}
     for key, attrs in _ignores_from_json(doc):
         ignores.setdefault(key, set()).update(attrs)
     return FolderConfig(backends=backends_from_json(doc, source),
-                        ignore_changes={k: frozenset(v) for k, v in ignores.items()})
+                        ignore_changes={k: frozenset(v) for k, v in ignores.items()},
+                        locals={"": document_locals(doc)})
+
+
+def read_locals(folder: Path) -> dict[str, dict[str, list[str]]]:
+    """The locals of every module the folder's root reaches (local sources, and the modules
+    its `terraform init` installed), by module path (tf/plan.Locals)."""
+    from prodstack.tf.modtree import normal, read_tree
+
+    out: dict[str, dict[str, list[str]]] = {}
+    for node in read_tree(normal(folder.absolute())).nodes:
+        out.setdefault(node.address, node.folder.locals)
+    return out
 
 
 def read_folder(folder: Path) -> FolderConfig:
@@ -331,9 +351,11 @@ def read_folder(folder: Path) -> FolderConfig:
         return True
 
     try:
-        return read_texts(files, root)
+        config = read_texts(files, root)
     except (RecursionError, ValueError) as exc:  # deeper than the stack; a too long number
         bad = next((name for name in sorted(files) if not readable(name)), "")
         why = "nested too deeply to read" if isinstance(exc, RecursionError) else \
             f"cannot read it ({str(exc).split(':')[0]})"
         raise UserError(f"{folder / bad}: {why}", exit_code=2) from None
+    config.locals = read_locals(folder)
+    return config

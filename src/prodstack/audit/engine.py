@@ -4,7 +4,10 @@ A finding whose id a profile trades by design (dev: single-AZ database, FM-3.1) 
 dropped: it moves to `accepted` with the profile's reason, and does not count for the exit
 code. A rule that cannot run on odd input is reported as an error, never a traceback.
 Suppressions written by the user (suppress.py) are applied to the result afterwards; they
-move findings to `suppressed`, which do not count either.
+move findings to `suppressed`, which do not count either. What a rule could not check (an
+`Unseen` hit) goes to `unseen`, which never counts. A `--recursive` audit merges the results
+of several root modules (recursive.py): each finding carries its root, and a root that could
+not be planned is one of `root_errors`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from prodstack.catalog import CATALOG, Entry
-from prodstack.catalog.model import AuditInput, severity_rank
+from prodstack.catalog.model import AuditInput, Unseen, severity_rank
 from prodstack.profiles import PROFILES
 
 if TYPE_CHECKING:
@@ -29,9 +32,30 @@ class Finding:
     address: str
     message: str
     fix: str
+    root: str = ""  # the root module it was found in (`--recursive`), as shown
 
     def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+        out = asdict(self)
+        if not self.root:
+            del out["root"]
+        return out
+
+
+@dataclass(frozen=True)
+class UnseenCheck:
+    """What a rule could not check on a resource, and why; reported, never counted."""
+
+    id: str
+    title: str
+    address: str
+    message: str
+    root: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        out = asdict(self)
+        if not self.root:
+            del out["root"]
+        return out
 
 
 @dataclass(frozen=True)
@@ -75,19 +99,25 @@ class AuditResult:
     locations: Locations | None = None  # where the blocks are written (a folder, a plan file)
     pinned: dict[str, Location] = field(default_factory=dict)  # address -> location, for
     # findings about the audit's own input (a suppression), not about a block
+    unseen: list[UnseenCheck] = field(default_factory=list)
+    roots: list[str] = field(default_factory=list)  # `--recursive`: the roots audited
+    root_errors: list[tuple[str, str]] = field(default_factory=list)  # root, why not planned
+    root_locations: dict[str, Locations] = field(default_factory=dict)  # root -> its blocks
 
-    def location_of(self, address: str) -> Location | None:
+    def location_of(self, address: str, root: str = "") -> Location | None:
         if address in self.pinned:
             return self.pinned[address]
-        return self.locations.locate(address) if self.locations else None
+        locations = self.root_locations.get(root) if root else self.locations
+        return locations.locate(address) if locations else None
 
     def failing(self, fail_on: str) -> list[Finding]:
         limit = severity_rank(fail_on)
         return [f for f in self.findings if severity_rank(f.severity) <= limit]
 
     def exit_code(self, fail_on: str) -> int:
-        """2 when a rule could not run, 1 for a finding at or above `fail_on`, else 0."""
-        if self.errors:
+        """2 when a rule could not run or a root could not be planned, 1 for a finding at or
+        above `fail_on`, else 0 (the worst over the roots of a recursive audit)."""
+        if self.errors or self.root_errors:
             return 2
         return 1 if self.failing(fail_on) else 0
 
@@ -115,6 +145,10 @@ def run(inp: AuditInput, env: str | None = None,
         result.rules_run += 1
         result.ran.append(entry.id)
         for hit in dict.fromkeys(hits):  # drop duplicates, keep order
+            if isinstance(hit, Unseen):
+                result.unseen.append(UnseenCheck(entry.id, entry.title, hit.address,
+                                                 hit.message))
+                continue
             finding = Finding(entry.id, entry.title, hit.severity or entry.severity,
                               hit.address, hit.message, entry.fix)
             trade = trades.get(entry.id)

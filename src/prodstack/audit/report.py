@@ -1,7 +1,9 @@
 """Audit output: text grouped by severity (address and fix with each finding), or JSON; the
 other formats (SARIF, JUnit XML, Markdown) live in `formats/`.
 
-In directory mode each finding also names the file and line of the block it is about.
+In directory mode each finding also names the file and line of the block it is about; in a
+`--recursive` audit, the root it was found in. What a rule could not check (`unseen`) and the
+roots that could not be planned are listed after the findings; neither is a finding.
 """
 
 from __future__ import annotations
@@ -9,14 +11,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from prodstack.audit.engine import AuditResult, Finding
+from prodstack.audit.engine import AuditResult, Finding, UnseenCheck
 from prodstack.catalog.model import SEVERITIES
 
 
-def file_line(result: AuditResult, address: str) -> tuple[str, int] | None:
-    """Where a finding's block is written, in directory mode (or where a suppression is)."""
+def file_line(result: AuditResult, address: str, root: str = "") -> tuple[str, int] | None:
+    """Where a finding's block is written, in directory mode (or where a suppression is);
+    `root`: the root module of a recursive audit it was found in."""
     locations = result.locations
-    location = result.location_of(address)
+    location = result.location_of(address, root)
     if location is None or locations is None:
         return None
     if locations.of_plan and address not in result.pinned:
@@ -24,15 +27,19 @@ def file_line(result: AuditResult, address: str) -> tuple[str, int] | None:
     return locations.relative(location.path), location.line
 
 
-def where(result: AuditResult, address: str) -> str:
+def where(result: AuditResult, address: str, root: str = "") -> str:
     """`main.tf:12`, or "" when the finding has no configuration file."""
-    found = file_line(result, address)
+    found = file_line(result, address, root)
     return f"{found[0]}:{found[1]}" if found else ""
 
 
 def _with_location(result: AuditResult, item: dict[str, Any]) -> dict[str, Any]:
-    found = file_line(result, item["address"])
+    found = file_line(result, item["address"], item.get("root", ""))
     return {**item, "file": found[0], "line": found[1]} if found else item
+
+
+def unseen_line(note: UnseenCheck) -> str:
+    return f"{note.id} could not check {note.address}: {note.message}"
 
 
 def to_json(result: AuditResult) -> dict[str, Any]:
@@ -46,6 +53,10 @@ def to_json(result: AuditResult) -> dict[str, Any]:
         "suppressed": [_with_location(result, s.to_dict()) for s in result.suppressed],
         "skipped": [{"id": rule_id, "reason": reason} for rule_id, reason in result.skipped],
         "errors": [{"id": rule_id, "error": error} for rule_id, error in result.errors],
+        "unseen": [_with_location(result, u.to_dict()) for u in result.unseen],
+        **({"roots": list(result.roots),
+            "root_errors": [{"root": root, "error": error}
+                            for root, error in result.root_errors]} if result.roots else {}),
     }
 
 
@@ -60,6 +71,8 @@ def _summary(result: AuditResult) -> str:
         text += f", {len(result.suppressed)} suppressed"
     if result.accepted:
         text += f", {len(result.accepted)} accepted by the {result.env} profile"
+    if result.unseen:
+        text += f", {len(result.unseen)} not seen"
     return text
 
 
@@ -70,14 +83,16 @@ def _by_rule(findings: list[Finding]) -> list[list[Finding]]:
     return list(groups.values())
 
 
-def _at(result: AuditResult, address: str) -> str:
-    place = where(result, address)
-    return f"{address} ({place})" if place and place != address else address
+def _at(result: AuditResult, address: str, root: str = "") -> str:
+    place = where(result, address, root)
+    shown = f"{root}: {address}" if root else address
+    return f"{shown} ({place})" if place and place != address else shown
 
 
 def to_text(result: AuditResult) -> str:
     env = f", env {result.env}" if result.env else ""
-    lines = [f"audit of {result.source}{env}: {result.resources} resources, "
+    roots = f" ({len(result.roots)} roots: {', '.join(result.roots)})" if result.roots else ""
+    lines = [f"audit of {result.source}{roots}{env}: {result.resources} resources, "
              f"{result.rules_run} rules run: {_summary(result)}"]
     for severity in SEVERITIES:
         findings = [f for f in result.findings if f.severity == severity]
@@ -86,26 +101,33 @@ def to_text(result: AuditResult) -> str:
         lines += ["", severity.upper()]
         for group in _by_rule(findings):
             lines.append(f"  {group[0].id}  {group[0].title}")
-            lines += [f"    {_at(result, f.address)}: {f.message}" for f in group]
+            lines += [f"    {_at(result, f.address, f.root)}: {f.message}" for f in group]
             lines.append(f"    fix: {group[0].fix}")
     if result.accepted:
         lines += ["", f"ACCEPTED by the {result.env} profile (reported, not counted)"]
         for acc in result.accepted:
             f = acc.finding
-            lines.append(f"  {f.id}  {f.address}: {f.message}")
+            lines.append(f"  {f.id}  {_at(result, f.address, f.root)}: {f.message}")
             lines.append(f"    accepted: {acc.what}; reason: {acc.reason}")
     if result.suppressed:
         lines += ["", "SUPPRESSED (reported, not counted)"]
         for sup in result.suppressed:
             f = sup.finding
-            lines.append(f"  {f.id}  {_at(result, f.address)}: {f.message}")
+            lines.append(f"  {f.id}  {_at(result, f.address, f.root)}: {f.message}")
             lines.append(f"    suppressed in {sup.where}: {sup.reason}")
     if result.skipped:
         lines += ["", "SKIPPED"]
         lines += [f"  {rule_id}: {reason}" for rule_id, reason in result.skipped]
+    if result.unseen:
+        lines += ["", "NOT SEEN (could not be checked; reported, not counted)"]
+        lines += [f"  {u.id}  {_at(result, u.address, u.root)}: {u.message}"
+                  for u in result.unseen]
     if result.errors:
         lines += ["", "ERRORS (the audit is incomplete)"]
         lines += [f"  {rule_id}: {error}" for rule_id, error in result.errors]
-    if not result.findings and not result.errors:
+    if result.root_errors:
+        lines += ["", "ROOTS NOT PLANNED (the audit is incomplete)"]
+        lines += [f"  {root}: {error}" for root, error in result.root_errors]
+    if not result.findings and not result.errors and not result.root_errors:
         lines += ["", "no findings"]
     return "\n".join(lines)

@@ -49,16 +49,27 @@ class Hit(NamedTuple):
     severity: str | None = None
 
 
+class Unseen(NamedTuple):
+    """What a rule could not check, and why (a listener whose actions a `dynamic` block
+    builds: a plan's configuration leaves them out). Not a finding: the engine reports it in
+    its own `unseen` list, in every format, and it never counts for the exit code."""
+
+    address: str
+    message: str
+
+
 Made = tuple["PlanBuilder", FolderConfig | None]
 
 
 @dataclass(frozen=True)
 class PlanCase:
-    """A plan fixture for a rule: the exact addresses it must name (none: it must not fire)."""
+    """A plan fixture for a rule: the exact addresses it must name (none: it must not fire),
+    and those it must report as unseen (could not check)."""
 
     name: str
     make: Callable[[], Made]
     hits: tuple[str, ...] = ()
+    unseen: tuple[str, ...] = ()
 
     @property
     def fires(self) -> bool:
@@ -87,7 +98,7 @@ class Rule:
     """The static side: the resource types it reads and a function over a plan."""
 
     types: tuple[str, ...]
-    check: Callable[[AuditInput], Iterable[Hit]]
+    check: Callable[[AuditInput], Iterable[Hit | Unseen]]
     cases: tuple[PlanCase, ...] = ()
     needs_config: bool = False  # reads the configuration folder (not in a plan)
 
@@ -153,6 +164,17 @@ class Cases:
     def passes(self, make: Callable[[], Made]) -> Callable[[], Made]:
         self._plan.append(PlanCase(make.__name__, make))
         return make
+
+    def cannot_see(self, *addresses: str) -> Callable[[Callable[[], Made]], Callable[[], Made]]:
+        """A fixture the rule does not fire on, but reports these addresses as unseen."""
+        if not addresses:
+            raise ValueError("an unseen fixture names the addresses its rule cannot check")
+
+        def register(make: Callable[[], Made]) -> Callable[[], Made]:
+            self._plan.append(PlanCase(make.__name__, make, unseen=tuple(addresses)))
+            return make
+
+        return register
 
     def live(self, expect: str, env: str = "production", serves_http: bool = False,
              sets: tuple[str, ...] = ()) -> Callable[[Callable[[World], dict[str, Any]]],

@@ -57,8 +57,11 @@ def _read_plan_file(path: Path) -> Any:
 
 
 def load_input(path: Path | None, env: str, overrides: tuple[str, ...],
-               region: str | None, config_file: str | None = None) -> tuple[Any, str]:
-    """(plan JSON, what it is) for PATH, or for prodstack's own stack when PATH is None."""
+               region: str | None, config_file: str | None = None,
+               variables: tuple[str, ...] = (), var_files: tuple[Path, ...] = ()
+               ) -> tuple[Any, str]:
+    """(plan JSON, what it is) for PATH, or for prodstack's own stack when PATH is None;
+    `variables` and `var_files` go to the offline plan of a folder."""
     sets = [*overrides, f"region={region}"] if region else list(overrides)
     progress = sys.stderr.isatty()
     if path is None:
@@ -70,12 +73,16 @@ def load_input(path: Path | None, env: str, overrides: tuple[str, ...],
     if overrides or config_file:
         raise UserError("--config and --set apply to prodstack's own stack only (give no "
                         "PATH)", exit_code=2)
+    if (variables or var_files) and not path.is_dir():
+        raise UserError("--var and --var-file apply to the offline plan of a folder",
+                        exit_code=2)
     if path.is_dir():
         from prodstack.tf.offline_plan import plan_folder
 
         settings = load_settings(env=env, overrides=sets)
         try:
-            data = _with_emulator(lambda: plan_folder(path, settings, show_progress=progress))
+            data = _with_emulator(lambda: plan_folder(path, settings, progress, variables,
+                                                      var_files))
         except TerraformError as exc:
             raise UserError(f"{path}: {exc}", exit_code=2) from None
         return data, f"Terraform folder {path} (planned offline)"
@@ -87,7 +94,8 @@ def load_input(path: Path | None, env: str, overrides: tuple[str, ...],
 def run(path: Path | None, env: str = "production", fmt: str = "text",
         prices_file: Path | None = None, assume: tuple[str, ...] = (),
         assumptions_file: Path | None = None, region: str | None = None,
-        overrides: tuple[str, ...] = (), config_file: str | None = None) -> str:
+        overrides: tuple[str, ...] = (), config_file: str | None = None,
+        variables: tuple[str, ...] = (), var_files: tuple[Path, ...] = ()) -> str:
     """The report as text or JSON. Checks the cheap inputs before planning anything."""
     if env not in PROFILES:
         raise UserError(f"--env: unknown profile {env!r} (known: {', '.join(PROFILES)})",
@@ -96,7 +104,7 @@ def run(path: Path | None, env: str = "production", fmt: str = "text",
     used = assumptions.resolve(assume, assumptions_file)
     if region:
         table.region(region)
-    data, subject = load_input(path, env, overrides, region, config_file)
+    data, subject = load_input(path, env, overrides, region, config_file, variables, var_files)
     plan = load_plan(data, str(path) if path else subject, state=True)
     est = estimate(plan, table, used, region)
     return report.to_json(est, subject) if fmt == "json" else report.to_text(est, subject)
@@ -116,9 +124,15 @@ def run(path: Path | None, env: str = "production", fmt: str = "text",
               metavar="FILE", help="TOML file of NAME = VALUE assumptions.")
 @click.option("--region", default=None,
               help="Price in this region [default: the plan's provider region].")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="A root variable for the offline plan of a folder (repeatable).")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(path_type=Path),
+              metavar="FILE", help="A .tfvars file for the offline plan of a folder "
+                                   "(repeatable).")
 @synth_options
 def cost_cmd(path: Path | None, env: str, fmt: str, prices_file: Path | None,
              assume: tuple[str, ...], assumptions_file: Path | None, region: str | None,
+             variables: tuple[str, ...], var_files: tuple[Path, ...],
              overrides: tuple[str, ...], config_file: str | None) -> None:
     """Monthly cost estimate per resource, offline, with the savings of 1-year commitments.
 
@@ -126,4 +140,4 @@ def cost_cmd(path: Path | None, env: str, fmt: str, prices_file: Path | None,
     configuration; without PATH, prodstack's own stack for --env.
     """
     click.echo(run(path, env, fmt, prices_file, assume, assumptions_file, region, overrides,
-                   config_file))
+                   config_file, variables, var_files))

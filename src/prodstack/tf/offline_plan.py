@@ -1,44 +1,58 @@
 """Plan any Terraform configuration offline, against the embedded emulator, into plan JSON.
 
-The user's folder is copied to a scratch folder (their files are never touched; `config_files`
-walks it, for the audit's configuration reader too); an override
-file points the `aws` provider at the emulator with dummy credentials and replaces any backend
-with a local one; then `init`, `plan` and `show -json`. Used by `prodstack audit` and
+The folder is planned as it stands, without writing to it: its module tree (local sources,
+and the modules the user's own `terraform init` installed; modtree.py) is copied into a
+scratch folder kept under PRODSTACK_HOME (scratch.py), which an override file per module
+points at the emulator: every `provider "aws"` block, default or aliased (each keeps its
+region), gets the emulator's endpoints and dummy credentials, and the root's backend becomes
+a local one. Then `init` (only when what it depends on changed since the last run, one at a
+time), `plan -refresh=false -lock=false` with the given variables, and `show -json`. What
+the user can fix (a registry module or a provider that is not installed, required variables
+without a value) is one line saying which and how (offline_env.py). `config_files` walks a
+folder for the copy and for the audit's configuration reader. Used by `prodstack audit` and
 `prodstack cost` for folders, and for prodstack's own stack (the aws target's configuration,
 planned against an empty emulator, so the plan holds every resource the aws target creates).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import errno
 import functools
+import hashlib
 import json
 import os
 import shutil
 import stat
-import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from prodstack import emulator, synth
 from prodstack.errors import UserError
-from prodstack.paths import work_root
+from prodstack.paths import private_dir
 from prodstack.settings import Settings, load_settings
 from prodstack.targets.aws import AwsTarget
 from prodstack.targets.local import provider_settings
-from prodstack.tf.runner import Terraform
+from prodstack.tf import modtree, offline_env, scratch
+from prodstack.tf.cliconfig import init_args
+from prodstack.tf.runner import Terraform, TerraformError
+from prodstack.tf.scratch import safe_name
 
 OVERRIDE_FILE = "zz_prodstack_offline_override.tf.json"
 _SKIP = {".terraform", ".git", "terraform.tfstate", "terraform.tfstate.backup",
          ".terraform.lock.hcl"}
+# A configuration's own profile or account guards do not apply to the emulator's account.
+_NO_ACCOUNT_CHECKS = {"profile": None, "allowed_account_ids": None,
+                      "forbidden_account_ids": None}
 
 
 def override_document(endpoint: str) -> dict[str, Any]:
     """Emulator endpoints and a local backend; the configuration's own region is kept."""
     return {
         "terraform": {"backend": {"local": {}}},
-        "provider": {"aws": provider_settings(endpoint)},
+        "provider": {"aws": _provider(endpoint, "")},
     }
 
 
@@ -56,14 +70,15 @@ def _unreadable(path: Path, exc: OSError) -> UserError:
     return UserError(f"{path}: cannot read it ({exc.strerror or exc})", exit_code=2)
 
 
-def config_files(folder: Path) -> list[tuple[str, Path]]:
+def config_files(folder: Path, prune: Callable[[Path], bool] | None = None
+                 ) -> list[tuple[str, Path]]:
     """(path inside `folder`, path to read) of every file Terraform may read from it.
 
-    Skips `.terraform`, `.git`, state and lock files. A symbolic link to a file is read as the
-    file it points to. A link to a folder is followed when the folder is inside `folder`;
-    one that leads out of it is left out, and one that leads back to a folder being walked
-    (`sub/up -> ..`) is a loop. A loop, a broken link or an entry that cannot be read is a
-    `UserError` naming the path (exit 2).
+    Skips `.terraform`, `.git`, state and lock files, and the subfolders `prune` says to. A
+    symbolic link to a file is read as the file it points to. A link to a folder is followed
+    when the folder is inside `folder`; one that leads out of it is left out, and one that
+    leads back to a folder being walked (`sub/up -> ..`) is a loop. A loop, a broken link or
+    an entry that cannot be read is a `UserError` naming the path (exit 2).
     """
     root = folder.resolve()
     files: list[tuple[str, Path]] = []
@@ -90,6 +105,8 @@ def config_files(folder: Path) -> list[tuple[str, Path]]:
                 raise UserError(f"{path}: not a file or a folder", exit_code=2)
             elif real in walked:
                 raise _loop(path)
+            elif prune is not None and prune(path):
+                continue
             elif real.is_relative_to(root):
                 todo.append((path, rel + "/", (*walked, real)))
     return sorted(files)
@@ -106,9 +123,104 @@ def _copy_config(source: Path, dest: Path) -> None:
             raise _unreadable(path, exc) from None
 
 
-def plan_folder(folder: Path, settings: Settings | None = None,
-                show_progress: bool = False) -> dict[str, Any]:
-    """Plan the configuration in `folder` against the emulator; returns `terraform show -json`."""
+def _provider(endpoint: str, alias: str) -> dict[str, Any]:
+    settings: dict[str, Any] = {**provider_settings(endpoint), **_NO_ACCOUNT_CHECKS}
+    return {"alias": alias, **settings} if alias else settings
+
+
+def overrides(tree: modtree.Tree, place: scratch.Scratch, endpoint: str) -> dict[Path, str]:
+    """The override file of each module folder that configures `aws` (and of the root)."""
+    out: dict[Path, str] = {}
+    for node in tree.nodes:
+        dest = place.dest(node.folder.path) / OVERRIDE_FILE
+        aliases = list(dict.fromkeys(node.folder.aws_aliases))
+        if node.key == "" and "" not in aliases:
+            aliases.insert(0, "")  # a default configuration may be added; aliases may not
+        if dest in out or not aliases:
+            continue
+        doc: dict[str, Any] = {"provider": {"aws": [_provider(endpoint, a) for a in aliases]}}
+        if node.key == "":
+            doc["terraform"] = {"backend": {"local": {}}}
+        out[dest] = json.dumps(doc, indent=1) + "\n"
+    return out
+
+
+def _stamp(tree: modtree.Tree, place: scratch.Scratch, cli: str, plugin_dir: str | None
+           ) -> str:
+    """What `terraform init` depends on: when it is unchanged, init is skipped."""
+    binary = shutil.which("terraform") or ""
+    parts = [[n.address, str(place.dest(n.folder.path).relative_to(place.base)),
+              sorted(set(n.folder.init_text))] for n in tree.nodes]
+    with contextlib.suppress(OSError):
+        binary += f"@{os.stat(binary).st_mtime_ns}"
+    data = [parts, sorted(tree.installed.items()), cli, plugin_dir, binary]
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _init(tf: Terraform, folder: Path, tree: modtree.Tree, place: scratch.Scratch,
+          settings: Settings, stamp: str, force: bool = False) -> None:
+    """`terraform init`, unless the last one was for the same stamp; then the plan's
+    environment (the network guard) is set."""
+    try:
+        _init_once(tf, folder, tree, place, settings, stamp, force)
+    finally:
+        tf.extra_env.update(offline_env.guard())  # the plan: nothing for AWS leaves
+
+
+def _init_once(tf: Terraform, folder: Path, tree: modtree.Tree, place: scratch.Scratch,
+               settings: Settings, stamp: str, force: bool) -> None:
+    data = place.workdir / ".terraform"
+    marker = data / "prodstack-init"
+    with contextlib.suppress(OSError):
+        if not force and marker.read_text() == stamp and (data / "providers").is_dir():
+            return
+    manifest = [{"Key": "", "Source": "", "Dir": "."}, *tree.installed.values()]
+    scratch.write_text(data / "modules" / "modules.json", json.dumps({"Modules": manifest}))
+    (place.workdir / ".terraform.lock.hcl").unlink(missing_ok=True)  # ours, made again
+    marker.unlink(missing_ok=True)
+    tf.extra_env = _init_env(place, settings)
+    with scratch.init_lock():
+        try:
+            tf.run("init", "-input=false", "-no-color", "-reconfigure",
+                   *init_args(settings.plugin_dir))
+        except TerraformError as exc:
+            raise offline_env.explain(folder, exc, settings.plugin_mirror) or exc from None
+    marker.write_text(stamp)
+
+
+def _init_env(place: scratch.Scratch, settings: Settings) -> dict[str, str]:
+    """A configuration without a region gets the settings' one, from the environment."""
+    guarded = bool(settings.plugin_mirror or settings.plugin_dir)
+    return offline_env.environment(settings.region, place.base / "terraformrc", guarded)
+
+
+def _plan(tf: Terraform, folder: Path, settings: Settings, args: list[str],
+          reinit: Callable[[], None]) -> dict[str, Any]:
+    try:
+        try:
+            tf.plan(refresh=False, extra=args)
+        except TerraformError as exc:
+            if not offline_env.needs_init(exc):
+                raise
+            reinit()  # the kept .terraform is stale: once more from a fresh init
+            tf.plan(refresh=False, extra=args)
+    except TerraformError as exc:
+        raise offline_env.explain(folder, exc, settings.plugin_mirror) or exc from None
+    try:
+        return tf.show_plan()
+    except RecursionError:
+        raise UserError(f"{folder}: its plan JSON is nested too deeply to read",
+                        exit_code=2) from None
+
+
+def plan_folder(folder: Path, settings: Settings | None = None, show_progress: bool = False,
+                variables: Sequence[str] = (), var_files: Sequence[Path] = (),
+                declared_only: bool = False) -> dict[str, Any]:
+    """Plan the configuration in `folder` against the emulator; returns `terraform show -json`.
+
+    `variables` (NAME=VALUE) and `var_files` go to the plan; with `declared_only`, only the
+    variables the root declares (a recursive audit gives the same ones to every root).
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise UserError(f"{folder}: not a folder", exit_code=2)
@@ -116,24 +228,27 @@ def plan_folder(folder: Path, settings: Settings | None = None,
         raise UserError(f"{folder}: no Terraform configuration (*.tf, *.tf.json) in it",
                         exit_code=2)
     settings = settings or load_settings()
-    with tempfile.TemporaryDirectory(prefix="prodstack-plan-") as tmp:
-        work = Path(tmp)
-        _copy_config(folder, work)  # before the emulator starts: a bad folder fails fast
-        info, _ = emulator.start()
-        (work / OVERRIDE_FILE).write_text(json.dumps(override_document(info.url)))
-        # A configuration without a region gets the settings' one, from the environment.
-        tf = Terraform(workdir=work, logs=work_root() / "offline-plans" / "logs",
-                       plugin_mirror=settings.plugin_mirror,
-                       plugin_dir=settings.plugin_dir, show_progress=show_progress,
-                       extra_env={"AWS_REGION": settings.region,
-                                  "AWS_DEFAULT_REGION": settings.region})
-        tf.run("init", "-input=false", "-no-color", "-reconfigure")
-        tf.plan(refresh=False)
-        try:
-            return tf.show_plan()
-        except RecursionError:
-            raise UserError(f"{folder}: its plan JSON is nested too deeply to read",
-                            exit_code=2) from None
+    tree = modtree.read_tree(modtree.normal(folder.absolute()))
+    if tree.missing:
+        raise UserError(modtree.missing_line(folder, tree), exit_code=2)
+    declared = set(tree.root_folder.variables) if declared_only else None
+    args = offline_env.var_args(variables, var_files, declared)
+    place = scratch.place(tree)
+    files = scratch.copy_plan(tree, place)  # before the emulator starts: a bad folder fails fast
+    cli = offline_env.cli_config(settings.plugin_mirror, tree.root / ".terraform" / "providers")
+    info, _ = emulator.start()
+    with scratch.locked(place):
+        scratch.sync(place, files, overrides(tree, place, info.url))
+        scratch.write_text(place.base / "terraformrc", cli)
+        tf = Terraform(workdir=place.workdir, logs=place.logs,
+                       plugin_mirror=settings.plugin_mirror, plugin_dir=settings.plugin_dir,
+                       show_progress=show_progress, lock=False,
+                       extra_env=_init_env(place, settings))
+        stamp = _stamp(tree, place, cli, settings.plugin_dir)
+        scratch.prune_logs(place.logs)
+        _init(tf, folder, tree, place, settings, stamp)
+        return _plan(tf, folder, settings, args,
+                     lambda: _init(tf, folder, tree, place, settings, stamp, force=True))
 
 
 def plan_stack(settings: Settings, show_progress: bool = False) -> dict[str, Any]:
@@ -146,7 +261,9 @@ def plan_stack(settings: Settings, show_progress: bool = False) -> dict[str, Any
 
 @functools.lru_cache(maxsize=8)
 def _plan_stack_cached(settings: Settings, show_progress: bool) -> dict[str, Any]:
+    """Synthesized into a folder of its own per environment, so its scratch copy (and the
+    init of it) is reused across runs."""
     aws_like = AwsTarget.offline_settings(settings)
-    with tempfile.TemporaryDirectory(prefix="prodstack-stack-") as tmp:
-        synth.write(aws_like, Path(tmp))
-        return plan_folder(Path(tmp), settings=aws_like, show_progress=show_progress)
+    folder = private_dir(scratch.offline_plans() / "own-stack" / safe_name(settings.env))
+    synth.write(aws_like, folder)
+    return plan_folder(folder, settings=aws_like, show_progress=show_progress)

@@ -5,7 +5,9 @@ becomes a `Resource`: planned values, which are unknown until apply, configurati
 Data sources and resources the plan deletes or forgets are left out. A kept resource whose
 `change.after` is not an object is refused (exit 2): Terraform never writes one. `Plan.refs`
 and `Plan.referenced` follow `references` through module inputs (`var.x`) and outputs
-(`module.m.x`), so rules and prices link resources even when an ARN or id is unknown.
+(`module.m.x`), so rules and prices link resources even when an ARN or id is unknown; a plan
+holds no `locals`, so a `local.*` reference leads nowhere unless the configuration's locals
+are given (`Locals`, read by directory mode), and then it is followed like the others.
 `load_plan` takes plan JSON (the audit); with `state=True` also state JSON (`values`), which
 the cost estimate prices. Walks over documents are iterative: any depth that `json.loads`
 accepts is read without overflowing the stack.
@@ -24,6 +26,10 @@ _INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"])*\]')
 _RESOURCE_REF = re.compile(r"^(data\.)?([A-Za-z][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
 _NOT_RESOURCES = {"var", "local", "module", "each", "count", "path", "terraform", "self"}
 _IDENTITY_ATTRS = ("name", "id", "arn", "bucket", "identifier", "arn_suffix")
+
+# module path ("" for the root, `module.vpc`, no instance keys) -> local name -> the
+# references written in that local's expression (module-relative, as a plan writes them)
+Locals = dict[str, dict[str, list[str]]]
 
 
 class Unknown:
@@ -177,9 +183,11 @@ class Resource:
 class Plan:
     """The managed resources of one plan, with reference resolution across modules."""
 
-    def __init__(self, data: dict[str, Any], source: str = "plan") -> None:
+    def __init__(self, data: dict[str, Any], source: str = "plan",
+                 locals: Locals | None = None) -> None:
         self.source = source
         self.data = data
+        self.locals = locals  # None: not known (a plan file)
         config = _dict(data.get("configuration"))
         self._modules: dict[str, dict[str, Any]] = {}
         todo = [("", _dict(config.get("root_module")))]
@@ -194,7 +202,7 @@ class Plan:
         for res in self.resources:
             self._by_type.setdefault(res.type, []).append(res)
             self._by_key.setdefault(res.config_key, []).append(res)
-        self._ref_cache: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+        self._ref_cache: dict[tuple[str, tuple[str, ...]], tuple[frozenset[str], bool]] = {}
 
     # -- reading -----------------------------------------------------------------------
 
@@ -279,13 +287,17 @@ class Plan:
         """Configuration keys of the resources that the expression at `path` refers to.
 
         No path: every expression of the resource. References through module inputs and
-        outputs are followed; `local.*` values are not in a plan and cannot be followed.
+        outputs are followed, and through `local.*` values when the locals are known.
         """
+        return self._walk(res, path)[0]
+
+    def _walk(self, res: Resource, path: tuple[str, ...]) -> tuple[frozenset[str], bool]:
         key = (res.config_key, path)
         cached = self._ref_cache.get(key)
         if cached is None:
-            cached = frozenset(self._resolve(collect_references(_expression_at(res, path)),
-                                             res.module_path))
+            keys, lost = self._resolve(collect_references(_expression_at(res, path)),
+                                       res.module_path)
+            cached = frozenset(keys), lost
             self._ref_cache[key] = cached
         return cached
 
@@ -296,15 +308,18 @@ class Plan:
         return [r for r in self.resources if r.config_key in keys] if keys else []
 
     def through_locals(self, res: Resource, *path: str) -> bool:
-        """True when the expression at `path` refers to a `local.*` value: a plan holds no
-        locals, so where it leads is unknown here (directory mode can resolve it)."""
-        refs = collect_references(_expression_at(res, path))
-        return any(ref.startswith("local.") for ref in refs)
+        """True when the expression at `path` leads (directly, or through module inputs and
+        outputs) to a `local.*` value whose expression is not known: a plan holds no locals,
+        so where it leads is unknown here. With the configuration's locals (directory mode)
+        they are followed instead, and this is False for every local they hold."""
+        return self._walk(res, path)[1]
 
-    def _resolve(self, refs: Iterable[str], module_path: str) -> set[str]:
+    def _resolve(self, refs: Iterable[str], module_path: str) -> tuple[set[str], bool]:
         """Resource keys behind `refs` (module-relative to `module_path`), through module
-        inputs and outputs, with a work list rather than recursion."""
+        inputs and outputs and known locals, with a work list rather than recursion; and
+        whether a local that is not known was met on the way."""
         out: set[str] = set()
+        lost = False
         todo = [(module_path, ref) for ref in refs]
         visited: set[tuple[str, str]] = set()
         while todo:
@@ -323,13 +338,20 @@ class Plan:
                 where = _join(path, f"module.{parts[1]}")
                 outputs = _dict(self._modules.get(where, {}).get("outputs"))
                 expr = _dict(outputs.get(parts[2])).get("expression")
+            elif head == "local" and len(parts) > 1:  # known from the configuration, or lost
+                written = (self.locals or {}).get(path, {}).get(parts[1])
+                if written is None:
+                    lost = True
+                    continue
+                todo.extend((path, r) for r in written)
+                continue
             elif head not in _NOT_RESOURCES:
                 match = _RESOURCE_REF.match(strip_instance_keys(ref))
                 if match:
                     out.add(_join(path, match.group(0)))
                 continue
             todo.extend((where, r) for r in collect_references(expr))
-        return out
+        return out, lost
 
     def links(self, src: Resource, path: tuple[str, ...], target: Resource) -> bool:
         """True when `src`'s expression at `path` points at `target`.
@@ -409,11 +431,13 @@ def is_plan(data: Any) -> bool:
             and ("planned_values" in data or "resource_changes" in data))
 
 
-def load_plan(data: Any, source: str, state: bool = False) -> Plan:
+def load_plan(data: Any, source: str, state: bool = False,
+              locals: Locals | None = None) -> Plan:
     """A `Plan`, or a `UserError` (exit code 2) when `data` is not `terraform show -json` of a
-    plan (or, with `state`, of a state: its resources as they are, without configuration)."""
+    plan (or, with `state`, of a state: its resources as they are, without configuration);
+    `locals`: the configuration's, when it was read (directory mode)."""
     is_state = isinstance(data, dict) and "format_version" in data and "values" in data
     if not is_plan(data) and not (state and is_state):
         hint = " (this is a state; run `terraform show -json <planfile>`)" if is_state else ""
         raise UserError(f"{source}: not a Terraform plan in JSON{hint}", exit_code=2)
-    return Plan(data, source)
+    return Plan(data, source, locals)

@@ -6,21 +6,25 @@ failure's `type` is its severity), and the rule's suppressed and accepted findin
 `<skipped>` with the reason. A rule that ran with no finding at all gets one passing
 testcase, `no findings`. Rules skipped for want of a configuration folder are a skipped
 testcase; a rule that could not run is an `<error>`; problems with suppressions are failures
-in a `META-SUPPRESSION` suite. In directory mode each testcase carries `file` and `line`.
+in a `META-SUPPRESSION` suite. What a rule could not check is a `<skipped>` testcase of its
+rule (`could not check: …`). In directory mode each testcase carries `file` and `line`. In a
+`--recursive` audit a testcase is named `root: address`, and the roots that could not be
+planned are `<error>` testcases of a `ROOTS` suite.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from prodstack.audit.engine import AuditResult, Finding
+from prodstack.audit.engine import AuditResult, Finding, UnseenCheck
 from prodstack.audit.report import file_line
 from prodstack.audit.suppress import META_ID, META_TITLE
 from prodstack.catalog import CATALOG
 
 # a testcase: name, outcome ("failure", "skipped", "error" or "" for a pass), message,
-# details, severity
-_Case = tuple[str, str, str, str, str]
+# details, severity, and the (address, root) it is located by (none: not located)
+_Case = tuple[str, str, str, str, str, tuple[str, str] | None]
+ROOTS_SUITE = "ROOTS"
 
 
 class _Suite:
@@ -50,28 +54,40 @@ def _suites(result: AuditResult) -> list[_Suite]:
             suites[rule_id] = _Suite(rule_id, _title(rule_id))
         return suites[rule_id]
 
+    def named(f: Finding | UnseenCheck) -> str:
+        return f"{f.root}: {f.address}" if f.root else f.address
+
     for rule_id in result.ran:
         suite(rule_id)
     for f in result.findings:
-        suite(f.id).cases.append((f.address, "failure", f"{f.severity}: {f.message}",
-                                  _details(f), f.severity))
+        suite(f.id).cases.append((named(f), "failure", f"{f.severity}: {f.message}",
+                                  _details(f), f.severity, (f.address, f.root)))
     for sup in result.suppressed:
         f = sup.finding
-        suite(f.id).cases.append((f.address, "skipped",
+        suite(f.id).cases.append((named(f), "skipped",
                                   f"suppressed in {sup.where}: {sup.reason}",
-                                  _details(f), f.severity))
+                                  _details(f), f.severity, (f.address, f.root)))
     for acc in result.accepted:
         f = acc.finding
-        suite(f.id).cases.append((f.address, "skipped",
+        suite(f.id).cases.append((named(f), "skipped",
                                   f"accepted by the {result.env} profile: {acc.reason}",
-                                  _details(f), f.severity))
+                                  _details(f), f.severity, (f.address, f.root)))
+    for note in result.unseen:
+        suite(note.id).cases.append((named(note), "skipped",
+                                     f"could not check: {note.message}",
+                                     f"{note.address}: {note.message}", "",
+                                     (note.address, note.root)))
     for rule_id in result.ran:
         if not suites[rule_id].cases:
-            suites[rule_id].cases.append(("no findings", "", "", "", ""))
+            suites[rule_id].cases.append(("no findings", "", "", "", "", None))
     for rule_id, reason in result.skipped:
-        suite(rule_id).cases.append(("rule skipped", "skipped", reason, "", ""))
+        suite(rule_id).cases.append(("rule skipped", "skipped", reason, "", "", None))
     for rule_id, error in result.errors:
-        suite(rule_id).cases.append(("rule could not run", "error", error, error, ""))
+        suite(rule_id).cases.append(("rule could not run", "error", error, error, "", None))
+    if result.root_errors:
+        roots = suites.setdefault(ROOTS_SUITE, _Suite(ROOTS_SUITE, "Roots not planned"))
+        roots.cases += [(root, "error", error, error, "", None)
+                        for root, error in result.root_errors]
     return list(suites.values())
 
 
@@ -87,11 +103,9 @@ def to_junit(result: AuditResult) -> str:
             totals[key] += value
         element = ET.SubElement(root, "testsuite", name=f"{s.rule_id} {s.title}",
                                 **{k: str(v) for k, v in counts.items()})
-        for name, outcome, message, details, severity in s.cases:
+        for name, outcome, message, details, severity, located in s.cases:
             attrs = {"classname": s.rule_id, "name": name}
-            found = (file_line(result, name)
-                     if outcome and name not in ("rule skipped", "rule could not run")
-                     else None)
+            found = file_line(result, *located) if outcome and located else None
             if found:
                 attrs.update(file=found[0], line=str(found[1]))
             case = ET.SubElement(element, "testcase", **attrs)

@@ -3,14 +3,16 @@
 A summary line (counts by severity, and whether the run fails at `--fail-on`), a table of the
 findings (severity, id, resource with its file and line in directory mode, message), the fix
 of each rule that fired, then the suppressed and accepted findings (with their reasons) in a
-collapsed `<details>` block; rules skipped or broken are listed at the end.
+collapsed `<details>` block; what a rule could not check, in its own table (reported, not
+counted); rules skipped or broken, and the roots of a `--recursive` audit that could not be
+planned, are listed at the end. A finding of a recursive audit names its root.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from prodstack.audit.engine import AuditResult, Finding
+from prodstack.audit.engine import AuditResult, Finding, UnseenCheck
 from prodstack.audit.report import where
 from prodstack.catalog.model import SEVERITIES
 
@@ -19,9 +21,11 @@ def _cell(text: str) -> str:
     return " ".join(text.replace("|", "\\|").split())
 
 
-def _resource(result: AuditResult, finding: Finding) -> str:
-    place = where(result, finding.address)
+def _resource(result: AuditResult, finding: Finding | UnseenCheck) -> str:
+    place = where(result, finding.address, finding.root)
     code = f"`{finding.address}`" if "`" not in finding.address else _cell(finding.address)
+    if finding.root:
+        code = f"{_cell(finding.root)}: {code}"
     return f"{code} ({_cell(place)})" if place and place != finding.address else code
 
 
@@ -34,8 +38,12 @@ def _summary(result: AuditResult, fail_on: str) -> str:
         text += f", {len(result.suppressed)} suppressed"
     if result.accepted:
         text += f", {len(result.accepted)} accepted by the {result.env} profile"
+    if result.unseen:
+        text += f", {len(result.unseen)} not seen"
     failing = len(result.failing(fail_on))
-    if result.errors:
+    if result.root_errors:
+        verdict = "incomplete: a root could not be planned"
+    elif result.errors:
         verdict = "incomplete: a rule could not run"
     elif failing:
         verdict = f"fails (`--fail-on {fail_on}`: {failing} at or above {fail_on})"
@@ -46,8 +54,10 @@ def _summary(result: AuditResult, fail_on: str) -> str:
 
 def to_markdown(result: AuditResult, fail_on: str = "low") -> str:
     env = f", env {result.env}" if result.env else ""
+    roots = (f" ({len(result.roots)} roots: {_cell(', '.join(result.roots))})"
+             if result.roots else "")
     lines = [_summary(result, fail_on), "",
-             f"Audit of `{_cell(result.source)}`{env}: {result.resources} resources, "
+             f"Audit of `{_cell(result.source)}`{roots}{env}: {result.resources} resources, "
              f"{result.rules_run} rules run."]
     if result.findings:
         lines += ["", "| severity | id | resource | message |", "|---|---|---|---|"]
@@ -71,12 +81,21 @@ def to_markdown(result: AuditResult, fail_on: str = "low") -> str:
                   f"{_cell(a.reason)} | {result.env} profile: {_cell(a.what)} |"
                   for a in result.accepted]
         lines += ["", "</details>"]
+    if result.unseen:
+        lines += ["", "**Not seen** (could not be checked; reported, not counted)", "",
+                  "| id | resource | why |", "|---|---|---|"]
+        lines += [f"| {u.id} | {_resource(result, u)} | {_cell(u.message)} |"
+                  for u in result.unseen]
     if result.skipped:
         lines += ["", "Skipped: " + "; ".join(f"{rule_id} ({_cell(reason)})"
                                                for rule_id, reason in result.skipped)]
     if result.errors:
         lines += ["", "**Rules that could not run** (the audit is incomplete): "
                   + "; ".join(f"{rule_id}: {_cell(error)}" for rule_id, error in result.errors)]
-    if not result.findings and not result.errors:
+    if result.root_errors:
+        lines += ["", "**Roots that could not be planned** (the audit is incomplete): "
+                  + "; ".join(f"{_cell(root)}: {_cell(error)}"
+                              for root, error in result.root_errors)]
+    if not result.findings and not result.errors and not result.root_errors:
         lines += ["", "No findings."]
     return "\n".join(lines)

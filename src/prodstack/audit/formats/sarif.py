@@ -6,8 +6,11 @@ warning, low → note) with a location: in directory mode the file of the block 
 that block's first line, the file relative to the audited folder (or `--path-base`) under
 the base id `%SRCROOT%`; for a plan file, the plan file. Suppressed findings and the profile's
 accepted trades are results too, with a `suppressions` entry (kind inSource for a comment,
-external for prodstack-audit.toml and profile trades; justification = the reason). Rules that
-could not run, or were skipped, are tool execution notifications.
+external for prodstack-audit.toml and profile trades; justification = the reason). What a
+rule could not check is a result of kind `review` (level `none`: nothing failed, a person
+should look). Rules that could not run, or were skipped, and the roots of a `--recursive`
+audit that could not be planned are tool execution notifications; a finding of a recursive
+audit names its root in its properties and its file relative to the same base.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from prodstack.audit.engine import AuditResult, Finding
+from prodstack.audit.engine import AuditResult, Finding, UnseenCheck
 from prodstack.audit.locations import Location, Locations
+from prodstack.audit.report import unseen_line
 from prodstack.audit.suppress import META_FAILURE, META_FIX, META_ID, META_SEVERITY, META_TITLE
 from prodstack.catalog import CATALOG
 
@@ -76,12 +80,13 @@ def _physical(locations: Locations, location: Location) -> dict[str, Any]:
                                  "region": {"startLine": location.line}}}
 
 
-def _location(result: AuditResult, finding: Finding) -> dict[str, Any]:
-    location = result.location_of(finding.address)
+def _location(result: AuditResult, finding: Finding | UnseenCheck) -> dict[str, Any]:
+    location = result.location_of(finding.address, finding.root)
     out = (_physical(result.locations, location)
            if location is not None and result.locations is not None else {})
     if finding.id != META_ID:
-        out["logicalLocations"] = [{"fullyQualifiedName": finding.address, "kind": "resource"}]
+        name = f"{finding.root}:{finding.address}" if finding.root else finding.address
+        out["logicalLocations"] = [{"fullyQualifiedName": name, "kind": "resource"}]
     return out
 
 
@@ -92,7 +97,8 @@ def _result(result: AuditResult, finding: Finding, index: dict[str, int],
         "level": LEVELS.get(finding.severity, "warning"),
         "message": {"text": f"{finding.address}: {finding.message}"},
         "locations": [_location(result, finding)],
-        "properties": {"severity": finding.severity, "address": finding.address},
+        "properties": {"severity": finding.severity, "address": finding.address,
+                       **({"root": finding.root} if finding.root else {})},
     }
     if finding.id in index:
         out["ruleIndex"] = index[finding.id]
@@ -106,6 +112,22 @@ def _notifications(result: AuditResult) -> list[dict[str, Any]]:
             "associatedRule": {"id": rule_id}} for rule_id, error in result.errors]
     out += [{"level": "note", "message": {"text": f"rule {rule_id} skipped: {reason}"},
              "associatedRule": {"id": rule_id}} for rule_id, reason in result.skipped]
+    out += [{"level": "error", "message": {"text": f"root {root} could not be planned: "
+                                                   f"{error}"}}
+            for root, error in result.root_errors]
+    return out
+
+
+def _unseen(result: AuditResult, note: UnseenCheck, index: dict[str, int]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "ruleId": note.id, "kind": "review", "level": "none",
+        "message": {"text": unseen_line(note)},
+        "locations": [_location(result, note)],
+        "properties": {"unseen": True, "address": note.address,
+                       **({"root": note.root} if note.root else {})},
+    }
+    if note.id in index:
+        out["ruleIndex"] = index[note.id]
     return out
 
 
@@ -131,13 +153,15 @@ def to_sarif(result: AuditResult) -> dict[str, Any]:
             "kind": "external", "status": "accepted",
             "justification": f"accepted by the {result.env} profile: {acc.what} "
                              f"({acc.reason})"}]))
+    results += [_unseen(result, note, index) for note in result.unseen]
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "prodstack", "version": _version(), "rules": rules}},
-        "invocations": [{"executionSuccessful": not result.errors,
+        "invocations": [{"executionSuccessful": not result.errors and not result.root_errors,
                          "toolExecutionNotifications": _notifications(result)}],
         "results": results,
         "properties": {"source": result.source, "env": result.env,
-                       "resources": result.resources},
+                       "resources": result.resources,
+                       **({"roots": list(result.roots)} if result.roots else {})},
     }
     if result.locations is not None:
         base = result.locations.base or result.locations.root

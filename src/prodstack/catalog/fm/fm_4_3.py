@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from prodstack.audit.config import FolderConfig
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.world import World
@@ -17,8 +18,10 @@ TARGETS = (("vpc_id",), ("resource_id",))
 def _covers(plan: Plan, flow_log: Resource, vpc: Resource) -> bool:
     if any(plan.links(flow_log, path, vpc) for path in TARGETS):
         return True
-    # Wired through a local (`vpc_id = local.vpc_id`, as terraform-aws-modules/vpc does):
-    # the plan cannot say which VPC, so a flow log in the VPC's own module counts.
+    # Wired through a local (`vpc_id = local.vpc_id`, as terraform-aws-modules/vpc does) that
+    # the plan reader cannot follow (a plan file holds no locals): it cannot say which VPC, so
+    # a flow log in the VPC's own module counts. In directory mode the locals are read from
+    # the configuration and followed, and the link above is exact.
     return flow_log.module_path == vpc.module_path and not any(
         plan.refs(flow_log, *path) for path in TARGETS) and any(
         plan.through_locals(flow_log, *path) for path in TARGETS)
@@ -77,6 +80,38 @@ def flow_log_through_a_local_like_terraform_aws_modules_vpc() -> Made:
               refs={"vpc_id": ["local.vpc_id"]}, unknown={"vpc_id": True})
          .module("module.vpc"))
     return b, None
+
+
+def _vpc_module_with_two_vpcs(locals_: dict[str, list[str]] | None) -> Made:
+    """terraform-aws-modules/vpc's wiring (`vpc_id = local.vpc_id`), in a module that also
+    makes a second VPC; with the configuration's locals known, or not."""
+    b = (PlanBuilder()
+         .add("module.vpc.aws_vpc.this[0]", {"cidr_block": "10.0.0.0/16"},
+              unknown={"id": True})
+         .add("module.vpc.aws_vpc.egress[0]", {"cidr_block": "10.1.0.0/16"},
+              unknown={"id": True})
+         .add("module.vpc.aws_flow_log.this[0]", {"traffic_type": "ALL"},
+              refs={"vpc_id": ["local.vpc_id"]}, unknown={"vpc_id": True})
+         .module("module.vpc"))
+    return b, None if locals_ is None else FolderConfig(locals={"module.vpc": locals_})
+
+
+@cases.fires("module.vpc.aws_vpc.egress[0]")
+def flow_log_through_a_local_on_the_other_vpc_of_its_module() -> Made:
+    return _vpc_module_with_two_vpcs({"vpc_id": [
+        "aws_vpc_ipv4_cidr_block_association.this", "aws_vpc.this"]})
+
+
+@cases.passes
+def flow_log_through_a_local_read_from_the_configuration() -> Made:
+    b = (PlanBuilder()
+         .add("module.vpc.aws_vpc.this[0]", {"cidr_block": "10.0.0.0/16"},
+              unknown={"id": True})
+         .add("module.vpc.aws_flow_log.this[0]", {"traffic_type": "ALL"},
+              refs={"vpc_id": ["local.vpc_id"]}, unknown={"vpc_id": True})
+         .module("module.vpc"))
+    return b, FolderConfig(locals={"module.vpc": {"vpc_id": ["local.chosen"],
+                                                  "chosen": ["aws_vpc.this"]}})
 
 
 @cases.live("pass")

@@ -1,4 +1,10 @@
-"""FM-6.1: deploys replace instances in place behind one target group, with no way back."""
+"""FM-6.1: deploys replace instances in place behind one target group, with no way back.
+
+A listener (or listener rule) whose actions a `dynamic` block builds, as
+terraform-aws-modules/alb writes them, has no `default_action` (`action`) in the plan's
+configuration: where it forwards cannot be seen, so the rule reports it as unseen rather
+than saying nothing (or calling one visible target group the only one).
+"""
 
 from __future__ import annotations
 
@@ -6,23 +12,52 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.live_queries import live_colour
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import (
+    AuditInput,
+    Cases,
+    Entry,
+    Hit,
+    LiveCheck,
+    Made,
+    Rule,
+    Unseen,
+)
 from prodstack.catalog.plan_fixtures import alb
 from prodstack.catalog.plan_queries import LB_TYPES, LISTENER_TYPES, TG_TYPES, key_type
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.world import World
-from prodstack.tf.plan import Plan, Resource
+from prodstack.tf.plan import UNKNOWN, Plan, Resource
 from prodstack.verify.context import Result, VerifyContext
 
 
-def _target_groups(plan: Plan, lb: Resource) -> set[str]:
+def _dynamic(res: Resource, block: str) -> bool:
+    """The block has planned values but no expression: a `dynamic` block builds it, and a
+    plan's configuration leaves those out. Only when one of its actions may forward (a
+    redirect or a fixed response forwards to no target group)."""
+    if not res.has_config or res.written(block):
+        return False
+    actions = res.get(block)
+    if not isinstance(actions, list):
+        return actions is UNKNOWN
+    return any(not isinstance(a, dict) or a.get("type") not in ("redirect", "fixed-response")
+               for a in actions)
+
+
+def _target_groups(plan: Plan, lb: Resource) -> tuple[set[str], dict[str, str]]:
+    """The target groups the load balancer's listeners and listener rules forward to, and
+    the configuration keys of those whose actions cannot be seen (-> which block)."""
     keys: set[str] = set()
+    hidden: dict[str, str] = {}
     for listener in [r for t in LISTENER_TYPES for r in plan.referrers(lb, t,
                                                                      "load_balancer_arn")]:
         keys |= plan.refs(listener, "default_action")
+        if _dynamic(listener, "default_action"):
+            hidden[listener.config_key] = "default_action"
         for listener_rule in plan.referrers(listener, "aws_lb_listener_rule", "listener_arn"):
             keys |= plan.refs(listener_rule, "action")
-    return {k for k in keys if key_type(k) in TG_TYPES}
+            if _dynamic(listener_rule, "action"):
+                hidden[listener_rule.config_key] = "action"
+    return {k for k in keys if key_type(k) in TG_TYPES}, hidden
 
 
 def _deployment_strategy(plan: Plan) -> bool:
@@ -34,13 +69,20 @@ def _deployment_strategy(plan: Plan) -> bool:
                for asg in plan.of("aws_autoscaling_group"))
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     if _deployment_strategy(plan):
         return
     for lb in plan.of(*LB_TYPES):
-        keys = _target_groups(plan, lb)
-        if sum(len(plan.instances(k)) for k in keys) == 1:
+        keys, hidden = _target_groups(plan, lb)
+        seen = sum(len(plan.instances(k)) for k in keys)
+        if hidden and seen <= 1:  # a second target group may be behind what is not seen
+            for key, block in hidden.items():
+                yield Unseen(key, f"its {block} is built by a `dynamic` block, which a "
+                             "plan's configuration leaves out: could not see which target "
+                             f"groups {lb.address} forwards to")
+            continue
+        if seen == 1:
             yield Hit(lb.address, f"one target group ({', '.join(sorted(keys))}) and no "
                       "deployment strategy: a deploy replaces instances in place, with no "
                       "way back")
@@ -103,6 +145,30 @@ def blue_green_target_groups() -> Made:
 @cases.passes
 def instance_refresh_with_rollback() -> Made:
     return _forward(["web"], refresh_rollback=True), None
+
+
+@cases.cannot_see("aws_lb_listener.this")
+def listener_actions_from_dynamic_blocks() -> Made:
+    """terraform-aws-modules/alb: `dynamic "default_action"` per listener (`for_each`)."""
+    b = alb(PlanBuilder())
+    b.add("aws_lb_target_group.this[\"web\"]", {"name": "web", "port": 80},
+          unknown={"arn": True})
+    for key, port in (("http", 80), ("https", 443)):
+        b.add(f"aws_lb_listener.this[\"{key}\"]", {"port": port, "default_action": [
+            {"type": "forward", "target_group_arn": None}]}, unset=("default_action",),
+            refs={"load_balancer_arn": ["aws_lb.web.arn", "aws_lb.web"]},
+            unknown={"default_action": [{"target_group_arn": True}]})
+    return b, None
+
+
+@cases.passes
+def redirect_only_listener_from_a_dynamic_block() -> Made:
+    """A dynamic block that redirects (HTTP to HTTPS) forwards nowhere: nothing unseen."""
+    b = alb(PlanBuilder())
+    b.add("aws_lb_listener.http", {"port": 80, "default_action": [
+        {"type": "redirect", "redirect": [{"protocol": "HTTPS"}]}]}, unset=("default_action",),
+        refs={"load_balancer_arn": ["aws_lb.web.arn", "aws_lb.web"]})
+    return b, None
 
 
 @cases.live("pass")

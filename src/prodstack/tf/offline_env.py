@@ -1,0 +1,165 @@
+"""What an offline plan of a folder runs with, and what it answers when Terraform refuses.
+
+The CLI configuration (written next to the scratch copy, not the global one) takes providers
+from the plugin mirror, and from the folder's own `.terraform/providers` when the user ran
+`terraform init` there (so `hashicorp/random` works once they have); with a mirror or a
+plugin folder there is no `direct` installation. The proxy variables point at a closed port
+on 127.0.0.1, for `init` when providers come from a mirror and for the plan always, so that
+neither Terraform nor a provider reaches anything but the emulator (a service the emulator
+does not serve fails in one line instead of calling AWS). `--var NAME=VALUE` and
+`--var-file FILE` become plan arguments. A refusal that the
+user can fix (a provider or a module that is not installed, required variables without a
+value) becomes one line saying which and how; `needs_init` says when a plan failed only
+because the kept `.terraform` is stale.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from prodstack.errors import UserError
+from prodstack.paths import plugin_cache_dir
+from prodstack.tf.cliconfig import PROVIDER
+from prodstack.tf.runner import TerraformError
+
+CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens, nothing leaves
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_PROVIDER = re.compile(r"provider (?:[\w.-]+\.[a-z]{2,}/)?([\w-]+/[\w-]+)")
+_CONSTRAINT = re.compile(r"no available releases match the given constraints ([^:]+?)"
+                         r"(?:\s+To see|\s*$|:)")
+_BLOCKED = re.compile(r"https://([\w.-]+\.amazonaws\.com)")
+_MODULE = re.compile(r'module "([^"]+)"|Module "?([\w.-]+)"?')
+_REINIT = ("Module not installed", "Backend initialization required",
+           "Inconsistent dependency lock file", "Required plugins are not installed",
+           "Could not load plugin", 'run "terraform init"', "please run terraform init")
+
+
+def cli_config(mirror: str | None, user_providers: Path | None) -> str:
+    """The CLI configuration for an offline plan (see the module docstring)."""
+    lines = [f'plugin_cache_dir = "{plugin_cache_dir()}"', "provider_installation {"]
+    if mirror:
+        path = Path(mirror).resolve()
+        if not path.is_dir() or (not (path / PROVIDER).is_dir()
+                                 and not any(path.glob("**/terraform-provider-aws*"))):
+            raise UserError(f"plugin mirror {path}: holds no hashicorp/aws provider "
+                            f"(expected {path / PROVIDER}/<version>/<os_arch>/)", exit_code=2)
+        lines += ["  filesystem_mirror {", f'    path = "{path}"', "  }"]
+    if user_providers is not None and user_providers.is_dir():
+        lines += ["  filesystem_mirror {", f'    path = "{user_providers}"', "  }"]
+    if not mirror:
+        lines += ["  direct {}"]
+    return "\n".join([*lines, "}", ""])
+
+
+def guard() -> dict[str, str]:
+    """Proxy variables that send whatever is not for 127.0.0.1 to a closed port on it."""
+    env = {name: CLOSED for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")}
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    return env
+
+
+def environment(region: str, cli_config_file: Path, guarded: bool) -> dict[str, str]:
+    """For `init`: guarded when providers come from a mirror or a plugin folder (without,
+    Terraform downloads them). The plan and `show` are always guarded: a provider call the
+    emulator does not serve must not reach AWS."""
+    env = {"AWS_REGION": region, "AWS_DEFAULT_REGION": region,
+           "TF_CLI_CONFIG_FILE": str(cli_config_file), "TF_DATA_DIR": ".terraform"}
+    return {**env, **guard()} if guarded else env
+
+
+def parse_vars(variables: Iterable[str]) -> dict[str, str]:
+    """`--var NAME=VALUE` values, by name; a malformed one is one line, exit 2."""
+    out: dict[str, str] = {}
+    for item in variables:
+        name, sep, value = item.partition("=")
+        if not sep or not _NAME.match(name.strip()):
+            raise UserError(f"--var {item!r}: expected NAME=VALUE", exit_code=2)
+        out[name.strip()] = value
+    return out
+
+
+def var_args(variables: Iterable[str], var_files: Sequence[Path],
+             declared: set[str] | None = None) -> list[str]:
+    """Plan arguments for the variables (only those the root declares, with `declared`)
+    and the variable files (absolute: the plan runs elsewhere)."""
+    args: list[str] = []
+    for name, value in parse_vars(variables).items():
+        if declared is None or name in declared:
+            args += ["-var", f"{name}={value}"]
+    for file in var_files:
+        path = Path(file).absolute()
+        if not path.is_file():
+            raise UserError(f"--var-file {file}: no such file", exit_code=2)
+        try:
+            path.read_bytes()
+        except OSError as exc:
+            raise UserError(f"--var-file {file}: cannot read it ({exc.strerror or exc})",
+                            exit_code=2) from None
+        args.append(f"-var-file={path}")
+    return args
+
+
+def _versions(provider: str, mirrors: list[Path], user: Path) -> list[str]:
+    """The versions of a provider in the mirrors and the user's own `.terraform/providers`."""
+    found: set[str] = set()
+    for base in [*mirrors, user]:
+        path = base / "registry.terraform.io" / provider
+        if path.is_dir():
+            found |= {p.name for p in path.iterdir() if p.is_dir()}
+    return sorted(found)
+
+
+def _text(exc: TerraformError) -> str:
+    return " ".join([str(exc), *(f"{d.summary}: {d.detail}" for d in exc.diagnostics)])
+
+
+def needs_init(exc: TerraformError) -> bool:
+    text = _text(exc)
+    return any(hint in text for hint in _REINIT)
+
+
+def explain(folder: Path, exc: TerraformError, mirror: str | None) -> UserError | None:
+    """One line for a refusal the user can fix; None for any other."""
+    names = [m.group(1) for d in exc.diagnostics if d.summary == "No value for required variable"
+             for m in [re.search(r'variable "([^"]+)"', d.detail)] if m]
+    if names:
+        plural = "s" if len(names) > 1 else ""
+        return UserError(f"{folder}: no value for the required variable{plural} "
+                         f"{', '.join(dict.fromkeys(names))}: pass --var NAME=VALUE or "
+                         "--var-file FILE", exit_code=2)
+    text = _text(exc)
+    if "provider packages" in text or "Failed to install provider" in text:
+        found = _PROVIDER.search(text.split("provider packages", 1)[-1])
+        which = found.group(1) if found else "a provider"
+        constraint = _CONSTRAINT.search(text)
+        if constraint:
+            have = _versions(which, [Path(mirror)] if mirror else [],
+                             folder / ".terraform" / "providers")
+            return UserError(f"{folder}: no version of provider {which} here matches the "
+                             f"constraint {constraint.group(1).strip()} (here: "
+                             f"{', '.join(have) or 'none'}): run `terraform init` in {folder} "
+                             "(online) first, or add a matching version to the plugin mirror",
+                             exit_code=2)
+        where = f"the plugin mirror {mirror} nor " if mirror else ""
+        return UserError(f"{folder}: provider {which} is not installed here (not in {where}"
+                         f"{folder / '.terraform' / 'providers'}): run `terraform init` in "
+                         f"{folder} (online) first, or add it to the plugin mirror "
+                         "(`terraform providers mirror DIR`)", exit_code=2)
+    blocked = _BLOCKED.search(text)
+    if blocked and CLOSED.removeprefix("http://") in text:
+        where = next((d.address for d in exc.diagnostics if d.address), "") or "the plan"
+        return UserError(f"{folder}: {where} calls {blocked.group(1)}, which the emulator "
+                         "does not serve, so it cannot be planned offline (nothing was sent "
+                         "to AWS)", exit_code=2)
+    if "module registry" in text or "Failed to download module" in text or \
+            "Module version requirements have changed" in text or \
+            "Module source has changed" in text:
+        found = _MODULE.search(text)
+        which = next((g for g in found.groups() if g), "") if found else ""
+        return UserError(f"{folder}: module \"{which}\" is not installed at a source and "
+                         "version its configuration accepts (in "
+                         f"{folder / '.terraform' / 'modules'}): run `terraform init` in "
+                         f"{folder} (online) first", exit_code=2)
+    return None
