@@ -17,167 +17,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from prodstack.errors import UserError
+from prodstack.tf.resource import (
+    UNKNOWN,
+    Resource,
+    Unknown,
+    collect_references,
+    join_path,
+    strip_instance_keys,
+)
 
-_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"])*\]')
+__all__ = ["UNKNOWN", "Locals", "Plan", "Resource", "Unknown", "is_plan", "load_plan",
+           "strip_instance_keys"]
+
 _RESOURCE_REF = re.compile(r"^(data\.)?([A-Za-z][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
 _NOT_RESOURCES = {"var", "local", "module", "each", "count", "path", "terraform", "self"}
-_IDENTITY_ATTRS = ("name", "id", "arn", "bucket", "identifier", "arn_suffix")
+
 
 # module path ("" for the root, `module.vpc`, no instance keys) -> local name -> the
 # references written in that local's expression (module-relative, as a plan writes them)
 Locals = dict[str, dict[str, list[str]]]
-
-
-class Unknown:
-    """Stands for a value Terraform only knows after apply."""
-
-    def __repr__(self) -> str:
-        return "(known after apply)"
-
-
-UNKNOWN = Unknown()
-
-
-def strip_instance_keys(address: str) -> str:
-    """`module.a[0].module.b["x"]` -> `module.a.module.b`; quoted keys may hold `]`."""
-    return _INSTANCE_KEY.sub("", address)
-
-
-def _join(*parts: str) -> str:
-    return ".".join(p for p in parts if p)
-
-
-def _step(node: Any, key: str | int) -> Any:
-    """One key into nested dicts/lists; a list met by a name key means its first block."""
-    if isinstance(key, str) and isinstance(node, list):
-        node = node[0] if node else None
-    if isinstance(node, dict) and isinstance(key, str):
-        return node.get(key)
-    if isinstance(node, list) and isinstance(key, int):
-        return node[key] if -len(node) <= key < len(node) else None
-    return None
-
-
-def _descend(node: Any, keys: tuple[str | int, ...]) -> Any:
-    for key in keys:
-        node = _step(node, key)
-    return node
-
-
-def _unknown_at(node: Any, keys: tuple[str | int, ...]) -> bool:
-    for key in keys:
-        if node is True:
-            return True
-        node = _step(node, key)
-    return node is True
-
-
-def collect_references(node: Any) -> list[str]:
-    """Every `references` entry anywhere below an expression node."""
-    out: list[str] = []
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            refs = item.get("references")
-            if isinstance(refs, list):
-                out.extend(r for r in refs if isinstance(r, str))
-            stack.extend(v for k, v in item.items() if k != "references")
-        elif isinstance(item, list):
-            stack.extend(item)
-    return out
-
-
-@dataclass
-class Resource:
-    address: str
-    module: str
-    type: str
-    name: str
-    index: Any
-    values: dict[str, Any]
-    unknown: dict[str, Any]
-    actions: tuple[str, ...]
-    config: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def module_path(self) -> str:
-        return strip_instance_keys(self.module)
-
-    @property
-    def config_key(self) -> str:
-        """The address of the resource's configuration block (shared by its instances)."""
-        return _join(self.module_path, f"{self.type}.{self.name}")
-
-    @property
-    def expressions(self) -> dict[str, Any]:
-        expr = self.config.get("expressions")
-        return expr if isinstance(expr, dict) else {}
-
-    @property
-    def has_config(self) -> bool:
-        return bool(self.config)
-
-    def get(self, *keys: str | int) -> Any:
-        """The planned value at `keys`; `UNKNOWN` when only known after apply."""
-        if _unknown_at(self.unknown, keys):
-            return UNKNOWN
-        return _descend(self.values, keys)
-
-    def value(self, key: str, default: Any = None) -> Any:
-        """The planned value of `key`, or `default` when it is unset, null or unknown."""
-        value = self.get(key)
-        return default if value is None or value is UNKNOWN else value
-
-    def block(self, key: str) -> dict[str, Any]:
-        """The first element of the nested block `key` (`[{...}]`), or {} when there is none."""
-        value = self.get(key)
-        return value[0] if isinstance(value, list) and value and isinstance(value[0], dict) \
-            else {}
-
-    def known(self, *keys: str | int) -> bool:
-        return not _unknown_at(self.unknown, keys)
-
-    def written(self, *path: str) -> bool:
-        """True when the configuration sets the attribute at `path` (a name, or a block's
-        name then the attribute's) rather than leaving it to the default."""
-        node: Any = self.expressions
-        for part in path:
-            if isinstance(node, list):
-                node = node[0] if node else None
-            if not isinstance(node, dict) or part not in node:
-                return False
-            node = node[part]
-        return True
-
-    def effective(self, attr: str, default: Any) -> Any:
-        """The value, or AWS's `default` when the attribute is unset and computed by AWS."""
-        value = self.get(attr)
-        if value is UNKNOWN and self.has_config and not self.written(attr):
-            return default
-        return value
-
-    def strings(self, *keys: str | int) -> list[str]:
-        """Known string values at `keys` (a string or a list of strings)."""
-        value = self.get(*keys)
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, list):
-            return [v for v in value if isinstance(v, str)]
-        return []
-
-    def identities(self) -> set[str]:
-        """Known values by which other resources may name this one (name, id, arn...)."""
-        out = set()
-        for attr in _IDENTITY_ATTRS:
-            value = self.get(attr)
-            if isinstance(value, str) and value:
-                out.add(value)
-        return out
 
 
 class Plan:
@@ -195,7 +56,7 @@ class Plan:
             path, module = todo.pop()
             self._modules[path] = module
             for name, call in _dict(module.get("module_calls")).items():
-                todo.append((_join(path, f"module.{name}"), _dict(_dict(call).get("module"))))
+                todo.append((join_path(path, f"module.{name}"), _dict(_dict(call).get("module"))))
         self.resources: list[Resource] = list(self._read_resources())
         self._by_type: dict[str, list[Resource]] = {}
         self._by_key: dict[str, list[Resource]] = {}
@@ -335,7 +196,7 @@ class Plan:
                 calls = _dict(self._modules.get(where, {}).get("module_calls"))
                 expr = _dict(_dict(calls.get(call)).get("expressions")).get(parts[1])
             elif head == "module" and len(parts) > 2:  # the child module's output
-                where = _join(path, f"module.{parts[1]}")
+                where = join_path(path, f"module.{parts[1]}")
                 outputs = _dict(self._modules.get(where, {}).get("outputs"))
                 expr = _dict(outputs.get(parts[2])).get("expression")
             elif head == "local" and len(parts) > 1:  # known from the configuration, or lost
@@ -348,7 +209,7 @@ class Plan:
             elif head not in _NOT_RESOURCES:
                 match = _RESOURCE_REF.match(strip_instance_keys(ref))
                 if match:
-                    out.add(_join(path, match.group(0)))
+                    out.add(join_path(path, match.group(0)))
                 continue
             todo.extend((where, r) for r in collect_references(expr))
         return out, lost
