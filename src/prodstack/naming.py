@@ -24,7 +24,9 @@ INSTANCE_KEYS = ("INSTANCE_ID", "AVAILABILITY_ZONE")
 # app.env keys prodstack keeps as SSM parameters (the user's `app_environment` adds more).
 DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN = "DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN"
 DATA_BUCKET, AWS_REGION, PRODSTACK_ENV = "DATA_BUCKET", "AWS_REGION", "PRODSTACK_ENV"
-STACK_KEYS = (DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN, DATA_BUCKET, AWS_REGION, PRODSTACK_ENV)
+APP_PORT = "APP_PORT"
+STACK_KEYS = (DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN, DATA_BUCKET, AWS_REGION, PRODSTACK_ENV,
+              APP_PORT)
 APP_USER_DATA_FILE = "/var/lib/prodstack/app-user-data"  # the user's script, run by the bootstrap
 EXTRA_FILE_PREFIX = "extra_"  # the user's Terraform files in the working folder
 LOCALS_NAME = "prodstack"  # `local.prodstack.vpc_id`, … (see stack.outputs.LOCALS)

@@ -190,7 +190,8 @@ def _mime(boot: str, part: UserPart) -> str:
         return (f"--{boundary}\nContent-Type: {content_type}; charset=\"utf-8\"\n"
                 "MIME-Version: 1.0\nContent-Transfer-Encoding: 8bit\n"
                 f"Content-Disposition: attachment; filename=\"{filename}\"\n\n"
-                f"{body if body.endswith(chr(10)) else body + chr(10)}")
+                # the line break before a boundary belongs to the boundary (RFC 2046)
+                f"{body if body.endswith(chr(10)) else body + chr(10)}\n")
 
     return (f"Content-Type: multipart/mixed; boundary=\"{boundary}\"\nMIME-Version: 1.0\n\n"
             + section("text/x-shellscript", BOOTSTRAP_PART, boot)

@@ -2,7 +2,8 @@
 
 One String parameter per key of `/etc/prodstack/app.env` (the bootstrap reads them all by
 path at boot): where the database is (host, port, name), the ARN of its RDS-managed secret,
-the data bucket, the region, the environment, and the user's `app_environment` values. None
+the data bucket, the region, the environment, the port to listen on, and the user's
+`app_environment` values. None
 is a secret: the database password stays in the secret, which the instance role reads at run
 time, so neither user data nor these parameters ever hold it. The values are written as
 `insecure_value` (not marked sensitive) so that a plan shows them and the audit can read
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prodstack.naming import (
+    APP_PORT,
     AWS_REGION,
     DATA_BUCKET,
     DB_HOST,
@@ -56,6 +58,7 @@ def build(ctx: Context, r: Base, storage: Storage, db: Database) -> Application:
         DATA_BUCKET: (storage.data.bucket.id, "The application's data bucket"),
         AWS_REGION: (s.region, "The AWS region"),
         PRODSTACK_ENV: (s.env, "The environment profile"),
+        APP_PORT: (str(s.effective_app_port), "The port the load balancer sends to"),
     }
     for key, value in s.app_environment:
         values[key] = (value, "From app_environment")

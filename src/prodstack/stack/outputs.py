@@ -89,7 +89,8 @@ LOCALS = {
     "web_security_group_id": "the web tier's security group",
     "db_security_group_id": "the database's security group",
     "web_role_name": "the instances' IAM role (attach your policies to it)",
-    "app_parameter_path": "SSM path the bootstrap writes to app.env (add parameters under it)",
+    "app_parameter_path": "SSM path whose parameters the bootstrap writes to app.env "
+                          "(add yours under it)",
     "data_bucket": "the application's data bucket (name)",
     "data_bucket_arn": "the application's data bucket (ARN)",
     "logs_key_arn": "KMS key for logs and notifications",
