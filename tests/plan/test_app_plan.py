@@ -127,3 +127,14 @@ def test_the_example_plan_holds_no_secret(home):
     greeting = resources["aws_ssm_parameter.app_greeting"]["values"]
     assert (greeting["name"], greeting["insecure_value"], greeting["type"]) == (
         "/prodstack/dev/app/GREETING", "Hello from the example application", "String")
+
+
+def test_the_example_is_priced_with_its_own_resources(home):
+    from prodstack.cost.command import run
+
+    report = json.loads(run(None, env="dev", fmt="json", config_file=str(EXAMPLE)))
+    items = {i["address"]: i for i in report["items"]}
+    assert items["aws_cloudwatch_log_group.example_app"]["monthly_usd"] > 0  # the extension's
+    assert items["aws_dynamodb_table.sessions"]["status"] == "unpriced"  # the folder's
+    assert "aws_ssm_parameter.sessions_table" in items
+    assert emulator.running() is None

@@ -79,17 +79,22 @@ def test_the_instance_role_reads_exactly_the_app_path_and_its_secret(app_doc):
     web = {n: json.loads(p["policy"])["Statement"] for n, p in policies.items()
            if p["role"] == "${aws_iam_role.web.id}"}
     assert set(web) == {"web_cloudwatch_agent", "web_read_db_secret", "web_read_app_config"}
-    read = web["web_read_app_config"]
-    assert len(read) == 1 and read[0]["Effect"] == "Allow"
-    assert read[0]["Action"] == ["ssm:GetParameter", "ssm:GetParameters",
-                                 "ssm:GetParametersByPath"]
+    allow, deny = web["web_read_app_config"]
     base = ("arn:${data.aws_partition.current.partition}:ssm:us-west-1:"
             "${data.aws_caller_identity.current.account_id}:parameter/prodstack/production/app")
-    assert read[0]["Resource"] == [base, base + "/*"]
+    reads = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
+    assert allow == {"Sid": "ReadOwnAppConfiguration", "Effect": "Allow", "Action": reads,
+                     "Resource": [base, base + "/*"]}
+    # the managed SSM core policy allows GetParameter(s) on "*": denied but for this path
+    # (and AWS's public parameters)
+    assert deny == {"Sid": "NoOtherParameters", "Effect": "Deny",
+                    "Action": [*reads, "ssm:GetParameterHistory"],
+                    "NotResource": [base, base + "/*", "arn:${data.aws_partition.current."
+                                    "partition}:ssm:us-west-1::parameter/aws/*"]}
     ssm_anywhere = [s for statements in web.values() for s in statements
                     if any(str(a).startswith("ssm:") for a in
                            (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))]
-    assert ssm_anywhere == read
+    assert ssm_anywhere == [allow, deny]
     secret = web["web_read_db_secret"][0]
     assert secret["Resource"] == "${aws_db_instance.main.master_user_secret[0].secret_arn}"
 

@@ -62,7 +62,7 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, db: Datab
                      retention_in_days=ctx.profile.log_retention_days,
                      kms_key_id=keys.logs.arn, tags=ctx.tags(f"httpd-{name}"))
     role = _instance_role(ctx, r, keys, db, [r.log_group_arn(g) for g in groups.values()])
-    read_app = _read_app_configuration(ctx, role, app)
+    read_app = _read_app_configuration(ctx, r, role, app)
     profile = doc.resource("aws_iam_instance_profile", "web", name=ctx.names.account_wide("web"),
                            role=role.name_attr, tags=ctx.tags("web"))
     template = doc.resource(
@@ -149,14 +149,22 @@ def _release_record(ctx: Context) -> Block:
     )
 
 
-def _read_app_configuration(ctx: Context, role: Block, app: Application) -> Block:
-    """The instance reads the application's parameters: exactly their path, nothing else."""
+PARAMETER_READS = ("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath")
+
+
+def _read_app_configuration(ctx: Context, r: Base, role: Block, app: Application) -> Block:
+    """The instance reads the application's parameters: exactly their path, nothing else.
+    AmazonSSMManagedInstanceCore allows ssm:GetParameter(s) on every parameter; the deny
+    takes that back for all but this path and AWS's public parameters (AMI ids, …)."""
+    public = f"arn:{r.partition}:ssm:{r.region}::parameter/aws/*"
     return ctx.doc.resource(
         "aws_iam_role_policy", "web_read_app_config", name="read-app-config", role=role.id,
-        policy=policy_document({
-            "Sid": "ReadOwnAppConfiguration", "Effect": "Allow",
-            "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
-            "Resource": app.path_arns}),
+        policy=policy_document(
+            {"Sid": "ReadOwnAppConfiguration", "Effect": "Allow",
+             "Action": list(PARAMETER_READS), "Resource": app.path_arns},
+            {"Sid": "NoOtherParameters", "Effect": "Deny",
+             "Action": [*PARAMETER_READS, "ssm:GetParameterHistory"],
+             "NotResource": [*app.path_arns, public]}),
     )
 
 
