@@ -87,6 +87,19 @@ def test_an_extension_from_the_current_folder(tmp_path: Path, monkeypatch: pytes
     assert stack.doc.outputs == {}
 
 
+def test_an_extension_imports_its_own_modules_while_it_runs(tmp_path: Path):
+    helper = f"helper_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{helper}.py").write_text(
+        "def add(stack):\n    stack.doc.output('extra', 'x', 'from a helper')\n")
+    ref = _extension(tmp_path, f"""
+        def extend(stack):
+            import {helper}
+            {helper}.add(stack)
+    """)
+    stack = build(load_settings(env="dev", config_file=_config(tmp_path, extend=ref)))
+    assert stack.doc.outputs["extra"]["value"] == "x"
+
+
 @pytest.mark.parametrize(("body", "fragment"), [
     (None, "no module 'ext_missing_"),
     ("import no_such_dependency_anywhere\n", "importing"),

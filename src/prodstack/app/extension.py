@@ -44,22 +44,21 @@ def _search_path(folders: list[str]) -> Iterator[None]:
 
 
 def load(ref: str, folders: list[str]) -> Callable[[Stack], Any]:
-    """The function `ref` ("module:function") names, imported with `folders` searched first."""
+    """The function `ref` ("module:function") names (call it inside `_search_path`)."""
     module_name, _, function = ref.partition(":")
     where = ", ".join(folders) or "the Python path"
-    with _search_path(folders):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            missing = exc.name or module_name
-            if module_name == missing or module_name.startswith(missing + "."):
-                raise UserError(f"extension {ref!r}: no module {missing!r} in {where} or the "
-                                "Python path", exit_code=2) from None
-            raise UserError(f"extension {ref!r}: importing {module_name} failed: "
-                            f"{_one_line(exc)}", exit_code=2) from None
-        except Exception as exc:  # the user's module: anything may go wrong in it
-            raise UserError(f"extension {ref!r}: importing {module_name} failed: "
-                            f"{_one_line(exc)}{_at(exc)}", exit_code=2) from None
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or module_name
+        if module_name == missing or module_name.startswith(missing + "."):
+            raise UserError(f"extension {ref!r}: no module {missing!r} in {where} or the "
+                            "Python path", exit_code=2) from None
+        raise UserError(f"extension {ref!r}: importing {module_name} failed: "
+                        f"{_one_line(exc)}", exit_code=2) from None
+    except Exception as exc:  # the user's module: anything may go wrong in it
+        raise UserError(f"extension {ref!r}: importing {module_name} failed: "
+                        f"{_one_line(exc)}{_at(exc)}", exit_code=2) from None
     func = getattr(module, function, None)
     if func is None:
         raise UserError(f"extension {ref!r}: {module_name} has no function {function!r}",
@@ -84,11 +83,13 @@ def run(settings: Settings, stack: Stack) -> None:
     if not settings.extend:
         return
     folders = [os.getcwd(), *([settings.config_dir] if settings.config_dir else [])]
-    func = load(settings.extend, folders)
-    try:
-        func(stack)
-    except UserError as exc:
-        raise UserError(f"extension {settings.extend!r} failed: {exc}", exit_code=2) from None
-    except Exception as exc:  # the user's code: report it on one line, never a traceback
-        raise UserError(f"extension {settings.extend!r} failed: {_one_line(exc)}{_at(exc)}",
-                        exit_code=2) from None
+    with _search_path(folders):  # also while it runs: it may import more of its own
+        func = load(settings.extend, folders)
+        try:
+            func(stack)
+        except UserError as exc:
+            raise UserError(f"extension {settings.extend!r} failed: {exc}", exit_code=2
+                            ) from None
+        except Exception as exc:  # the user's code: one line, never a traceback
+            raise UserError(f"extension {settings.extend!r} failed: {_one_line(exc)}"
+                            f"{_at(exc)}", exit_code=2) from None
