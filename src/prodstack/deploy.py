@@ -9,11 +9,12 @@ template is never touched) → the idle colour gets it and the live colour's cap
 healthy targets → shift the HTTPS listener's weights step by step, checking target health and
 the 5xx / unhealthy-host alarms at each step → 100 % on the new colour, the old one scaled to
 zero, the record updated. A failed gate puts the weights back and scales the idle colour down.
+New user data (`--user-data-file`) is the user's part: it runs after prodstack's bootstrap,
+combined exactly as the stack combines `app_user_data` (`prodstack.app.userdata`).
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from dataclasses import asdict, dataclass, field
@@ -69,6 +70,16 @@ class Options:
     healthy_timeout: float = 900.0
 
 
+def release_user_data(settings: Settings, path: Path) -> str:
+    """A release's user data, base64: prodstack's bootstrap, then the user's file."""
+    from prodstack.app.userdata import UserDataError, encoded
+
+    try:
+        return encoded(settings, path)
+    except UserDataError as exc:
+        raise UserError(f"--user-data-file: {exc.problem}", exit_code=2) from None
+
+
 class Deployer:
     def __init__(self, settings: Settings, outputs: dict[str, Any], clients: ClientFactory,
                  reporter: Reporter) -> None:
@@ -117,6 +128,9 @@ class Deployer:
         template = self.out["launch_template_id"]
         if not opts.image_id and not opts.user_data_file:
             return {"id": template, "version": FOLLOWS_TERRAFORM}
+        # A bad file stops the deploy before anything is called.
+        user_data = release_user_data(self.s, opts.user_data_file) if opts.user_data_file \
+            else None
         described = self.ec2.describe_launch_templates(LaunchTemplateIds=[template])
         default = str(described["LaunchTemplates"][0]["DefaultVersionNumber"])
         data = self.ec2.describe_launch_template_versions(
@@ -124,8 +138,8 @@ class Deployer:
             "LaunchTemplateData"]
         if opts.image_id:
             data["ImageId"] = opts.image_id
-        if opts.user_data_file:
-            data["UserData"] = base64.b64encode(opts.user_data_file.read_bytes()).decode()
+        if user_data:
+            data["UserData"] = user_data
         name = self.s.names.release_template
         try:
             created = self.ec2.create_launch_template_version(

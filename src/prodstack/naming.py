@@ -7,11 +7,29 @@ and environment: `prodstack-production-alb`. Names that are global to the accoun
 AWS replicates across regions (IAM roles, instance profiles and policies, buckets, the
 multi-region trail) also carry the region, so two regions of one account never collide:
 `prodstack-production-us-west-1-web`. The remote state's key carries the region too.
+
+The application's names live here too: the SSM path its configuration is kept under, the
+`app.env` file the bootstrap writes and the keys prodstack writes into it, the prefix of the
+user's own Terraform files and the name of the `local.prodstack` object they reference.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+APP_ENV_FILE = "/etc/prodstack/app.env"  # KEY=VALUE lines, mode APP_ENV_FILE_MODE
+APP_ENV_FILE_MODE = "0640"
+# app.env keys the bootstrap reads from the instance metadata (not parameters).
+INSTANCE_KEYS = ("INSTANCE_ID", "AVAILABILITY_ZONE")
+# app.env keys prodstack keeps as SSM parameters (the user's `app_environment` adds more).
+DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN = "DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN"
+DATA_BUCKET, AWS_REGION, PRODSTACK_ENV = "DATA_BUCKET", "AWS_REGION", "PRODSTACK_ENV"
+APP_PORT = "APP_PORT"
+STACK_KEYS = (DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN, DATA_BUCKET, AWS_REGION, PRODSTACK_ENV,
+              APP_PORT)
+APP_USER_DATA_FILE = "/var/lib/prodstack/app-user-data"  # the user's script, run by the bootstrap
+EXTRA_FILE_PREFIX = "extra_"  # the user's Terraform files in the working folder
+LOCALS_NAME = "prodstack"  # `local.prodstack.vpc_id`, … (see stack.outputs.LOCALS)
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,14 @@ class Names:
     @property
     def release_parameter(self) -> str:
         return f"/{self.project}/{self.env}/release"
+
+    @property
+    def app_parameter_path(self) -> str:
+        """`/prodstack/production/app`: the application's configuration (SSM, no secrets)."""
+        return f"/{self.project}/{self.env}/app"
+
+    def app_parameter(self, key: str) -> str:
+        return f"{self.app_parameter_path}/{key}"
 
     @property
     def release_template(self) -> str:

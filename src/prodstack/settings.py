@@ -1,7 +1,9 @@
 """Settings: defaults from the profile, an optional TOML file, `--set` overrides, validation.
 
 Everything is validated here, before Terraform runs; a bad value raises `SettingError`, whose
-message names the setting in one line.
+message names the setting in one line (the application's settings: `prodstack.app.validation`).
+Paths in a TOML file (`app_user_data`, `extra_config`) are relative to the file's folder,
+paths given with `--set` to the current folder; both are kept absolute.
 """
 
 from __future__ import annotations
@@ -57,6 +59,15 @@ class Settings:
     config_recorder: bool = True
     plugin_mirror: str | None = None
     plugin_dir: str | None = None
+    # The application (docs/application.md): None / defaults keep the demo page.
+    app_user_data: str | None = None  # a script or cloud-init file, run after the bootstrap
+    app_port: int | None = None  # None: the instances serve HTTP_PORT
+    health_check_path: str = "/"
+    health_check_matcher: str = "200"
+    app_environment: tuple[tuple[str, str], ...] = ()  # [app_environment] in TOML only
+    extra_config: str | None = None  # a folder of the user's Terraform
+    extend: str | None = None  # "module:function", called as extend(stack)
+    config_dir: str | None = None  # the TOML file's folder (not a setting: set by loading)
 
     @property
     def profile(self) -> Profile:
@@ -89,13 +100,33 @@ class Settings:
     def names(self) -> Names:
         return Names(self.project, self.env, self.region)
 
+    @property
+    def demo_page(self) -> bool:
+        """The instances serve prodstack's demo page: no application is configured."""
+        return not self.app_user_data and self.app_port is None
+
+    @property
+    def effective_app_port(self) -> int:
+        from prodstack.app.limits import HTTP_PORT
+
+        return self.app_port if self.app_port is not None else HTTP_PORT
+
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
-_INT_SETTINGS = {"azs", "min_size", "max_size"}
+_NOT_SETTABLE = ("env", "target", "config_dir")
+_INT_SETTINGS = {"azs", "min_size", "max_size", "app_port"}
 _BOOL_SETTINGS = {"config_recorder"}
+_PATH_SETTINGS = ("app_user_data", "extra_config")
+# Settings whose empty value means their default (not None).
+_DEFAULTED = {f.name: f.default for f in fields(Settings)
+              if f.name in ("health_check_path", "health_check_matcher")}
 
 
 def _coerce(name: str, raw: Any) -> Any:
+    if name == "app_environment":
+        from prodstack.app.validation import coerce_environment
+
+        return coerce_environment(raw)
     if name in _INT_SETTINGS:
         if isinstance(raw, bool):
             raise SettingError(name, f"expected a whole number, got {raw!r}")
@@ -120,7 +151,17 @@ def _coerce(name: str, raw: Any) -> Any:
     if not isinstance(raw, str | int | float):
         raise SettingError(name, f"expected a string, got {raw!r}")
     text = str(raw).strip()
-    return text or None
+    return text or _DEFAULTED.get(name)
+
+
+def _absolute(raw: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Path settings relative to `base`, made absolute."""
+    out = dict(raw)
+    for name in _PATH_SETTINGS:
+        value = out.get(name)
+        if isinstance(value, str) and value.strip():
+            out[name] = str((base / Path(value.strip()).expanduser()).absolute())
+    return out
 
 
 def parse_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
@@ -131,7 +172,7 @@ def parse_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
             raise UserError(f"--set {pair!r}: expected NAME=VALUE", exit_code=2)
         name, value = pair.split("=", 1)
         name = name.strip()
-        if name not in SETTING_NAMES or name in ("env", "target"):
+        if name not in SETTING_NAMES or name in _NOT_SETTABLE:
             raise UserError(
                 f"--set {name!r}: unknown setting (known: {', '.join(_public_names())})",
                 exit_code=2,
@@ -141,7 +182,7 @@ def parse_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
 
 
 def _public_names() -> list[str]:
-    return [n for n in SETTING_NAMES if n not in ("env", "target")]
+    return [n for n in SETTING_NAMES if n not in _NOT_SETTABLE]
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
@@ -168,7 +209,7 @@ def _from_file(data: dict[str, Any], env: str, source: str) -> dict[str, Any]:
     if isinstance(per_env, dict) and isinstance(per_env.get(env), dict):
         merged.update(per_env[env])
     for key in merged:
-        if key not in SETTING_NAMES or key in ("env", "target"):
+        if key not in SETTING_NAMES or key in _NOT_SETTABLE:
             raise UserError(f"{source}: unknown setting {key!r}", exit_code=2)
     return merged
 
@@ -190,8 +231,11 @@ def load_settings(
     if os.environ.get("PRODSTACK_PLUGIN_DIR"):
         raw["plugin_dir"] = os.environ["PRODSTACK_PLUGIN_DIR"]
     if config_file:
-        raw.update(_from_file(read_config_file(config_file), env, str(config_file)))
-    raw.update(parse_overrides(overrides))
+        folder = Path(config_file).parent.absolute()
+        raw.update(_absolute(_from_file(read_config_file(config_file), env, str(config_file)),
+                             folder))
+        raw["config_dir"] = str(folder)
+    raw.update(_absolute(parse_overrides(overrides), Path.cwd()))
     values = {name: _coerce(name, value) for name, value in raw.items()}
     settings = replace(Settings(env=env, target=target), **values)
     validate(settings)
@@ -228,7 +272,10 @@ def validate(s: Settings) -> None:
     for name, path in (("plugin_mirror", s.plugin_mirror), ("plugin_dir", s.plugin_dir)):
         if path and not Path(path).is_dir():
             raise SettingError(name, f"{path} is not a directory")
+    from prodstack.app.validation import validate_app
     from prodstack.targets import target_for
+
+    validate_app(s)
 
     target_for(s).validate(s)
 

@@ -1,10 +1,12 @@
-"""Synthesis: settings in, Terraform JSON files out (`main.tf.json`, and `backend.tf.json`)."""
+"""Synthesis: settings in, Terraform files out: `main.tf.json`, `backend.tf.json` (aws target),
+and the user's `extra_config` files as `extra_<name>` (see `prodstack.app.extra`)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from prodstack.naming import EXTRA_FILE_PREFIX
 from prodstack.settings import Settings
 from prodstack.stack import Stack, build
 from prodstack.tf.document import Document
@@ -31,18 +33,29 @@ def render_document(doc: Document) -> dict[str, str]:
     return files
 
 
+def render_stack(stack: Stack) -> dict[str, str]:
+    """The stack's document and the user's extra files."""
+    return {**render_document(stack.doc), **stack.extra_files}
+
+
 def render(settings: Settings) -> dict[str, str]:
-    return render_document(build_document(settings))
+    return render_stack(build(settings))
+
+
+def _generated(path: Path) -> bool:
+    """A file an earlier synth wrote (and this one may remove)."""
+    return path.name in (MAIN_FILE, BACKEND_FILE) or (
+        path.name.startswith(EXTRA_FILE_PREFIX) and path.name.endswith((".tf", ".tf.json")))
 
 
 def write_stack(stack: Stack, out_dir: Path) -> list[Path]:
     """Write the stack's files; stale generated files from an earlier synth are removed."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = render_document(stack.doc)
+    files = render_stack(stack)
     written = []
-    for stale in (MAIN_FILE, BACKEND_FILE):
-        if stale not in files and (out_dir / stale).exists():
-            (out_dir / stale).unlink()
+    for stale in sorted(out_dir.iterdir()):
+        if _generated(stale) and stale.name not in files and stale.is_file():
+            stale.unlink()
     for name, content in files.items():
         path = out_dir / name
         if not path.exists() or path.read_text() != content:

@@ -339,9 +339,21 @@ def test_patching_window_targets_the_web_tier_on_aws(synth):
     assert task["task_arn"] == "AWS-RunPatchBaseline"
 
 
-def test_the_release_record_is_the_only_ssm_parameter(synth):
-    """.checkov.yaml skips CKV2_AWS_34 (SSM parameters encrypted) for the release record alone."""
+def test_ssm_parameters_are_the_release_record_and_the_app_configuration(synth):
+    """.checkov.yaml skips CKV2_AWS_34 (SSM parameters encrypted) for the release record and
+    the application's configuration alone: String parameters none of which holds a secret
+    (the database password stays in its RDS-managed secret; app.env keys that look like
+    secrets are refused). Another parameter, or one of these turning secret, fails here."""
+    from prodstack.naming import STACK_KEYS
+
     for env in ("production", "staging", "dev"):
         for doc in (synth(env), synth(env, "aws", *AWS_SETS)):
             params = resources(doc, "aws_ssm_parameter")
-            assert list(params) == ["release"] and params["release"]["type"] == "String"
+            assert sorted(params) == sorted(
+                ["release", *(f"app_{key.lower()}" for key in STACK_KEYS)])
+            for label, param in params.items():
+                assert param["type"] == "String" and "value" not in param, label
+                if label != "release":
+                    assert param["name"].startswith(f"/prodstack/{env}/app/")
+            secret = params["app_db_secret_arn"]["insecure_value"]
+            assert secret == "${aws_db_instance.main.master_user_secret[0].secret_arn}"

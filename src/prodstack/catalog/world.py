@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from prodstack.app.userdata import PAGE_MARKER
 from prodstack.stack.edge import TLS_POLICY
 
 REGION = "us-west-1"
@@ -340,12 +341,18 @@ class World:
         self.outputs["maintenance_window_id"] = window
         return self
 
-    def site(self, redirect: bool = True, body: str = "Production Server",
-             db_port_open: bool = False) -> World:
-        """The public site (for the connectivity check), from the tests' `Sites`."""
+    def site(self, redirect: bool = True, body: str = PAGE_MARKER,
+             db_port_open: bool = False, page_marker: str = PAGE_MARKER,
+             health_path: str = "/", health_answers: bool = True) -> World:
+        """The public site (for the connectivity check), from the tests' `Sites`: the demo
+        page by default, or an application (`page_marker=""`) with its health check path;
+        `health_answers=False` points the health check at a closed port."""
         if self.sites is None:
             raise RuntimeError("this fixture needs web sites: give World a Sites provider")
         http_url, https_url = self.sites.serve(redirect, body)
         port = self.sites.listening_port() if db_port_open else 1
-        self.outputs.update(http_url=http_url, url=https_url, db_endpoint=f"127.0.0.1:{port}")
+        health = https_url.rstrip("/") + health_path if health_answers else \
+            f"https://localhost:1{health_path}"
+        self.outputs.update(http_url=http_url, url=https_url, db_endpoint=f"127.0.0.1:{port}",
+                            health_check_url=health, page_marker=page_marker)
         return self

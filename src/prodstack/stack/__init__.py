@@ -2,16 +2,22 @@
 
 `build` composes the parts explicitly: each part takes the outputs of the parts it depends
 on as arguments and returns a typed record of what it made, so the wiring is visible here.
-The target adjusts the finished document (`Target.adjust`).
+Then, in this order: the outputs and `local.prodstack`; the user's extension (`extend`,
+`prodstack.app.extension`); the target's adjustments (`Target.adjust`); the user's own
+Terraform folder (`extra_config`, `prodstack.app.extra`), checked against the finished
+document and kept in `Stack.extra_files` for the working folder. Every command that
+synthesizes, plans, applies, audits or prices the stack builds it here, so extensions and
+extra configuration apply everywhere alike.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Literal, overload
 
 from prodstack.settings import Settings
 from prodstack.stack import (
+    application,
     audit,
     database,
     edge,
@@ -27,6 +33,9 @@ from prodstack.stack import (
 from prodstack.stack.context import Context
 from prodstack.tf.document import Document
 
+PartName = Literal["base", "keys", "network", "storage", "edge", "database", "application",
+                   "webtier", "audit", "monitoring", "operations"]
+
 
 @dataclass
 class Stack:
@@ -40,21 +49,54 @@ class Stack:
     storage: storage.Storage
     edge: edge.Edge
     database: database.Database
+    application: application.Application
     webtier: webtier.WebTier
     audit: audit.Audit
     monitoring: monitoring.Monitoring
     operations: operations.Operations
+    # The user's `extra_config` files as the working folder holds them (name -> text).
+    extra_files: dict[str, str] = field(default_factory=dict)
 
-    PARTS = ("base", "keys", "network", "storage", "edge", "database", "webtier", "audit",
-             "monitoring", "operations")
+    PARTS: ClassVar[tuple[str, ...]] = (
+        "base", "keys", "network", "storage", "edge", "database", "application", "webtier",
+        "audit", "monitoring", "operations")
+
+    @overload
+    def part(self, name: Literal["base"]) -> foundation.Base: ...
+    @overload
+    def part(self, name: Literal["keys"]) -> keys.Keys: ...
+    @overload
+    def part(self, name: Literal["network"]) -> network.Network: ...
+    @overload
+    def part(self, name: Literal["storage"]) -> storage.Storage: ...
+    @overload
+    def part(self, name: Literal["edge"]) -> edge.Edge: ...
+    @overload
+    def part(self, name: Literal["database"]) -> database.Database: ...
+    @overload
+    def part(self, name: Literal["application"]) -> application.Application: ...
+    @overload
+    def part(self, name: Literal["webtier"]) -> webtier.WebTier: ...
+    @overload
+    def part(self, name: Literal["audit"]) -> audit.Audit: ...
+    @overload
+    def part(self, name: Literal["monitoring"]) -> monitoring.Monitoring: ...
+    @overload
+    def part(self, name: Literal["operations"]) -> operations.Operations: ...
+    @overload
+    def part(self, name: str) -> Any: ...
 
     def part(self, name: str) -> Any:
+        """A part by name: `stack.part("network").vpc`, `stack.part("edge").alb`."""
         if name not in self.PARTS:
             raise KeyError(f"no part {name!r} (parts: {', '.join(self.PARTS)})")
         return getattr(self, name)
 
 
 def build(settings: Settings) -> Stack:
+    """The stack for these settings, extended, adjusted for the target, with its extra files."""
+    from prodstack.app import extension, extra
+    from prodstack.errors import UserError
     from prodstack.targets import target_for
 
     target = target_for(settings)
@@ -66,16 +108,27 @@ def build(settings: Settings) -> Stack:
     store = storage.build(ctx, base, keys_)
     edge_ = edge.build(ctx, base, keys_, net, store)
     db = database.build(ctx, base, keys_, net)
-    web = webtier.build(ctx, base, keys_, net, edge_, db)
+    app = application.build(ctx, base, store, db)
+    web = webtier.build(ctx, base, keys_, net, edge_, db, app)
     trail = audit.build(ctx, base, keys_, store)
     watch = monitoring.build(ctx, base, keys_, net, edge_, web, db, trail)
     ops = operations.build(ctx, base, keys_, db)
     stack = Stack(settings=settings, doc=ctx.doc, base=base, keys=keys_, network=net,
-                  storage=store, edge=edge_, database=db, webtier=web, audit=trail,
-                  monitoring=watch, operations=ops)
+                  storage=store, edge=edge_, database=db, application=app, webtier=web,
+                  audit=trail, monitoring=watch, operations=ops)
     outputs.build(ctx, stack)
-    target.adjust(stack)
+    extension.run(settings, stack)
+    try:
+        target.adjust(stack)
+    except KeyError as exc:  # only an extension can take out what the target adjusts
+        if not settings.extend:
+            raise
+        raise UserError(f"extension {settings.extend!r}: the {target.name} target adjusts "
+                        f"what it removed ({exc.args[0]})", exit_code=2) from None
+    stack.extra_files = extra.files_for(settings.extra_config, stack.doc)
+    if not settings.extra_config:
+        extra.check_endpoints(stack.doc)
     return stack
 
 
-assert {f.name for f in fields(Stack)} - {"settings", "doc"} == set(Stack.PARTS)
+assert {f.name for f in fields(Stack)} - {"settings", "doc", "extra_files"} == set(Stack.PARTS)

@@ -3,7 +3,9 @@
 Fixes FM-1.1 (DNS validation records and `aws_acm_certificate_validation`; the HTTPS listener
 uses the *validated* ARN, or a certificate the user already has), FM-2.1 (WAFv2 ACL with a
 per-IP rate rule and AWS managed rule groups, associated with the ALB), FM-X7 (TLS 1.3
-policy), FM-6.1 (blue and green target groups behind a weighted forward).
+policy), FM-6.1 (blue and green target groups behind a weighted forward). The target groups
+send to the application's port and check its health path with its matcher (`app_port`,
+`health_check_path`, `health_check_matcher`; the demo page's by default).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from prodstack.app.limits import HTTP_PORT, HTTPS_PORT
 from prodstack.stack.context import Context
 from prodstack.stack.foundation import Base
 from prodstack.stack.keys import Keys
@@ -58,22 +61,24 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network, storage: Storage) -> 
     target_groups: dict[str, Block] = {}
     for colour in COLOURS:
         target_groups[colour] = doc.resource(
-            "aws_lb_target_group", colour, name=ctx.name(f"web-{colour}"), port=80,
-            protocol="HTTP", vpc_id=net.vpc.id, target_type="instance",
-            deregistration_delay=30,
-            health_check=[{"enabled": True, "path": "/", "matcher": "200", "interval": 15,
+            "aws_lb_target_group", colour, name=ctx.name(f"web-{colour}"),
+            port=s.effective_app_port, protocol="HTTP", vpc_id=net.vpc.id,
+            target_type="instance", deregistration_delay=30,
+            health_check=[{"enabled": True, "path": s.health_check_path,
+                           "matcher": s.health_check_matcher, "interval": 15,
                            "healthy_threshold": 2, "unhealthy_threshold": 3, "timeout": 5}],
             tags=ctx.tags(f"web-{colour}", colour=colour),
         )
     http = doc.resource(
-        "aws_lb_listener", "http", load_balancer_arn=alb.arn, port=80, protocol="HTTP",
+        "aws_lb_listener", "http", load_balancer_arn=alb.arn, port=HTTP_PORT, protocol="HTTP",
         default_action=[{"type": "redirect", "redirect": [
-            {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}]}],
+            {"protocol": "HTTPS", "port": str(HTTPS_PORT), "status_code": "HTTP_301"}]}],
         tags=ctx.tags("http"),
     )
     weights = {c: (100 if c == LIVE_COLOUR else 0) for c in COLOURS}
     https = doc.resource(
-        "aws_lb_listener", "https", load_balancer_arn=alb.arn, port=443, protocol="HTTPS",
+        "aws_lb_listener", "https", load_balancer_arn=alb.arn, port=HTTPS_PORT,
+        protocol="HTTPS",
         ssl_policy=TLS_POLICY, certificate_arn=certificate_arn,
         default_action=[{"type": "forward", "forward": [{
             "target_group": [{"arn": target_groups[c].arn, "weight": weights[c]}

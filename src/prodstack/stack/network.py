@@ -2,7 +2,8 @@
 
 Fixes FM-3.2 (one NAT gateway per AZ, each AZ's app subnet routes through its own NAT),
 FM-5.1 (S3 and DynamoDB gateway endpoints keep AWS-bound traffic off the NAT) and
-FM-4.3 (VPC flow logs to an encrypted CloudWatch Logs group).
+FM-4.3 (VPC flow logs to an encrypted CloudWatch Logs group). The ALB reaches the web tier on
+the application's port (`app_port`, HTTP_PORT by default).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from prodstack.app.limits import DB_PORT, HTTP_PORT, HTTPS_PORT
 from prodstack.settings import SUBNET_NEWBITS
 from prodstack.stack.context import Context
 from prodstack.stack.foundation import Base
@@ -162,19 +164,21 @@ def _security_groups(ctx: Context, vpc: Block) -> SecurityGroups:
     db = doc.resource("aws_security_group", "db", name=ctx.name("db"), vpc_id=vpc.id,
                            description="Database: PostgreSQL from the web tier only",
                            tags=ctx.tags("db"))
+    app_port = ctx.settings.effective_app_port
     rules = [
-        ("ingress", "alb_https", alb, 443, {"cidr_ipv4": "0.0.0.0/0"}, "HTTPS from anywhere"),
-        ("ingress", "alb_http", alb, 80, {"cidr_ipv4": "0.0.0.0/0"},
+        ("ingress", "alb_https", alb, HTTPS_PORT, {"cidr_ipv4": "0.0.0.0/0"},
+         "HTTPS from anywhere"),
+        ("ingress", "alb_http", alb, HTTP_PORT, {"cidr_ipv4": "0.0.0.0/0"},
          "HTTP from anywhere, redirected to HTTPS"),
-        ("egress", "alb_to_web", alb, 80, {"referenced_security_group_id": web.id},
+        ("egress", "alb_to_web", alb, app_port, {"referenced_security_group_id": web.id},
          "ALB to web tier"),
-        ("ingress", "web_from_alb", web, 80, {"referenced_security_group_id": alb.id},
+        ("ingress", "web_from_alb", web, app_port, {"referenced_security_group_id": alb.id},
          "HTTP from the ALB"),
-        ("egress", "web_https", web, 443, {"cidr_ipv4": "0.0.0.0/0"},
+        ("egress", "web_https", web, HTTPS_PORT, {"cidr_ipv4": "0.0.0.0/0"},
          "HTTPS out through NAT and endpoints (SSM, packages, CloudWatch)"),
-        ("egress", "web_to_db", web, 5432, {"referenced_security_group_id": db.id},
+        ("egress", "web_to_db", web, DB_PORT, {"referenced_security_group_id": db.id},
          "PostgreSQL to the database"),
-        ("ingress", "db_from_web", db, 5432, {"referenced_security_group_id": web.id},
+        ("ingress", "db_from_web", db, DB_PORT, {"referenced_security_group_id": web.id},
          "PostgreSQL from the web tier"),
     ]
     for direction, name, sg, port, peer, description in rules:

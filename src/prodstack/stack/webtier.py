@@ -4,15 +4,17 @@ Fixes FM-X6 (IMDSv2 required), FM-X2 (ASGs pin the launch template's `latest_ver
 roll with `instance_refresh`), FM-3.3 (CPU and request-count target tracking), FM-3.4 (ELB
 health checks with a 600 s grace period), FM-X3 (`desired_capacity` is never set: the
 scaling policies own it) and FM-6.1 (one ASG per colour, each behind its own target group).
+The user data is prodstack's bootstrap, then the user's application (`prodstack.app.userdata`);
+the instances start once the application's configuration (`stack.application`) exists.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from dataclasses import dataclass
 
+from prodstack.app.userdata import AGENT_LOGS, agent_namespace, encoded
+from prodstack.stack.application import Application
 from prodstack.stack.context import Context
 from prodstack.stack.database import Database
 from prodstack.stack.edge import COLOURS, LIVE_COLOUR, Edge
@@ -26,59 +28,11 @@ HEALTH_CHECK_GRACE_SECONDS = 600
 FOLLOWS_TERRAFORM = "terraform"  # a release record version: Terraform's latest version
 CPU_TARGET_PERCENT = 50.0
 REQUESTS_PER_TARGET = 1000.0
-PAGE_MARKER = "Production Server"
 _ARM = re.compile(r"^[a-z]+\d+[a-z]*g[a-z]*\.")
-
-USER_DATA = """#!/bin/bash
-set -euo pipefail
-dnf install -y httpd amazon-cloudwatch-agent
-TOKEN=$(curl -sS -X PUT http://169.254.169.254/latest/api/token \\
-  -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
-IID=$(curl -sS -H "X-aws-ec2-metadata-token: $TOKEN" \\
-  http://169.254.169.254/latest/meta-data/instance-id)
-cat > /var/www/html/index.html <<HTML
-<!doctype html><html><head><title>{project}</title></head>
-<body><h1>{marker}</h1><p>{env} / $IID</p></body></html>
-HTML
-cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'JSON'
-{agent_config}
-JSON
-/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\
-  -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
-systemctl enable --now httpd
-"""
-
-
-AGENT_LOGS = ("access", "error")
-
-
-def agent_namespace(project: str, env: str) -> str:
-    return f"{project}/{env}"
-
-
-def agent_config(project: str, env: str) -> str:
-    """CloudWatch agent: memory and disk metrics, httpd logs."""
-    files = [{"file_path": f"/var/log/httpd/{name}_log",
-              "log_group_name": f"/{project}/{env}/httpd-{name}"} for name in AGENT_LOGS]
-    return json.dumps({
-        "metrics": {
-            "namespace": agent_namespace(project, env),
-            "append_dimensions": {"AutoScalingGroupName": "${aws:AutoScalingGroupName}"},
-            "metrics_collected": {"mem": {"measurement": ["mem_used_percent"]},
-                                  "disk": {"measurement": ["used_percent"], "resources": ["/"]}},
-        },
-        "logs": {"logs_collected": {"files": {"collect_list": files}}},
-    }, indent=1)
 
 
 def architecture(instance_type: str) -> str:
     return "arm64" if _ARM.match(instance_type) else "x86_64"
-
-
-def user_data(project: str, env: str) -> str:
-    script = USER_DATA.format(project=project, env=env, marker=PAGE_MARKER,
-                              agent_config=agent_config(project, env))
-    return base64.b64encode(script.encode()).decode()
 
 
 @dataclass(frozen=True)
@@ -89,7 +43,8 @@ class WebTier:
     release: Block  # the release record `prodstack deploy` owns
 
 
-def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, db: Database) -> WebTier:
+def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, db: Database,
+          app: Application) -> WebTier:
     doc, s = ctx.doc, ctx.settings
     instance_type = ctx.profile.instance_type
     if s.image_id:
@@ -107,6 +62,7 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, db: Datab
                      retention_in_days=ctx.profile.log_retention_days,
                      kms_key_id=keys.logs.arn, tags=ctx.tags(f"httpd-{name}"))
     role = _instance_role(ctx, r, keys, db, [r.log_group_arn(g) for g in groups.values()])
+    read_app = _read_app_configuration(ctx, r, role, app)
     profile = doc.resource("aws_iam_instance_profile", "web", name=ctx.names.account_wide("web"),
                            role=role.name_attr, tags=ctx.tags("web"))
     template = doc.resource(
@@ -122,7 +78,7 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, db: Datab
         block_device_mappings=[{"device_name": "/dev/xvda", "ebs": [{
             "volume_size": 20, "volume_type": "gp3", "encrypted": "true",
             "kms_key_id": keys.data.arn, "delete_on_termination": "true"}]}],
-        user_data=user_data(s.project, s.env),
+        user_data=encoded(s),
         tag_specifications=[
             {"resource_type": "instance", "tags": ctx.tags("web")},
             {"resource_type": "volume", "tags": ctx.tags("web")},
@@ -164,6 +120,8 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, db: Datab
                  {**ctx.tags(f"web-{colour}"), "colour": colour,
                   "PatchGroup": ctx.name("web")}.items()],
             lifecycle={"ignore_changes": ["desired_capacity"]},
+            # An instance writes app.env at boot: its configuration, and its right to read it.
+            depends_on=[*app.parameters.values(), read_app],
         )
         asgs[colour] = asg
         _scaling_policies(ctx, edge, colour, asg)
@@ -188,6 +146,25 @@ def _release_record(ctx: Context) -> Block:
         insecure_value=expr(f'jsonencode({{live = "{LIVE_COLOUR}"}})'),
         tags=ctx.tags("release"),
         lifecycle={"ignore_changes": ["insecure_value"]},
+    )
+
+
+PARAMETER_READS = ("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath")
+
+
+def _read_app_configuration(ctx: Context, r: Base, role: Block, app: Application) -> Block:
+    """The instance reads the application's parameters: exactly their path, nothing else.
+    AmazonSSMManagedInstanceCore allows ssm:GetParameter(s) on every parameter; the deny
+    takes that back for all but this path and AWS's public parameters (AMI ids, …)."""
+    public = f"arn:{r.partition}:ssm:{r.region}::parameter/aws/*"
+    return ctx.doc.resource(
+        "aws_iam_role_policy", "web_read_app_config", name="read-app-config", role=role.id,
+        policy=policy_document(
+            {"Sid": "ReadOwnAppConfiguration", "Effect": "Allow",
+             "Action": list(PARAMETER_READS), "Resource": app.path_arns},
+            {"Sid": "NoOtherParameters", "Effect": "Deny",
+             "Action": [*PARAMETER_READS, "ssm:GetParameterHistory"],
+             "NotResource": [*app.path_arns, public]}),
     )
 
 
