@@ -113,7 +113,7 @@ class Settings:
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
-_NOT_SETTABLE = ("env", "target", "config_dir")
+NOT_SETTABLE = ("env", "target", "config_dir")
 _INT_SETTINGS = {"azs", "min_size", "max_size", "app_port"}
 _BOOL_SETTINGS = {"config_recorder"}
 _PATH_SETTINGS = ("app_user_data", "extra_config")
@@ -172,7 +172,7 @@ def parse_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
             raise UserError(f"--set {pair!r}: expected NAME=VALUE", exit_code=2)
         name, value = pair.split("=", 1)
         name = name.strip()
-        if name not in SETTING_NAMES or name in _NOT_SETTABLE:
+        if name not in SETTING_NAMES or name in NOT_SETTABLE:
             raise UserError(
                 f"--set {name!r}: unknown setting (known: {', '.join(_public_names())})",
                 exit_code=2,
@@ -182,7 +182,7 @@ def parse_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
 
 
 def _public_names() -> list[str]:
-    return [n for n in SETTING_NAMES if n not in _NOT_SETTABLE]
+    return [n for n in SETTING_NAMES if n not in NOT_SETTABLE]
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
@@ -209,7 +209,7 @@ def _from_file(data: dict[str, Any], env: str, source: str) -> dict[str, Any]:
     if isinstance(per_env, dict) and isinstance(per_env.get(env), dict):
         merged.update(per_env[env])
     for key in merged:
-        if key not in SETTING_NAMES or key in _NOT_SETTABLE:
+        if key not in SETTING_NAMES or key in NOT_SETTABLE:
             raise UserError(f"{source}: unknown setting {key!r}", exit_code=2)
     return merged
 
