@@ -203,7 +203,7 @@ def test_the_local_target_refuses_what_the_emulator_does_not_serve(tmp_path: Pat
 
 @pytest.mark.parametrize("env", ["production", "staging", "dev"])
 def test_every_type_of_the_stack_is_served_by_the_emulator(synth, env):
-    from prodstack.app.extra import covered
+    from prodstack.targets.endpoints import covered
     from prodstack.targets.local import SERVICES
 
     doc = synth(env)

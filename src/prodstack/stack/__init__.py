@@ -31,6 +31,7 @@ from prodstack.stack import (
     webtier,
 )
 from prodstack.stack.context import Context
+from prodstack.targets.endpoints import check_endpoints
 from prodstack.tf.document import Document
 
 PartName = Literal["base", "keys", "network", "storage", "edge", "database", "application",
@@ -127,7 +128,7 @@ def build(settings: Settings) -> Stack:
                         f"what it removed ({exc.args[0]})", exit_code=2) from None
     stack.extra_files = extra.files_for(settings.extra_config, stack.doc)
     if not settings.extra_config:
-        extra.check_endpoints(stack.doc)
+        check_endpoints(stack.doc)
     return stack
 
 

@@ -20,6 +20,7 @@ from prodstack.errors import UserError
 from prodstack.journal import JOURNAL_FILE
 from prodstack.targets.aws import backend_settings as aws_backend_settings
 from prodstack.targets.base import ClientFactory, Connection, Target
+from prodstack.targets.endpoints import SERVICE_TYPES
 from prodstack.tf import state as tfstate
 
 if TYPE_CHECKING:
@@ -31,11 +32,7 @@ if TYPE_CHECKING:
 DEMO_DOMAIN = "prodstack-demo.test"
 DEMO_EMAIL = "oncall@prodstack-demo.test"
 ENDPOINT_VARIABLE = "emulator_endpoint"
-SERVICES = (
-    "acm", "autoscaling", "backup", "cloudtrail", "cloudwatch", "cloudwatchlogs",
-    "configservice", "dynamodb", "ec2", "elbv2", "iam", "kms", "rds", "route53", "s3",
-    "secretsmanager", "sns", "ssm", "sts", "wafv2",
-)
+SERVICES = tuple(SERVICE_TYPES)  # every service the emulator serves
 
 # (what, why) for every emulator-only adjustment; the README shows this table.
 EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
