@@ -11,30 +11,24 @@ One dev deployment with its state in the emulator's S3 (`use_lockfile`), in orde
 - a deploy killed (SIGKILL, no chance to undo) leaves its journal: the next command names it
   and `prodstack resume` undoes it;
 - `down --purge` leaves nothing.
-And on a private emulator with local state: `down` refused while Terraform's lock is held;
-the emulator killed during `up`, during `deploy` and during `backup verify`: one truthful
-line each time, and `--reset-state` recovers.
+The emulator's death and Terraform's own lock are in `test_faults_emulator.py`.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import signal
 import stat
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from prodstack import emulator
 from tests.e2e.conftest import Cli, boto
+from tests.e2e.faults import DEPLOY, at_step, error_lines, journal, popen, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
@@ -42,22 +36,8 @@ BUCKET = "faults-tf-state"
 STATE_KEY = "prodstack/dev/us-west-1/terraform.tfstate"
 LOCK_KEY = STATE_KEY + ".tflock"
 REMOTE = ("--env", "dev", "--set", f"state_bucket={BUCKET}")
-DEPLOY = ("--step-seconds", "4", "--poll-seconds", "0.2", "--timeout", "60")
 
 
-def _popen(cli: Cli, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PRODSTACK_HOME": str(cli.home)}
-    return subprocess.Popen([sys.executable, "-m", "prodstack", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def _wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def _lock_present(s3: Any) -> bool:
@@ -65,23 +45,7 @@ def _lock_present(s3: Any) -> bool:
     return any(o["Key"] == LOCK_KEY for o in listing.get("Contents", []))
 
 
-def _error_lines(stderr: str) -> list[str]:
-    return [ln for ln in stderr.splitlines() if ln.startswith("prodstack: error")]
 
-
-def _journal(home: Path) -> dict[str, Any]:
-    try:
-        return json.loads((home / "local-dev" / "journal.json").read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def _at_step(home: Path, step: str, **detail: Any) -> Callable[[], bool]:
-    def reached() -> bool:
-        steps = _journal(home).get("steps", [])
-        return any(s["step"] == step and all(s.get(k) == v for k, v in detail.items())
-                   for s in steps)
-    return reached
 
 
 def _outputs(cli: Cli, *args: str) -> dict[str, Any]:
@@ -125,19 +89,19 @@ def remote(cli: Cli, fresh_emulator: str) -> Iterator[str]:
 
 def test_lock_then_interrupted_apply_then_convergence(cli: Cli, remote: str):
     s3 = boto("s3", remote)
-    first = _popen(cli, "up", *REMOTE)
+    first = popen(cli, "up", *REMOTE)
     try:
-        _wait_for(lambda: _lock_present(s3), 180, "the first apply to take the lock")
+        wait_for(lambda: _lock_present(s3), 180, "the first apply to take the lock")
         started = time.monotonic()
         second = cli("plan", *REMOTE, check=False, timeout=120)
         assert second.returncode == 1 and "Traceback" not in second.stderr
-        lines = _error_lines(second.stderr)
+        lines = error_lines(second.stderr)
         assert len(lines) == 1 and "locked by" in lines[0] and "force-unlock" in lines[0]
         assert time.monotonic() - started < 60, "a locked state must fail fast"
         # Stop the first apply half-way, as CI runners and Ctrl-C do: once it has created
         # resources (not while it is still planning on a busy machine).
         ec2 = boto("ec2", remote)
-        _wait_for(lambda: bool(ec2.describe_subnets(Filters=[
+        wait_for(lambda: bool(ec2.describe_subnets(Filters=[
             {"Name": "default-for-az", "Values": ["false"]}])["Subnets"]), 300,
             "the first apply to create subnets")
         time.sleep(5)
@@ -173,7 +137,7 @@ def test_down_while_someone_holds_the_lock_changes_nothing(cli: Cli, remote: str
     finally:
         s3.delete_object(Bucket=BUCKET, Key=LOCK_KEY)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
-    [line] = _error_lines(proc.stderr)
+    [line] = error_lines(proc.stderr)
     assert "down refused: the state is locked by ana@build-7 (apply since" in line
     assert "force-unlock 4f1c2b7e" in line
     # Nothing was disarmed: the trail logs, the recorder records, nothing was recorded.
@@ -181,15 +145,15 @@ def test_down_while_someone_holds_the_lock_changes_nothing(cli: Cli, remote: str
     status = boto("config", remote).describe_configuration_recorder_status()
     assert status["ConfigurationRecordersStatus"][0]["recording"] is True
     assert not (cli.home / "local-dev" / "kept.json").exists()
-    assert not _journal(cli.home)
+    assert not journal(cli.home)
     assert cli("plan", "--detailed-exitcode", *REMOTE, check=False).returncode == 0
 
 
 @pytest.mark.parametrize("weight", [10, 50, 100])
 def test_sigterm_during_a_deploy_puts_all_traffic_back(cli: Cli, remote: str, weight: int):
-    proc = _popen(cli, "deploy", *DEPLOY, *REMOTE)
+    proc = popen(cli, "deploy", *DEPLOY, *REMOTE)
     try:
-        _wait_for(_at_step(cli.home, "weights", weight=weight, status="done"), 120,
+        wait_for(at_step(cli.home, "weights", weight=weight, status="done"), 120,
                   f"the deploy to put {weight}% on the new colour")
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=120)
@@ -199,7 +163,7 @@ def test_sigterm_during_a_deploy_puts_all_traffic_back(cli: Cli, remote: str, we
     assert proc.returncode == 130, err[-2000:]
     assert "Traceback" not in err
     assert "rolled back, all traffic on blue" in err
-    assert not _journal(cli.home)
+    assert not journal(cli.home)
     _consistent(cli, remote, *REMOTE)
 
 
@@ -207,9 +171,9 @@ def test_sigterm_during_a_deploy_puts_all_traffic_back(cli: Cli, remote: str, we
 def test_a_signal_during_backup_verify_leaves_nothing(cli: Cli, remote: str, sig: int):
     out = _outputs(cli, *REMOTE)
     info = json.loads((cli.home / "emulator.json").read_text())
-    proc = _popen(cli, "backup", "verify", "--poll-interval", "1", *REMOTE)
+    proc = popen(cli, "backup", "verify", "--poll-interval", "1", *REMOTE)
     try:
-        _wait_for(_at_step(cli.home, "restore"), 120, "the restore to start")
+        wait_for(at_step(cli.home, "restore"), 120, "the restore to start")
         # Hold the emulator still, so that the signal lands in the middle of a call.
         os.kill(info["pid"], signal.SIGSTOP)
         try:
@@ -228,20 +192,20 @@ def test_a_signal_during_backup_verify_leaves_nothing(cli: Cli, remote: str, sig
         out["db_identifier"]]
     assert not [s for s in rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]
                 if "-verify-" in s["DBSnapshotIdentifier"]]
-    assert not _journal(cli.home)
+    assert not journal(cli.home)
 
 
 def test_a_killed_deploy_is_named_and_resume_undoes_it(cli: Cli, remote: str):
-    proc = _popen(cli, "deploy", *DEPLOY, *REMOTE)
+    proc = popen(cli, "deploy", *DEPLOY, *REMOTE)
     try:
-        _wait_for(_at_step(cli.home, "weights", weight=50, status="done"), 120,
+        wait_for(at_step(cli.home, "weights", weight=50, status="done"), 120,
                   "the deploy to put 50% on the new colour")
         proc.kill()  # SIGKILL: no chance to undo anything
         proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert _journal(cli.home)["operation"] == "deploy"
+    assert journal(cli.home)["operation"] == "deploy"
     later = cli("outputs", *REMOTE)
     assert "`prodstack deploy` started" in later.stderr and "did not finish" in later.stderr
     assert "prodstack resume" in later.stderr
@@ -261,96 +225,4 @@ def test_down_purge_leaves_nothing(cli: Cli, remote: str):
     state = json.loads(boto("s3", remote).get_object(Bucket=BUCKET, Key=STATE_KEY)[
         "Body"].read())
     assert state["resources"] == [] or all(r["mode"] == "data" for r in state["resources"])
-    assert not _journal(cli.home)
-
-
-# -- a private emulator with local state: Terraform's lock, and the emulator's death ---------
-
-
-@pytest.fixture
-def private(tmp_path: Path) -> Iterator[Cli]:
-    cli = Cli(tmp_path)
-    yield cli
-    old = os.environ.get("PRODSTACK_HOME")
-    os.environ["PRODSTACK_HOME"] = str(tmp_path)
-    try:
-        emulator.stop()
-    finally:
-        if old is None:
-            os.environ.pop("PRODSTACK_HOME", None)
-        else:
-            os.environ["PRODSTACK_HOME"] = old
-
-
-def _kill_emulator(cli: Cli) -> None:
-    info = json.loads((cli.home / "emulator.json").read_text())
-    os.killpg(info["pid"], signal.SIGKILL)
-
-
-def _killed_under(cli: Cli, proc: subprocess.Popen[str]) -> str:
-    _kill_emulator(cli)
-    _, err = proc.communicate(timeout=300)
-    assert proc.returncode != 0 and "Traceback" not in err, err[-2000:]
-    lines = _error_lines(err)
-    assert len(lines) == 1, err[-2000:]
-    assert "emulator at http://127.0.0.1:" in lines[0] and "stopped" in lines[0], lines[0]
-    assert "--reset-state" in lines[0]
-    return lines[0]
-
-
-def test_terraform_lock_then_the_emulator_dying_under_up_deploy_and_backup(private: Cli):
-    cli = private
-    up = _popen(cli, "up", "--env", "dev")
-    try:
-        logs = cli.home / "local-dev" / "logs"
-        _wait_for(lambda: any(logs.glob("*-apply.log")) if logs.exists() else False, 180,
-                  "the apply to start")
-        time.sleep(8)
-        _killed_under(cli, up)
-    finally:
-        if up.poll() is None:
-            up.kill()
-    cli("emulator", "start")
-    cli("up", "--env", "dev", "--reset-state")
-    # Terraform's own lock on local state (as a concurrent `terraform apply` holds it).
-    state = cli.home / "local-dev" / "terraform.tfstate"
-    with state.open("r+") as handle:
-        fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        (state.with_name(".terraform.tfstate.lock.info")).write_text(json.dumps({
-            "ID": "lock-7", "Operation": "OperationTypeApply", "Who": "ci@runner",
-            "Created": "2026-12-01T12:00:00Z"}))
-        refused = cli("down", "--yes", "--env", "dev", check=False)
-    assert refused.returncode != 0 and "down refused: the state is locked by ci@runner" in \
-        refused.stderr
-    assert not (cli.home / "local-dev" / "kept.json").exists()
-    # The emulator dies under a deploy: no rollback can happen, and the message says so.
-    deploy = _popen(cli, "deploy", *DEPLOY, "--env", "dev")
-    try:
-        _wait_for(_at_step(cli.home, "weights", weight=50, status="done"), 120,
-                  "the deploy to put 50% on the new colour")
-        line = _killed_under(cli, deploy)
-        assert "rollback could not run" in line
-    finally:
-        if deploy.poll() is None:
-            deploy.kill()
-    cli("emulator", "start")
-    lost = cli("verify", "--env", "dev", check=False)
-    assert lost.returncode != 0 and "--reset-state" in lost.stderr
-    recovered = cli("up", "--env", "dev", "--reset-state")
-    assert "journal of an unfinished operation" in recovered.stderr
-    assert not _journal(cli.home)
-    # The emulator dies under a backup verify: the line names it; no AWS command is offered.
-    backup = _popen(cli, "backup", "verify", "--poll-interval", "1", "--env", "dev")
-    try:
-        _wait_for(_at_step(cli.home, "restore"), 120, "the restore to start")
-        _kill_emulator(cli)
-        _, err = backup.communicate(timeout=300)
-    finally:
-        if backup.poll() is None:
-            backup.kill()
-    assert backup.returncode != 0 and "Traceback" not in err
-    assert "emulator at http://127.0.0.1:" in err and "stopped" in err
-    assert "aws rds delete" not in err or "--endpoint-url http://127.0.0.1:" in err
-    cli("emulator", "start")
-    down = cli("down", "--yes", "--purge", "--env", "dev", "--reset-state")
-    assert down.returncode == 0
+    assert not journal(cli.home)
