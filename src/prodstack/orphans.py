@@ -9,8 +9,9 @@ this deployment's tags (someone else's object with the same name is never adopte
 writes an `import` block for it; planning and applying again converges.
 
 On the emulator only, the same "already exists" also follows a create whose response was lost
-and whose retry was refused: there, objects of `NAME_IS_IMPORT_ID` types are adopted by name
-and security group rules and routes by their configuration (`BY_CONFIGURATION`).
+and whose retry was refused: there, objects of `NAME_IS_IMPORT_ID` types are adopted by name,
+those of `BY_NAME` types by the id found under their name, and security group rules and
+routes by their configuration (`BY_CONFIGURATION`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,30 @@ NAME_IS_IMPORT_ID = frozenset({
     "aws_db_subnet_group", "aws_iam_instance_profile", "aws_iam_role", "aws_kms_alias",
     "aws_ssm_parameter",
 })
+
+
+
+
+def _backup_plan(clients: ClientFactory, name: str) -> str | None:
+    plans = clients("backup").list_backup_plans()["BackupPlansList"]
+    return next((p["BackupPlanId"] for p in plans if p.get("BackupPlanName") == name), None)
+
+
+def _load_balancer(clients: ClientFactory, name: str) -> str | None:
+    found = clients("elbv2").describe_load_balancers(Names=[name])["LoadBalancers"]
+    return found[0]["LoadBalancerArn"] if found else None
+
+
+def _target_group(clients: ClientFactory, name: str) -> str | None:
+    found = clients("elbv2").describe_target_groups(Names=[name])["TargetGroups"]
+    return found[0]["TargetGroupArn"] if found else None
+
+
+# On the emulator, types whose import id is not their name: found by name (emulator only).
+BY_NAME: dict[str, Callable[[ClientFactory, str], str | None]] = {
+    "aws_backup_plan": _backup_plan, "aws_lb": _load_balancer,
+    "aws_lb_target_group": _target_group,
+}
 
 
 RULE_TYPES = ("aws_vpc_security_group_egress_rule", "aws_vpc_security_group_ingress_rule")
@@ -112,7 +137,8 @@ def adoptable(diagnostics: list[Diagnostic], doc: dict[str, Any], settings: Sett
     routes ("RouteAlreadyExists"), found from their configuration with the ids that
     `state_ids` reads from state.
     """
-    types = set(LOOKUPS) | (NAME_IS_IMPORT_ID | set(BY_CONFIGURATION) if emulator else set())
+    types = set(LOOKUPS) | (NAME_IS_IMPORT_ID | set(BY_CONFIGURATION) | set(BY_NAME)
+                            if emulator else set())
     candidates = [d for d in diagnostics if d.address.partition(".")[0] in types and any(
         marker in f"{d.summary} {d.detail}".lower() for marker in ALREADY_EXISTS)]
     if not candidates:
@@ -135,6 +161,14 @@ def adoptable(diagnostics: list[Diagnostic], doc: dict[str, Any], settings: Sett
         rtype, _, label = diag.address.partition(".")
         name = doc.get("resource", {}).get(rtype, {}).get(label, {}).get("name")
         if not isinstance(name, str):
+            continue
+        if rtype in BY_NAME:
+            try:
+                object_id = BY_NAME[rtype](clients, name)
+            except (ClientError, BotoCoreError):
+                object_id = None
+            if object_id:
+                found[diag.address] = object_id
             continue
         if rtype not in LOOKUPS:
             found[diag.address] = name

@@ -24,10 +24,13 @@ def test_a_deleted_plans_name_can_be_used_again(aws: Client):
     first, second = recreate(aws)
     assert second is not None and second != first
     backup = aws("backup")
-    listed = backup.list_backup_plans()["BackupPlansList"]
-    assert [p["BackupPlanId"] for p in listed] == [second]
-    with_deleted = backup.list_backup_plans(IncludeDeleted=True)["BackupPlansList"]
-    assert {p["BackupPlanId"] for p in with_deleted} == {first, second}
+    # The session's emulator is shared with other tests: only this test's plans count.
+    listed = [p["BackupPlanId"] for p in backup.list_backup_plans()["BackupPlansList"]
+              if p["BackupPlanName"] == PLAN["BackupPlanName"]]
+    assert listed == [second]
+    with_deleted = {p["BackupPlanId"] for p in backup.list_backup_plans(
+        IncludeDeleted=True)["BackupPlansList"] if p["BackupPlanName"] == PLAN["BackupPlanName"]}
+    assert with_deleted == {first, second}
     # A live plan still holds its name.
     try:
         backup.create_backup_plan(BackupPlan=PLAN)

@@ -103,3 +103,24 @@ def test_a_route_created_twice_on_the_emulator_is_adopted_by_table_and_destinati
                              state_ids=lambda: ids) == {"aws_route.app_1_nat": "rtb-1_0.0.0.0/0"}
     assert orphans.adoptable([twice], path, load_settings(), NO_CLIENTS,
                              state_ids=lambda: ids) == {}
+
+
+def test_a_backup_plan_created_twice_on_the_emulator_is_adopted_by_its_id(monkeypatch):
+    """The plan's import id is its id, found under its name; never on the aws target."""
+    path = {"resource": {"aws_backup_plan": {"main": {"name": "prodstack-dev-backup"}}}}
+    twice = Diagnostic("error", "creating Backup Plan (prodstack-dev-backup): AlreadyExists"
+                       "Exception: Backup plan with the same plan document already exists",
+                       "", "aws_backup_plan.main")
+    seen = {}
+
+    def lookup(clients, name):
+        seen["name"] = name
+        return "0e45c014"
+
+    monkeypatch.setitem(orphans.BY_NAME, "aws_backup_plan", lookup)
+    assert orphans.adoptable([twice], path, load_settings(), NO_CLIENTS, emulator=True) == {
+        "aws_backup_plan.main": "0e45c014"}
+    assert seen == {"name": "prodstack-dev-backup"}
+    assert orphans.adoptable([twice], path, load_settings(), NO_CLIENTS) == {}
+    monkeypatch.setitem(orphans.BY_NAME, "aws_backup_plan", lambda clients, name: None)
+    assert orphans.adoptable([twice], path, load_settings(), NO_CLIENTS, emulator=True) == {}
