@@ -28,7 +28,7 @@ PYTEST_WORKERS ?= 3
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 	$(BIN)/python scripts/checkov_gate.py
 
 test-fast: $(BIN)/.installed

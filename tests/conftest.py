@@ -1,4 +1,5 @@
-"""Shared fixtures: synthesized documents (cached per profile and target) and settings."""
+"""Shared fixtures: synthesized documents (cached per profile and target) and settings; the
+longest test files collected first."""
 
 from __future__ import annotations
 
@@ -9,6 +10,20 @@ import pytest
 
 from prodstack.settings import Settings, load_settings
 from prodstack.synth import build_document
+
+# The longest files (minutes of deploys each), longest first: collected first, so that with
+# `--dist loadfile --no-loadscope-reorder` (make test) each starts on a worker of its own at
+# once and the short files fill the workers around them.
+LONGEST_FIRST = ("tests/e2e/test_lifecycle.py", "tests/e2e/test_faults.py",
+                 "tests/e2e/test_faults_emulator.py", "tests/e2e/test_app.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+    items.sort(key=rank)  # stable: the order inside a file, and of the other files, is kept
+
 
 AWS_SETS = ("state_bucket=acme-tf-state", "domain=shop.acme.io", "hosted_zone_id=Z0123456789ABC",
             "alarm_emails=oncall@acme.io")

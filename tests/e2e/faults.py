@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -18,10 +19,17 @@ from tests.e2e.conftest import Cli
 DEPLOY = ("--step-seconds", "4", "--poll-seconds", "0.2", "--timeout", "60")
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    # A runner started in the background of a non-interactive shell ignores SIGINT, and its
+    # children inherit that; a user's Ctrl-C reaches a process that has the default handler.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def popen(cli: Cli, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PRODSTACK_HOME": str(cli.home)}
     return subprocess.Popen([sys.executable, "-m", "prodstack", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_ctrl_c_as_in_a_terminal)
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:

@@ -1,5 +1,8 @@
-"""The example application on the emulator (dev profile, the smallest), through the CLI:
-up → verify passes → `plan --detailed-exitcode` exits 0 → down --purge leaves nothing.
+"""The example application on the emulator, on the staging profile (production:
+test_lifecycle; dev: test_faults), through the CLI: up → verify passes, the profile's accepted
+single-AZ trade reported as n/a with its reason → `plan --detailed-exitcode` exits 0 → down
+keeps the audit data and the final snapshot → the next up adopts them, re-plan clean → down
+--purge leaves nothing.
 
 One deployment covers both ways of adding resources: the example's `extra_config` folder (a
 DynamoDB table, an SSM parameter, a role policy) and its Python extension (a log group and an
@@ -18,8 +21,8 @@ from tests.e2e.conftest import Cli, boto
 
 pytestmark = pytest.mark.e2e
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "app" / "prodstack.toml"
-STACK = ("--env", "dev", "--config", str(EXAMPLE))
-PATH = "/prodstack/dev/app"
+STACK = ("--env", "staging", "--config", str(EXAMPLE))
+PATH = "/prodstack/staging/app"
 
 
 def _parameters(url: str) -> dict[str, str]:
@@ -28,29 +31,31 @@ def _parameters(url: str) -> dict[str, str]:
             for p in page["Parameters"]}
 
 
-def test_example_application_up_verify_replan_down(cli: Cli, fresh_emulator: str):
+def test_example_application_on_staging_up_verify_replan_down(cli: Cli, fresh_emulator: str):
     url = fresh_emulator
     try:
         cli("up", *STACK)
         outputs = json.loads(cli("outputs", *STACK, "--format", "json").stdout)
         assert outputs["health_check_url"] == "https://prodstack-demo.test/healthz"
         assert outputs["page_marker"] == "" and outputs["app_parameter_path"] == PATH
-        assert outputs["sessions_table"] == "prodstack-dev-sessions"  # an extra output
+        assert outputs["sessions_table"] == "prodstack-staging-sessions"  # an extra output
 
         checks = {c["id"]: c for c in json.loads(
             cli("verify", *STACK, "--format", "json").stdout)["checks"]}
         assert [c for c in checks.values() if c["status"] == "fail"] == []
         assert checks["FM-7.1"]["status"] == "n/a"
+        assert checks["FM-3.1"]["status"] == "n/a" and "staging" in checks["FM-3.1"]["detail"]
+        assert checks["FM-3.2"]["status"] == "pass"
         assert cli("plan", *STACK, "--detailed-exitcode", check=False).returncode == 0
 
         # the application: its port, health check, configuration and user data
         groups = boto("elbv2", url).describe_target_groups(
-            Names=["prodstack-dev-web-blue"])["TargetGroups"]
+            Names=["prodstack-staging-web-blue"])["TargetGroups"]
         assert (groups[0]["Port"], groups[0]["HealthCheckPath"]) == (8080, "/healthz")
         params = _parameters(url)
         assert params["GREETING"] == "Hello from the example application"
         assert params["APP_PORT"] == "8080" and params["DB_SECRET_ARN"].startswith("arn:")
-        assert params["SESSIONS_TABLE"] == "prodstack-dev-sessions"  # from extra_config
+        assert params["SESSIONS_TABLE"] == "prodstack-staging-sessions"  # from extra_config
         ec2 = boto("ec2", url)
         template = ec2.describe_launch_template_versions(
             LaunchTemplateId=outputs["launch_template_id"], Versions=["$Latest"])
@@ -59,13 +64,25 @@ def test_example_application_up_verify_replan_down(cli: Cli, fresh_emulator: str
         assert user_data.index("/etc/prodstack/app.env") < user_data.index("example-app")
 
         # the extension's and the folder's resources
-        assert "prodstack-dev-sessions" in boto("dynamodb", url).list_tables()["TableNames"]
+        assert "prodstack-staging-sessions" in boto("dynamodb", url).list_tables()["TableNames"]
         groups = boto("logs", url).describe_log_groups(
-            logGroupNamePrefix="/prodstack/dev/example-app")["logGroups"]
-        assert [g["logGroupName"] for g in groups] == ["/prodstack/dev/example-app"]
+            logGroupNamePrefix="/prodstack/staging/example-app")["logGroups"]
+        assert [g["logGroupName"] for g in groups] == ["/prodstack/staging/example-app"]
         alarm = boto("cloudwatch", url).describe_alarms(
-            AlarmNames=["prodstack-dev-example-app-4xx"])["MetricAlarms"]
+            AlarmNames=["prodstack-staging-example-app-4xx"])["MetricAlarms"]
         assert alarm and alarm[0]["AlarmActions"] == [outputs["alarm_topic_arn"]]
+
+        # down keeps the audit data and the final snapshot; the next up adopts them
+        kept = cli("down", "--yes", *STACK)
+        assert "final database snapshot: prodstack-staging-db-final-" in kept.stdout
+        assert {b["Name"] for b in boto("s3", url).list_buckets()["Buckets"]} == {
+            outputs["buckets"]["audit"], outputs["buckets"]["logs"]}
+        assert boto("rds", url).describe_db_instances()["DBInstances"] == []
+        adopted = cli("up", *STACK)
+        assert "resources kept by an earlier down" in adopted.stderr, adopted.stderr[-2000:]
+        again = json.loads(cli("outputs", *STACK, "--format", "json").stdout)
+        assert again["buckets"] == outputs["buckets"]
+        assert cli("plan", *STACK, "--detailed-exitcode", check=False).returncode == 0
     finally:
         down = cli("down", "--yes", "--purge", *STACK, check=False)
     assert down.returncode == 0, down.stderr[-3000:]

@@ -120,3 +120,14 @@ def test_resource_ids_of_managed_root_resources():
     assert resource_ids(state) == {"aws_s3_bucket.audit": "b-audit",
                                    "aws_security_group.web": "sg-1"}
     assert resource_ids(state, ["aws_s3_bucket.audit"]) == {"aws_s3_bucket.audit": "b-audit"}
+
+
+def test_terraform_runs_with_a_larger_go_gc_target_unless_the_user_set_one(runner,
+                                                                          monkeypatch):
+    from prodstack.tf.runner import PROVIDER_GOGC
+
+    monkeypatch.delenv("GOGC", raising=False)
+    tf = runner([], 0)
+    assert tf._env()["GOGC"] == PROVIDER_GOGC == "400"
+    monkeypatch.setenv("GOGC", "150")
+    assert tf._env()["GOGC"] == "150"

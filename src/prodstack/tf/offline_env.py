@@ -122,12 +122,13 @@ def needs_init(exc: TerraformError) -> bool:
 
 def explain(folder: Path, exc: TerraformError, mirror: str | None) -> UserError | None:
     """One line for a refusal the user can fix; None for any other."""
+    # Terraform reports them in no fixed order: sorted, so the line is the same every run.
     names = [m.group(1) for d in exc.diagnostics if d.summary == "No value for required variable"
              for m in [re.search(r'variable "([^"]+)"', d.detail)] if m]
     if names:
         plural = "s" if len(names) > 1 else ""
         return UserError(f"{folder}: no value for the required variable{plural} "
-                         f"{', '.join(dict.fromkeys(names))}: pass --var NAME=VALUE or "
+                         f"{', '.join(sorted(set(names)))}: pass --var NAME=VALUE or "
                          "--var-file FILE", exit_code=2)
     text = _text(exc)
     if "provider packages" in text or "Failed to install provider" in text:

@@ -26,6 +26,9 @@ from prodstack.tf.cliconfig import init_args, write_cli_config
 from prodstack.tf.progress import Diagnostic, Progress
 
 PLAN_FILE = "tfplan"
+# Go GC target for Terraform and its providers, memory for CPU (measured on a dev re-plan on
+# the emulator: 30 -> 24 s CPU, provider peak 620 -> 760 MB). A user's own GOGC wins.
+PROVIDER_GOGC = "400"
 
 
 class TerraformError(UserError):
@@ -73,6 +76,9 @@ class Terraform:
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
+        # The AWS provider spends much of its start-up CPU (several starts per command) in
+        # Go's garbage collector while it builds its schema.
+        env.setdefault("GOGC", PROVIDER_GOGC)
         env.update({
             "TF_CLI_CONFIG_FILE": str(write_cli_config(self.plugin_mirror)),
             "TF_IN_AUTOMATION": "1",
