@@ -5,7 +5,7 @@ One dev deployment with its state in the emulator's S3 (`use_lockfile`), in orde
   stopped half-way by SIGTERM, releases the lock and leaves no saved plan; the next `up`
   converges, the re-plan is clean, verify passes, state and logs are private;
 - `down` while someone else holds the lock changes nothing and says who holds it;
-- SIGTERM during `deploy`, before and after the switch: all traffic back on one colour, record,
+- SIGTERM during `deploy`, at each traffic step: all traffic back on one colour, record,
   ASGs and listener agree, the re-plan is clean;
 - SIGTERM and SIGINT during `backup verify`: nothing it created is left;
 - a deploy killed (SIGKILL, no chance to undo) leaves its journal: the next command names it
@@ -149,8 +149,7 @@ def test_down_while_someone_holds_the_lock_changes_nothing(cli: Cli, remote: str
     assert cli("plan", "--detailed-exitcode", *REMOTE, check=False).returncode == 0
 
 
-# Before the switch (10 %) and after it (100 %); the killed deploy below stops at 50 %.
-@pytest.mark.parametrize("weight", [10, 100])
+@pytest.mark.parametrize("weight", [10, 50, 100])
 def test_sigterm_during_a_deploy_puts_all_traffic_back(cli: Cli, remote: str, weight: int):
     proc = popen(cli, "deploy", *DEPLOY, *REMOTE)
     try:

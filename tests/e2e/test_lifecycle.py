@@ -112,6 +112,12 @@ def _modify_db(url: str, out: dict[str, Any], **change: Any) -> None:
                                         ApplyImmediately=True, **change)
 
 
+def _fixed_storage(url: str, out: dict[str, Any]) -> None:
+    db = boto("rds", url).describe_db_instances(
+        DBInstanceIdentifier=out["db_identifier"])["DBInstances"][0]
+    _modify_db(url, out, MaxAllocatedStorage=db["AllocatedStorage"])
+
+
 # Catalog id -> a change made behind Terraform's back that its live check must name.
 BREAKS: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "FM-2.1": lambda url, out: boto("wafv2", url).disassociate_web_acl(
@@ -120,6 +126,12 @@ BREAKS: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "FM-3.1": lambda url, out: _modify_db(url, out, MultiAZ=False),
     "FM-X5": lambda url, out: _modify_db(url, out, DeletionProtection=False),
     "FM-4.4": lambda url, out: _modify_db(url, out, BackupRetentionPeriod=3),
+    "FM-2.2": lambda url, out: _modify_db(url, out, PubliclyAccessible=True),
+    "FM-5.3": _fixed_storage,
+    "FM-X7": lambda url, out: boto("elbv2", url).modify_listener(
+        ListenerArn=out["https_listener_arn"], SslPolicy="ELBSecurityPolicy-2016-08"),
+    "OPS-PATCHING": lambda url, out: boto("ssm", url).update_maintenance_window(
+        WindowId=out["maintenance_window_id"], Enabled=False),
     "FM-4.2": lambda url, out: boto("cloudwatch", url).disable_alarm_actions(
         AlarmNames=[_alarm(out, "-alb-5xx")]),
     "FM-4.3": lambda url, out: boto("ec2", url).delete_flow_logs(

@@ -131,3 +131,19 @@ def test_terraform_runs_with_a_larger_go_gc_target_unless_the_user_set_one(runne
     assert tf._env()["GOGC"] == PROVIDER_GOGC == "400"
     monkeypatch.setenv("GOGC", "150")
     assert tf._env()["GOGC"] == "150"
+
+
+@pytest.mark.parametrize("backend", [None, {"s3": {"bucket": "b"}}], ids=["unset", "set"])
+def test_a_backend_the_configuration_no_longer_sets_is_forgotten_at_init(runner, tmp_path,
+                                                                        backend):
+    """Terraform's `init -reconfigure` keeps it, and every plan would then refuse to run."""
+    tf = runner([], 0)
+    recorded = tmp_path / "work" / ".terraform" / "terraform.tfstate"
+    recorded.parent.mkdir()
+    recorded.write_text(json.dumps({"version": 3, "backend": {"type": "s3", "config": {}}}))
+    terraform: dict = {"required_version": ">= 1.10"}
+    if backend:
+        terraform["backend"] = backend
+    (tmp_path / "work" / "main.tf.json").write_text(json.dumps({"terraform": terraform}))
+    tf.init()
+    assert recorded.exists() is bool(backend)

@@ -111,9 +111,28 @@ class Terraform:
         stamp = json.dumps([config, self.plugin_mirror, self.plugin_dir, self.backend_config])
         if marker.exists() and marker.read_text() == stamp:
             return
+        self._forget_unset_backend()
         self.run("init", "-input=false", "-no-color", "-reconfigure",
                  *init_args(self.plugin_dir), *self.backend_config)
         marker.write_text(stamp)
+
+    def _forget_unset_backend(self) -> None:
+        """`init -reconfigure` leaves a backend that the configuration no longer sets in
+        `.terraform/terraform.tfstate`, and every plan then refuses to run ("Unsetting the
+        previously set backend"): forget it. That file holds the backend's settings only;
+        the state itself is the backend's, or `terraform.tfstate` for local state."""
+        recorded = self.workdir / ".terraform" / "terraform.tfstate"
+        if not recorded.exists():
+            return
+        for path in self.workdir.glob("*.tf.json"):
+            try:
+                blocks = json.loads(path.read_text()).get("terraform") or []
+            except (OSError, ValueError, AttributeError):
+                return  # unreadable: leave it to Terraform
+            for block in blocks if isinstance(blocks, list) else [blocks]:
+                if isinstance(block, dict) and "backend" in block:
+                    return
+        recorded.unlink()
 
     def validate(self) -> dict[str, Any]:
         proc = self.run("validate", "-json", "-no-color", check=False)
