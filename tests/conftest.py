@@ -3,11 +3,16 @@ longest test files collected first."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from prodstack import emulator
 from prodstack.settings import Settings, load_settings
 from prodstack.synth import build_document
 
@@ -23,6 +28,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         path = item.nodeid.split("::", 1)[0]
         return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
     items.sort(key=rank)  # stable: the order inside a file, and of the other files, is kept
+
+
+@contextlib.contextmanager
+def prodstack_home(path: Path) -> Iterator[None]:
+    """PRODSTACK_HOME set to `path` for the duration only (other suites may use their own)."""
+    old = os.environ.get("PRODSTACK_HOME")
+    os.environ["PRODSTACK_HOME"] = str(path)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PRODSTACK_HOME", None)
+        else:
+            os.environ["PRODSTACK_HOME"] = old
+
+
+@contextlib.contextmanager
+def running_emulator(home: Path) -> Iterator[str]:
+    """An emulator of its own in `home` (PRODSTACK_HOME while it runs): its URL."""
+    with prodstack_home(home):
+        info, _ = emulator.start()
+        try:
+            yield info.url
+        finally:
+            emulator.stop()
 
 
 AWS_SETS = ("state_bucket=acme-tf-state", "domain=shop.acme.io", "hosted_zone_id=Z0123456789ABC",

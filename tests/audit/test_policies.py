@@ -24,13 +24,13 @@ from prodstack.catalog.policies import (
 )
 from prodstack.catalog.policy_match import HOLE, arn_glob, glob
 from prodstack.catalog.ready_fixtures import ReadyBuilder, allow, bucket, policy
+from prodstack.catalog.ready_order import ordered_after
 from prodstack.catalog.ready_queries import (
     account_id,
     bucket_policy,
     document,
     key_policy,
     managed,
-    ordered_after,
     partition,
     region,
     role_permissions,

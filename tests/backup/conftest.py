@@ -4,7 +4,6 @@ boto3 (no stack deploy), and the stack's outputs pointed at it.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,29 +11,20 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from prodstack import emulator, workflow
+from prodstack import workflow
 from prodstack.aws_clients import client
 from prodstack.backup.command import backup_group
 from prodstack.settings import load_settings
 from prodstack.targets import Connection
+from tests.conftest import running_emulator
 
 Outputs = dict[str, Any]
 
 
 @pytest.fixture(scope="package")
 def emulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("backup-home")
-    old = os.environ.get("PRODSTACK_HOME")
-    os.environ["PRODSTACK_HOME"] = str(home)
-    try:
-        info, _ = emulator.start()
-        yield info.url
-    finally:
-        emulator.stop()
-        if old is None:
-            os.environ.pop("PRODSTACK_HOME", None)
-        else:
-            os.environ["PRODSTACK_HOME"] = old
+    with running_emulator(tmp_path_factory.mktemp("backup-home")) as url:
+        yield url
 
 
 def boto(service: str, url: str) -> Any:

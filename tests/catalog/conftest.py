@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from tests.conftest import running_emulator
+
 
 def _certificate(folder: Path) -> tuple[Path, Path]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -116,24 +118,10 @@ def sites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackS
 
 @pytest.fixture(scope="session")
 def live_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import os
-
     import boto3  # noqa: F401  (imported before the emulator starts)
 
-    from prodstack import emulator
-
-    home = tmp_path_factory.mktemp("catalog-emulator")
-    old = os.environ.get("PRODSTACK_HOME")
-    os.environ["PRODSTACK_HOME"] = str(home)
-    try:
-        info, _ = emulator.start()
-        yield info.url
-    finally:
-        emulator.stop()
-        if old is None:
-            os.environ.pop("PRODSTACK_HOME", None)
-        else:
-            os.environ["PRODSTACK_HOME"] = old
+    with running_emulator(tmp_path_factory.mktemp("catalog-emulator")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ patch to remove.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,23 +18,10 @@ import moto
 import pytest
 
 from prodstack import emulator
+from tests.conftest import prodstack_home
 
 REGION = "us-west-1"
 Client = Callable[[str], Any]
-
-
-@contextlib.contextmanager
-def prodstack_home(path: Path) -> Iterator[None]:
-    """PRODSTACK_HOME set to `path` for the duration only (other suites may use their own)."""
-    old = os.environ.get("PRODSTACK_HOME")
-    os.environ["PRODSTACK_HOME"] = str(path)
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("PRODSTACK_HOME", None)
-        else:
-            os.environ["PRODSTACK_HOME"] = old
 
 
 def client_factory(endpoint: str | None) -> Client:

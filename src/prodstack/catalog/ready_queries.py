@@ -4,7 +4,8 @@ Which key, bucket or role a resource uses (by reference, through modules, or by 
 name or ARN); the documents that govern them: a KMS key's policy (its own, an
 `aws_kms_key_policy`, or AWS's default key policy), a bucket's policy, a role's trust policy and
 permissions (inline, attached customer policies, the AWS managed policies the rules need to know
-by name); and the account, region and partition of the plan. Data sources are read from the raw
+by name), whether a service may assume a role; and the account, region and partition of the
+plan (create-time ordering: `ready_order`). Data sources are read from the raw
 plan (`prior_state` when read at plan time, `resource_changes` when deferred to apply), as
 `Resource`s whose type carries the `data.` prefix, so `Plan.refs` resolves references to them.
 """
@@ -19,7 +20,9 @@ from prodstack.catalog.policies import (
     ANYTHING,
     EMPTY,
     Document,
+    Request,
     Statement,
+    evaluate,
     from_blocks,
     merge,
     parse,
@@ -70,11 +73,11 @@ _INDEX: weakref.WeakKeyDictionary[Plan, dict[str, list[Resource]]] = weakref.Wea
 
 # -- data sources ----------------------------------------------------------------------------
 
-def _config_modules(node: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict]]:
+def config_modules(node: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict]]:
     yield path, node
     for name, call in (node.get("module_calls") or {}).items():
         if isinstance(call, dict) and isinstance(call.get("module"), dict):
-            yield from _config_modules(call["module"], f"{path}.module.{name}".lstrip("."))
+            yield from config_modules(call["module"], f"{path}.module.{name}".lstrip("."))
 
 
 def _state_modules(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -88,7 +91,7 @@ def data_instances(plan: Plan) -> dict[str, list[Resource]]:
     """Every data instance, by configuration key (`module.m.data.aws_iam_policy_document.x`)."""
     if plan in _INDEX:
         return _INDEX[plan]
-    modules = dict(_config_modules((plan.data.get("configuration") or {}).get("root_module")
+    modules = dict(config_modules((plan.data.get("configuration") or {}).get("root_module")
                                    or {}))
     found: dict[str, Resource] = {}
 
@@ -358,44 +361,10 @@ def role_arn(plan: Plan, role: Resource) -> str:
             f"{name if isinstance(name, str) and name else HOLE}")
 
 
-def ordered_after(plan: Plan, res: Resource, target: Resource) -> bool:
-    """True when Terraform creates `res` after `target`: a reference or `depends_on` on it
-    (or on its module), directly or through other resources."""
-    calls = _module_calls(plan)
-    todo, seen = [res], {res.config_key}
-    while todo and len(seen) < 1000:
-        node = todo.pop()
-        after = set(plan.refs(node)) | _depends_on(node.module_path, node.config, calls)
-        if target.config_key in after or any(_inside(target, m) for m in after):
-            return True
-        for key in after - seen:
-            seen.add(key)
-            todo += plan.instances(key)[:1]
-    return False
-
-
-def _inside(res: Resource, key: str) -> bool:
-    """Is `res` in the module `key` (a `depends_on` may name a module)?"""
-    parts = key.split(".")
-    return len(parts) >= 2 and parts[-2] == "module" and (
-        res.module_path == key or res.module_path.startswith(key + "."))
-
-
-def _module_calls(plan: Plan) -> dict[str, dict[str, Any]]:
-    root = (plan.data.get("configuration") or {}).get("root_module") or {}
-    out: dict[str, dict[str, Any]] = {}
-    for path, module in _config_modules(root):
-        for name, call in (module.get("module_calls") or {}).items():
-            out[f"{path}.module.{name}".lstrip(".")] = call
-    return out
-
-
-def _depends_on(module_path: str, config: dict[str, Any],
-                calls: dict[str, dict[str, Any]]) -> set[str]:
-    out = {f"{module_path}.{d}".lstrip(".") for d in config.get("depends_on") or []}
-    while module_path:  # a module call's depends_on holds for everything inside it
-        parent = module_path.rpartition(".module.")[0]
-        out |= {f"{parent}.{d}".lstrip(".")
-                for d in (calls.get(module_path) or {}).get("depends_on") or []}
-        module_path = parent
-    return out
+def service_may_assume(plan: Plan, role: Resource, service: str, source_arn: str) -> bool | None:
+    """Whether `role`'s trust policy lets `service` assume it for a source in this account
+    (`source_arn`: the ARN after `arn:<partition>:`); None when the plan does not know."""
+    trust = Request("sts:AssumeRole", (role_arn(plan, role),), service,
+                    {"aws:SourceAccount": account_id(plan),
+                     "aws:SourceArn": f"arn:{partition(plan)}:{source_arn}"})
+    return evaluate(document(plan, role, "assume_role_policy"), trust)

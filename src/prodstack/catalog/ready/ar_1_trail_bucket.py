@@ -9,12 +9,12 @@ from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
 from prodstack.catalog.policies import Request, denied_by, evaluate
 from prodstack.catalog.policy_match import HOLE
 from prodstack.catalog.ready_fixtures import ACCOUNT, DENY_HTTP, ReadyBuilder, allow, bucket
+from prodstack.catalog.ready_order import ordered_after
 from prodstack.catalog.ready_queries import (
     account_id,
     bucket_policy,
     join_prefix,
     linked,
-    ordered_after,
     partition,
     region,
     s3_arn,

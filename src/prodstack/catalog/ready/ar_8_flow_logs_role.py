@@ -12,12 +12,11 @@ from prodstack.catalog.ready.ar_6_log_group_key import group_arn
 from prodstack.catalog.ready_fixtures import ACCOUNT, ReadyBuilder, allow, policy
 from prodstack.catalog.ready_queries import (
     account_id,
-    document,
     linked,
     partition,
     region,
-    role_arn,
     role_permissions,
+    service_may_assume,
 )
 from prodstack.tf.plan import Plan, Resource
 
@@ -56,11 +55,8 @@ def rule(inp: AuditInput) -> Iterator[Hit]:
                       "CreateFlowLogs requires DeliverLogsPermissionArn for this destination")
             continue
         for role in linked(plan, flow, ("iam_role_arn",), "aws_iam_role"):
-            trust = Request("sts:AssumeRole", (role_arn(plan, role),), FLOW_LOGS,
-                            {"aws:SourceAccount": account_id(plan), "aws:SourceArn":
-                             f"arn:{partition(plan)}:ec2:{region(plan)}:{account_id(plan)}:"
-                             f"vpc-flow-log/{HOLE}"})
-            if evaluate(document(plan, role, "assume_role_policy"), trust) is False:
+            source = f"ec2:{region(plan)}:{account_id(plan)}:vpc-flow-log/{HOLE}"
+            if service_may_assume(plan, role, FLOW_LOGS, source) is False:
                 yield Hit(flow.address, f"the trust policy of {role.address} does not let "
                           "vpc-flow-logs.amazonaws.com assume it: the flow log's status "
                           "becomes an error (\"Access error\") and nothing is delivered")

@@ -7,16 +7,13 @@ from collections.abc import Iterator
 
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
 from prodstack.catalog.plan_fixtures import GOOD_DB
-from prodstack.catalog.policies import Request, evaluate
 from prodstack.catalog.policy_match import HOLE
 from prodstack.catalog.ready_fixtures import ACCOUNT, ReadyBuilder, allow, policy
 from prodstack.catalog.ready_queries import (
     account_id,
-    document,
     linked,
-    partition,
     region,
-    role_arn,
+    service_may_assume,
 )
 
 MONITORING = ("Service", "monitoring.rds.amazonaws.com")
@@ -43,11 +40,8 @@ def rule(inp: AuditInput) -> Iterator[Hit]:
         if interval <= 0:
             continue
         for found in linked(plan, db, ("monitoring_role_arn",), "aws_iam_role"):
-            trust = Request("sts:AssumeRole", (role_arn(plan, found),), MONITORING,
-                            {"aws:SourceAccount": account_id(plan), "aws:SourceArn":
-                             f"arn:{partition(plan)}:rds:{region(plan)}:{account_id(plan)}:"
-                             f"db:{HOLE}"})
-            if evaluate(document(plan, found, "assume_role_policy"), trust) is False:
+            source = f"rds:{region(plan)}:{account_id(plan)}:db:{HOLE}"
+            if service_may_assume(plan, found, MONITORING, source) is False:
                 yield Hit(db.address, f"the trust policy of {found.address} does not let "
                           "monitoring.rds.amazonaws.com assume it: AWS answers "
                           "InvalidParameterValue (\"IAM role ARN value is invalid or does not "
