@@ -119,7 +119,39 @@ def task_read_back(client: Client) -> bool:
     return True
 
 
+def disabled_window(client: Client) -> dict[str, Any] | None:
+    """A window disabled and rescheduled by UpdateMaintenanceWindow, as read back (None when
+    the update is refused)."""
+    ssm = client("ssm")
+    window = ssm.create_maintenance_window(Name="to-disable", Schedule="cron(0 3 ? * SUN *)",
+                                           Duration=3, Cutoff=1,
+                                           AllowUnassociatedTargets=False)["WindowId"]
+    try:
+        ssm.update_maintenance_window(WindowId=window, Enabled=False,
+                                      Schedule="cron(0 4 ? * SUN *)")
+    except (ClientError, NotImplementedError):
+        return None
+    return dict(ssm.get_maintenance_window(WindowId=window))
+
+
+def test_a_window_is_updated_and_reads_back_as_updated(aws: Client):
+    window = disabled_window(aws)
+    assert window is not None
+    assert (window["Enabled"], window["Schedule"]) == (False, "cron(0 4 ? * SUN *)")
+    assert (window["Name"], window["Duration"], window["Cutoff"]) == ("to-disable", 3, 1)
+    listed = {w["WindowId"]: w for w in aws("ssm").describe_maintenance_windows()[
+        "WindowIdentities"]}
+    assert listed[window["WindowId"]]["Enabled"] is False
+    ssm = aws("ssm")
+    ssm.update_maintenance_window(WindowId=window["WindowId"], Enabled=True)
+    assert ssm.get_maintenance_window(WindowId=window["WindowId"])["Enabled"] is True
+    with pytest.raises(ClientError, match="DoesNotExist"):
+        ssm.update_maintenance_window(WindowId="mw-00000000000000000", Enabled=True)
+
+
 def test_still_needed(unpatched: Client):
-    broken = described_target(unpatched) == [] or not task_read_back(unpatched)
+    broken = (described_target(unpatched) == [] or not task_read_back(unpatched)
+              or disabled_window(unpatched) is None)
     still_needed(broken, "ssm_maintenance_windows",
-                 "DescribeMaintenanceWindowTargets filters and GetMaintenanceWindowTask")
+                 "DescribeMaintenanceWindowTargets filters, GetMaintenanceWindowTask and "
+                 "UpdateMaintenanceWindow")

@@ -1,13 +1,15 @@
-"""SSM maintenance window targets and tasks: filters, GetMaintenanceWindowTask, updates.
+"""SSM maintenance windows, their targets and tasks: filters, GetMaintenanceWindowTask, updates.
 
 moto: DescribeMaintenanceWindowTargets and DescribeMaintenanceWindowTasks return nothing as
 soon as `Filters` are given (the AWS provider reads a target back with a WindowTargetId
-filter, so every target "disappears"); GetMaintenanceWindowTask, UpdateMaintenanceWindowTarget
-and UpdateMaintenanceWindowTask are not implemented (HTTP 500); a target's OwnerInformation
-reads back empty; deregistering an unknown target or task fails with HTTP 500.
+filter, so every target "disappears"); GetMaintenanceWindowTask, UpdateMaintenanceWindow,
+UpdateMaintenanceWindowTarget and UpdateMaintenanceWindowTask are not implemented (HTTP 500:
+`up` cannot repair a window disabled by hand, or change its schedule); a window always reads
+back enabled; a target's OwnerInformation reads back empty; deregistering an unknown target or
+task fails with HTTP 500.
 AWS (Systems Manager API reference, "DescribeMaintenanceWindowTargets",
 "DescribeMaintenanceWindowTasks", "MaintenanceWindowFilter", "GetMaintenanceWindowTask",
-"UpdateMaintenanceWindowTarget", "UpdateMaintenanceWindowTask",
+"UpdateMaintenanceWindow", "UpdateMaintenanceWindowTarget", "UpdateMaintenanceWindowTask",
 "DeregisterTargetFromMaintenanceWindow"): filters select by key (targets: WindowTargetId,
 Type, OwnerInformation; tasks: WindowTaskId, TaskArn, Priority, TaskType); Get returns the
 task as registered; Update changes the given fields, and with `Replace=true` resets the
@@ -23,6 +25,7 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult
 from moto.ssm import models
 from moto.ssm.models import (
+    FakeMaintenanceWindow,
     FakeMaintenanceWindowTarget,
     FakeMaintenanceWindowTask,
     SimpleSystemManagerBackend,
@@ -46,6 +49,14 @@ TASK_FIELDS = {"Targets": "targets", "TaskArn": "task_arn", "ServiceRoleArn": "s
                "Description": "description", "CutoffBehavior": "cutoff_behavior",
                "AlarmConfiguration": "alarm_configurations"}
 REQUIRED = ("TaskArn",)
+WINDOW_FIELDS = {"Name": "name", "Description": "description", "StartDate": "start_date",
+                 "EndDate": "end_date", "Schedule": "schedule",
+                 "ScheduleTimezone": "schedule_timezone", "ScheduleOffset": "schedule_offset",
+                 "Duration": "duration", "Cutoff": "cutoff", "Enabled": "enabled",
+                 "AllowUnassociatedTargets": "allow_unassociated_targets"}
+WINDOW_REQUIRED = ("Name", "Schedule", "Duration", "Cutoff", "Enabled",
+                   "AllowUnassociatedTargets")
+_WINDOW_TO_JSON = FakeMaintenanceWindow.to_json
 
 
 class DoesNotExist(ServiceException):
@@ -88,13 +99,33 @@ def _task(backend: SimpleSystemManagerBackend, window_id: str,
     return window.tasks[task_id]
 
 
-def _update(item: object, params: dict[str, Any], fields: dict[str, str]) -> None:
+def _update(item: object, params: dict[str, Any], fields: dict[str, str],
+            required: tuple[str, ...] = REQUIRED) -> None:
     replace = bool(params.get("Replace"))
     for key, attribute in fields.items():
         if key in params and params[key] is not None:
             setattr(item, attribute, params[key])
-        elif replace and key not in REQUIRED:
+        elif replace and key not in required:
             setattr(item, attribute, None)
+
+
+def window_to_json(self: FakeMaintenanceWindow) -> dict[str, Any]:
+    result = _WINDOW_TO_JSON(self)
+    result["Enabled"] = getattr(self, "enabled", True)
+    allow = getattr(self, "allow_unassociated_targets", None)
+    if allow is not None:
+        result["AllowUnassociatedTargets"] = allow
+    return result
+
+
+def update_maintenance_window(self: SimpleSystemManagerResponse) -> ActionResult:
+    params = json.loads(self.body or "{}")
+    window_id = params.get("WindowId", "")
+    if window_id not in self.ssm_backend.windows:
+        raise DoesNotExist(f"Maintenance window {window_id} does not exist")
+    window = self.ssm_backend.windows[window_id]
+    _update(window, params, WINDOW_FIELDS, WINDOW_REQUIRED)
+    return ActionResult({k: v for k, v in window.to_json().items() if v is not None})
 
 
 def target_to_json(self: FakeMaintenanceWindowTarget) -> dict[str, Any]:
@@ -152,10 +183,12 @@ def deregister_task_from_maintenance_window(self: SimpleSystemManagerResponse) -
 def apply() -> None:
     models._maintenance_window_target_filter_match = target_filter_match
     models._maintenance_window_task_filter_match = task_filter_match
+    FakeMaintenanceWindow.to_json = window_to_json  # type: ignore[method-assign]
     FakeMaintenanceWindowTarget.to_json = target_to_json  # type: ignore[method-assign]
     FakeMaintenanceWindowTask.to_json = task_to_json  # type: ignore[method-assign]
     response = SimpleSystemManagerResponse
     response.get_maintenance_window_task = get_maintenance_window_task  # type: ignore[attr-defined]
+    response.update_maintenance_window = update_maintenance_window  # type: ignore[attr-defined]
     response.update_maintenance_window_target = (  # type: ignore[attr-defined]
         update_maintenance_window_target)
     response.update_maintenance_window_task = (  # type: ignore[attr-defined]
