@@ -11,6 +11,7 @@ removes them and leaves nothing. If a test in between fails, the fixture still p
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -118,6 +119,14 @@ def _fixed_storage(url: str, out: dict[str, Any]) -> None:
     _modify_db(url, out, MaxAllocatedStorage=db["AllocatedStorage"])
 
 
+def _delete_dynamodb_endpoint(url: str, out: dict[str, Any]) -> None:
+    ec2 = boto("ec2", url)
+    endpoints = ec2.describe_vpc_endpoints(Filters=[
+        {"Name": "vpc-id", "Values": [out["vpc_id"]]}])["VpcEndpoints"]
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[
+        e["VpcEndpointId"] for e in endpoints if e["ServiceName"].endswith(".dynamodb")])
+
+
 # Catalog id -> a change made behind Terraform's back that its live check must name.
 BREAKS: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "FM-2.1": lambda url, out: boto("wafv2", url).disassociate_web_acl(
@@ -132,6 +141,14 @@ BREAKS: dict[str, Callable[[str, dict[str, Any]], Any]] = {
         ListenerArn=out["https_listener_arn"], SslPolicy="ELBSecurityPolicy-2016-08"),
     "OPS-PATCHING": lambda url, out: boto("ssm", url).update_maintenance_window(
         WindowId=out["maintenance_window_id"], Enabled=False),
+    "FM-5.1": _delete_dynamodb_endpoint,
+    "EDGE-REDIRECT": lambda url, out: boto("elbv2", url).modify_listener(
+        ListenerArn=out["http_listener_arn"], DefaultActions=[{
+            "Type": "fixed-response", "FixedResponseConfig": {
+                "StatusCode": "200", "ContentType": "text/plain", "MessageBody": "plain"}}]),
+    "WEB-AZS": lambda url, out: boto("autoscaling", url).update_auto_scaling_group(
+        AutoScalingGroupName=out["asg_names"]["blue"],
+        VPCZoneIdentifier=out["app_subnet_ids"][0]),
     "FM-4.2": lambda url, out: boto("cloudwatch", url).disable_alarm_actions(
         AlarmNames=[_alarm(out, "-alb-5xx")]),
     "FM-4.3": lambda url, out: boto("ec2", url).delete_flow_logs(
@@ -238,9 +255,18 @@ def test_a_template_change_rolls_through_the_instance_refresh(cli, deployed, fre
         LaunchTemplateId=template["LaunchTemplateId"],
         Versions=[live["LaunchTemplate"]["Version"]])["LaunchTemplateVersions"][0]
     assert data["LaunchTemplateData"]["InstanceType"] == "t4g.medium"
-    refreshes = boto("autoscaling", fresh_emulator).describe_instance_refreshes(
-        AutoScalingGroupName=deployed["asg_names"]["green"])["InstanceRefreshes"]
-    assert refreshes and refreshes[0]["Status"] == "Successful"
+    # Terraform starts the refresh and does not wait for it (as on AWS): the refresh ends
+    # on its own, a few seconds later on the emulator.
+    autoscaling = boto("autoscaling", fresh_emulator)
+    deadline = time.monotonic() + 60
+    while True:
+        refreshes = autoscaling.describe_instance_refreshes(
+            AutoScalingGroupName=deployed["asg_names"]["green"])["InstanceRefreshes"]
+        if not refreshes or refreshes[0]["Status"] not in ("Pending", "InProgress") or \
+                time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert refreshes and refreshes[0]["Status"] == "Successful", refreshes
     replan_is_clean(cli)
     assert verify(cli)[0] == 0
 

@@ -70,11 +70,17 @@ def rule(inp: AuditInput) -> Iterator[Hit]:
                           "S3 traffic still goes through the NAT gateway")
 
 
+WORKING = ("available", "pending")
+
+
 def live(ctx: VerifyContext) -> Result:
     endpoints = ctx.client("ec2").describe_vpc_endpoints(
         Filters=[{"Name": "vpc-id", "Values": [ctx.outputs["vpc_id"]]}])["VpcEndpoints"]
+    # A deleted endpoint stays listed for a while (State "deleted"), and a rejected or failed
+    # one carries nothing: only a working endpoint takes the traffic off the NAT.
     services = {e["ServiceName"].rsplit(".", 1)[-1]: e for e in endpoints
-                if e.get("VpcEndpointType") == "Gateway"}
+                if e.get("VpcEndpointType") == "Gateway"
+                and str(e.get("State", "available")).lower() in WORKING}
     missing = [s for s in ("s3", "dynamodb") if s not in services]
     empty = sorted(s for s, e in services.items() if not e.get("RouteTableIds"))
     return Result.expect(not missing and not empty,
@@ -119,6 +125,17 @@ def both_gateway_endpoints_routed(world: World) -> dict[str, Any]:
 @cases.live("fail")
 def dynamodb_endpoint_missing(world: World) -> dict[str, Any]:
     return world.network(endpoints=("s3",)).outputs
+
+
+@cases.live("fail")
+def dynamodb_endpoint_deleted(world: World) -> dict[str, Any]:
+    world.network()
+    ec2 = world.client("ec2")
+    endpoints = ec2.describe_vpc_endpoints(Filters=[
+        {"Name": "vpc-id", "Values": [world.outputs["vpc_id"]]}])["VpcEndpoints"]
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[
+        e["VpcEndpointId"] for e in endpoints if e["ServiceName"].endswith(".dynamodb")])
+    return world.outputs
 
 
 @cases.live("fail")
