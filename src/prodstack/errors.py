@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class UserError(Exception):
     """An error caused by input or environment, reported as one line, never a traceback."""
@@ -27,3 +29,14 @@ def aws_error(exc: BaseException) -> str:
         err = exc.response.get("Error", {})
         return f"{err.get('Code', 'error')}: {' '.join(str(err.get('Message', '')).split())}"
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def read_input(path: Path, missing: str = "no such file") -> str:
+    """The text of a file the user named; missing or unreadable is one line, exit 2."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: {missing}", exit_code=2) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UserError(f"{path}: cannot read it ({reason})", exit_code=2) from None

@@ -35,7 +35,7 @@ from prodstack.audit.engine import AuditResult, run
 from prodstack.audit.formats import FORMATS, render
 from prodstack.audit.locations import Locations, plan_file_locations, read_folder_locations
 from prodstack.catalog.model import SEVERITIES, AuditInput
-from prodstack.errors import UserError
+from prodstack.errors import UserError, read_input
 from prodstack.options import synth_options
 from prodstack.profiles import PROFILES
 from prodstack.settings import Settings, load_settings
@@ -46,13 +46,7 @@ _LOG_HINT = re.compile(r"[;,]?\s*\(?full log: [^)]*\)?\s*$")
 
 
 def _read_plan_file(path: Path) -> AuditInput:
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file", exit_code=2) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise UserError(f"{path}: cannot read it ({reason})", exit_code=2) from None
+    text = read_input(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

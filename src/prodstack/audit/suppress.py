@@ -29,7 +29,7 @@ from typing import Any
 from prodstack.audit.engine import AuditResult, Finding, Suppressed, sort_key
 from prodstack.audit.locations import Location, Locations
 from prodstack.catalog import CATALOG
-from prodstack.errors import UserError
+from prodstack.errors import UserError, read_input
 from prodstack.tf.plan import strip_instance_keys
 
 FILE_NAME = "prodstack-audit.toml"
@@ -113,13 +113,7 @@ def _expiry(value: Any, fail: Any) -> dt.date:
 
 def from_file(path: Path, locations: Locations | None) -> Suppressions:
     """The entries of a prodstack-audit.toml; a malformed file is a UserError (exit 2)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such suppressions file", exit_code=2) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise UserError(f"{path}: cannot read it ({reason})", exit_code=2) from None
+    text = read_input(path, missing="no such suppressions file")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
