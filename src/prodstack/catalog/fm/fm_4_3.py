@@ -71,15 +71,19 @@ def vpc_with_flow_log_in_module() -> Made:
     return b, None
 
 
+def _vpc_module_with_flow_log_via_local() -> PlanBuilder:
+    """terraform-aws-modules/vpc's wiring: the flow log's `vpc_id = local.vpc_id`."""
+    return (PlanBuilder()
+            .add("module.vpc.aws_vpc.this[0]", {"cidr_block": "10.0.0.0/16"},
+                 unknown={"id": True})
+            .add("module.vpc.aws_flow_log.this[0]", {"traffic_type": "ALL"},
+                 refs={"vpc_id": ["local.vpc_id"]}, unknown={"vpc_id": True})
+            .module("module.vpc"))
+
+
 @cases.passes
 def flow_log_through_a_local_like_terraform_aws_modules_vpc() -> Made:
-    b = (PlanBuilder()
-         .add("module.vpc.aws_vpc.this[0]", {"cidr_block": "10.0.0.0/16"},
-              unknown={"id": True})
-         .add("module.vpc.aws_flow_log.this[0]", {"traffic_type": "ALL"},
-              refs={"vpc_id": ["local.vpc_id"]}, unknown={"vpc_id": True})
-         .module("module.vpc"))
-    return b, None
+    return _vpc_module_with_flow_log_via_local(), None
 
 
 def _vpc_module_with_two_vpcs(locals_: dict[str, list[str]] | None) -> Made:
@@ -104,14 +108,8 @@ def flow_log_through_a_local_on_the_other_vpc_of_its_module() -> Made:
 
 @cases.passes
 def flow_log_through_a_local_read_from_the_configuration() -> Made:
-    b = (PlanBuilder()
-         .add("module.vpc.aws_vpc.this[0]", {"cidr_block": "10.0.0.0/16"},
-              unknown={"id": True})
-         .add("module.vpc.aws_flow_log.this[0]", {"traffic_type": "ALL"},
-              refs={"vpc_id": ["local.vpc_id"]}, unknown={"vpc_id": True})
-         .module("module.vpc"))
-    return b, FolderConfig(locals={"module.vpc": {"vpc_id": ["local.chosen"],
-                                                  "chosen": ["aws_vpc.this"]}})
+    locals_ = {"vpc_id": ["local.chosen"], "chosen": ["aws_vpc.this"]}
+    return _vpc_module_with_flow_log_via_local(), FolderConfig(locals={"module.vpc": locals_})
 
 
 @cases.live("pass")
