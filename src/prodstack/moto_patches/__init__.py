@@ -36,6 +36,7 @@ PATCHES: tuple[str, ...] = (
     "ssm_maintenance_windows",
     "cloudtrail_delete_trail",
     "elbv2_default_scheme",
+    "ec2_nat_gateway_delete",
 )
 
 _applied: list[str] = []
