@@ -44,15 +44,12 @@ def subnet_azs(ctx: VerifyContext, subnet_ids: list[str]) -> dict[str, str]:
     return {s["SubnetId"]: s["AvailabilityZone"] for s in subnets}
 
 
-def alarms(ctx: VerifyContext) -> list[dict[str, Any]]:
-    """The stack's metric alarms, found by the names in its `alarm_names` output; a name
-    with no alarm behind it is an error (the alarm was deleted)."""
+def alarms(ctx: VerifyContext) -> tuple[list[dict[str, Any]], list[str]]:
+    """The stack's metric alarms, found by the names in its `alarm_names` output, and the
+    names with no alarm behind them (deleted behind Terraform's back), sorted."""
     names = list(ctx.outputs.get("alarm_names") or [])
     found: list[dict[str, Any]] = []
     cloudwatch = ctx.client("cloudwatch")
     for start in range(0, len(names), 100):
         found += cloudwatch.describe_alarms(AlarmNames=names[start:start + 100])["MetricAlarms"]
-    missing = sorted(set(names) - {a["AlarmName"] for a in found})
-    if missing:
-        raise LookupError(f"alarms missing: {', '.join(missing)}")
-    return found
+    return found, sorted(set(names) - {a["AlarmName"] for a in found})

@@ -96,7 +96,7 @@ REQUIRED_METRICS = ("UnHealthyHostCount", "HTTPCode_ELB_5XX_Count", "TargetRespo
 def live(ctx: VerifyContext) -> Result:
     """The stack's alarms exist and cover the critical metrics, and the CPU of every
     colour's ASG is watched (the live colour changes with each deploy)."""
-    found = alarms(ctx)
+    found, deleted = alarms(ctx)
     metrics = {a.get("MetricName") for a in found}
     missing = [m for m in REQUIRED_METRICS if m not in metrics]
     watched = {d["Value"] for a in found if a.get("MetricName") == "CPUUtilization"
@@ -104,7 +104,8 @@ def live(ctx: VerifyContext) -> Result:
                if d.get("Name") == "AutoScalingGroupName"}
     unwatched = sorted(c for c, name in (ctx.outputs.get("asg_names") or {}).items()
                        if name not in watched)
-    problems = ([f"no alarm on {', '.join(missing)}"] if missing else []) + (
+    problems = ([f"deleted: {', '.join(deleted)}"] if deleted else []) + (
+        [f"no alarm on {', '.join(missing)}"] if missing else []) + (
         [f"no CPU alarm on the {', '.join(unwatched)} ASG"] if unwatched else [])
     return Result.expect(not problems, f"{len(found)} alarms cover the critical metrics and "
                          "every colour's CPU", "; ".join(problems))

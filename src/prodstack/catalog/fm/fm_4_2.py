@@ -50,10 +50,10 @@ def rule(inp: AuditInput) -> Iterator[Hit]:
 
 
 def live(ctx: VerifyContext) -> Result:
-    found = alarms(ctx)
+    found, deleted = alarms(ctx)
     sns = ctx.client("sns")
     subscribed: dict[str, int] = {}
-    problems = []
+    problems = [f"{name}: deleted, notifies nobody" for name in deleted]
     for alarm in found:
         if not alarm.get("ActionsEnabled"):
             problems.append(f"{alarm['AlarmName']}: actions disabled")
@@ -107,6 +107,13 @@ def alarms_to_a_subscribed_topic(world: World) -> dict[str, Any]:
 @cases.live("fail")
 def actions_disabled(world: World) -> dict[str, Any]:
     return world.alarms(actions=False).outputs
+
+
+@cases.live("fail")
+def alarm_deleted(world: World) -> dict[str, Any]:
+    world.alarms()
+    world.client("cloudwatch").delete_alarms(AlarmNames=world.outputs["alarm_names"][-1:])
+    return world.outputs
 
 
 @cases.live("fail")
