@@ -158,11 +158,12 @@ class Deployer:
         return {"id": created["LaunchTemplateId"], "version": str(created["VersionNumber"])}
 
     def version_of(self, release: dict[str, str]) -> str:
-        """The version number to run: Terraform's latest when the release follows it."""
+        """The version number to run: Terraform's (the template's default, see stack.webtier)
+        when the release follows it."""
         if release["version"] != FOLLOWS_TERRAFORM:
             return str(release["version"])
         described = self.ec2.describe_launch_templates(LaunchTemplateIds=[release["id"]])
-        return str(described["LaunchTemplates"][0]["LatestVersionNumber"])
+        return str(described["LaunchTemplates"][0]["DefaultVersionNumber"])
 
     def scale(self, colour: str, release: dict[str, str] | None,
               size: tuple[int, int, int]) -> None:

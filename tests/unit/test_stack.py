@@ -185,9 +185,9 @@ def test_fm_3_4_x2_x3_asg_health_checks_pinned_version_no_desired(synth, colour)
     assert asg["launch_template"][0] == {
         "id": f"${{try({release}.templates.{colour}.id, aws_launch_template.web.id)}}",
         "version": f'${{try({release}.templates.{colour}.version == "terraform" ? '
-                   "tostring(aws_launch_template.web.latest_version) : "
+                   "tostring(aws_launch_template.web.default_version) : "
                    f"{release}.templates.{colour}.version, "
-                   "tostring(aws_launch_template.web.latest_version))}"}
+                   "tostring(aws_launch_template.web.default_version))}"}
     assert asg["instance_refresh"][0]["strategy"] == "Rolling"
     assert "desired_capacity" not in asg
     assert len(asg["vpc_zone_identifier"]) == 2

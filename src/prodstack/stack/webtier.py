@@ -1,9 +1,10 @@
 """Web tier: launch template, instance role, blue and green ASGs, target-tracking scaling.
 
-Fixes FM-X6 (IMDSv2 required), FM-X2 (ASGs pin the launch template's `latest_version` and
-roll with `instance_refresh`), FM-3.3 (CPU and request-count target tracking), FM-3.4 (ELB
-health checks with a 600 s grace period), FM-X3 (`desired_capacity` is never set: the
-scaling policies own it) and FM-6.1 (one ASG per colour, each behind its own target group).
+Fixes FM-X6 (IMDSv2 required), FM-X2 (ASGs pin the launch template's `default_version`,
+which Terraform moves to each version it writes, and roll with `instance_refresh`), FM-3.3
+(CPU and request-count target tracking), FM-3.4 (ELB health checks with a 600 s grace
+period), FM-X3 (`desired_capacity` is never set: the scaling policies own it) and FM-6.1 (one
+ASG per colour, each behind its own target group).
 The user data is prodstack's bootstrap, then the user's application (`prodstack.app.userdata`);
 the instances start once the application's configuration (`stack.application`) exists.
 """
@@ -25,7 +26,7 @@ from prodstack.stack.network import Network
 from prodstack.tf.document import Block, expr, policy_document
 
 HEALTH_CHECK_GRACE_SECONDS = 600
-FOLLOWS_TERRAFORM = "terraform"  # a release record version: Terraform's latest version
+FOLLOWS_TERRAFORM = "terraform"  # a release record version: Terraform's default version
 CPU_TARGET_PERCENT = 50.0
 REQUESTS_PER_TARGET = 1000.0
 _ARM = re.compile(r"^[a-z]+\d+[a-z]*g[a-z]*\.")
@@ -102,12 +103,14 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, db: Datab
             launch_template=[{
                 "id": expr(f"try({release}.templates.{colour}.id, {template.address}.id)"),
                 # A colour on Terraform's own template follows it (a template change rolls
-                # through the instance refresh); one on a deployed release is pinned.
+                # through the instance refresh); one on a deployed release is pinned. The
+                # default version, not the latest: Terraform makes each version it writes the
+                # default, and a version someone adds by hand is not run until it is.
                 "version": expr(
                     f'try({release}.templates.{colour}.version == "{FOLLOWS_TERRAFORM}" ? '
-                    f"tostring({template.address}.latest_version) : "
+                    f"tostring({template.address}.default_version) : "
                     f"{release}.templates.{colour}.version, "
-                    f"tostring({template.address}.latest_version))")}],
+                    f"tostring({template.address}.default_version))")}],
             instance_refresh=[{"strategy": "Rolling",
                                "preferences": [{"min_healthy_percentage": 90}]}],
             enabled_metrics=["GroupInServiceInstances", "GroupDesiredCapacity",

@@ -73,7 +73,8 @@ ENTRY = Entry(
     id="FM-X2", title="Launch template \"$Latest\"", severity="high",
     failure="\"$Latest\" hides template changes from the ASG: instance refresh never "
             "starts and old instances keep running",
-    fix="version = aws_launch_template.<name>.latest_version, with an instance_refresh block",
+    fix="version = aws_launch_template.<name>.default_version (update_default_version = "
+        "true) or .latest_version, with an instance_refresh block",
     rule=Rule(types=("aws_autoscaling_group",), check=rule, cases=cases.plan),
     live=LiveCheck(live, cases=cases.lives),
 )
