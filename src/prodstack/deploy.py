@@ -197,6 +197,27 @@ class Deployer:
                 "TargetGroups": groups,
                 "TargetGroupStickinessConfig": {"Enabled": False}}}])
 
+    def align(self) -> str | None:
+        """Outside a deploy, all traffic is on the release record's live colour: put the
+        listener's weights back if someone changed them (Terraform ignores the listener's
+        actions, which deploys own). Returns what was changed, or None."""
+        live = str(json.loads(self.ssm.get_parameter(Name=self.out["release_parameter"])[
+            "Parameter"]["Value"]).get("live", COLOURS[0]))
+        idle = next(c for c in COLOURS if c != live)
+        listener = self.elbv2.describe_listeners(
+            ListenerArns=[self.out["https_listener_arn"]])["Listeners"][0]
+        forward = next((a.get("ForwardConfig", {}) for a in listener["DefaultActions"]
+                        if a["Type"] == "forward"), {})
+        found = {g["TargetGroupArn"]: int(g.get("Weight", 1))
+                 for g in forward.get("TargetGroups", [])}
+        groups = self.out["target_groups"]
+        if found == {groups[live]: 100, groups[idle]: 0}:
+            return None
+        self.weights(live, idle, 0)
+        shown = ", ".join(f"{c} {found.get(arn, 0)}%" for c, arn in sorted(groups.items()))
+        return (f"traffic: the listener had {shown}; all traffic back on {live}, the live "
+                "colour in the release record")
+
     def wait_healthy(self, colour: str, wanted: int, opts: Options) -> bool:
         deadline = time.monotonic() + opts.healthy_timeout
         while True:
@@ -313,3 +334,13 @@ def resume(deployer: Deployer, journal: Journal) -> str:
     deployer.undo(data)
     journal.close()
     return f"undone: all traffic on {data['live']}, {data['idle']} scaled to zero"
+
+
+def align_traffic(settings: Settings, outputs: dict[str, Any], clients: ClientFactory,
+                  reporter: Reporter, workdir: Path) -> None:
+    """After `prodstack up`: the listener's weights as the release record says, unless a
+    deploy was cut off (then `prodstack resume` decides, and up leaves the traffic alone)."""
+    if Journal.load(workdir) is not None or "https_listener_arn" not in outputs:
+        return
+    if changed := Deployer(settings, outputs, clients, reporter).align():
+        reporter.say(changed)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prodstack import orphans, synth
+from prodstack import blind_drift, orphans, synth
+from prodstack.deploy import align_traffic
 from prodstack.errors import UserError
 from prodstack.paths import logs_dir, private_dir, stack_dir
 from prodstack.reporting import Reporter, StderrReporter
@@ -93,6 +94,9 @@ class Workspace:
 def plan(ws: Workspace, reset_state: bool = False) -> PlanResult:
     tf = ws.prepare(reset_state=reset_state)
     try:
+        if ws.has_state():
+            for line in blind_drift.describe(ws.clients(), tf.outputs()):
+                ws.say(f"note: {line}")
         result = tf.plan()
     except TerraformError as exc:
         raise ws.explain(exc) from None
@@ -116,6 +120,9 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
     if adopted:
         ws.say(f"adopting {len(adopted)} resources kept by an earlier down")
     try:
+        if ws.has_state():
+            blind_drift.repair(ws.clients(), tf.outputs(), ws.settings.profile.db_apply_immediately,
+                               ws.say)
         ws.say(f"planning {ws.settings.env} on {ws.settings.target}…")
         result = tf.plan()
         if result.changes:
@@ -134,8 +141,10 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
                             "converge, or `prodstack down --yes` to remove it",
                             exit_code=exc.exit_code) from None
         raise explained from None
+    values = tf.outputs()
+    align_traffic(ws.settings, values, ws.clients(), ws.reporter, ws.workdir)
     ws.say(f"up finished in {fmt_seconds(time.monotonic() - started)}")
-    return tf.outputs()
+    return values
 
 
 RECOVERIES = 2  # further applies after an adoption or a refused retry, at most

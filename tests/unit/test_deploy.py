@@ -111,3 +111,47 @@ def test_resume_finishes_a_deploy_cut_off_after_the_switch(tmp_path):
     assert resume(d, journal).startswith("finished: all traffic on green")
     assert d.asg.updates[-1]["AutoScalingGroupName"] == "web-blue"
     assert d.asg.updates[-1]["DesiredCapacity"] == 0
+
+
+def _listener(weights: dict[str, int]) -> dict[str, Any]:
+    return {"Listeners": [{"DefaultActions": [{"Type": "forward", "ForwardConfig": {
+        "TargetGroups": [{"TargetGroupArn": f"tg-{c}", "Weight": w}
+                         for c, w in weights.items()]}}]}]}
+
+
+@pytest.mark.parametrize("live", ["blue", "green"])
+def test_align_puts_weights_changed_by_hand_back_on_the_live_colour(live):
+    d = deployer({"live": live})
+    d.elbv2.describe_listeners = lambda ListenerArns: _listener({"blue": 50, "green": 50})
+    changed = d.align()
+    assert changed is not None and f"all traffic back on {live}" in changed
+    assert "blue 50%, green 50%" in changed
+    forward = d.elbv2.calls[-1]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]
+    assert {g["TargetGroupArn"]: g["Weight"] for g in forward} == {
+        f"tg-{live}": 100, f"tg-{'green' if live == 'blue' else 'blue'}": 0}
+
+
+def test_align_leaves_the_record_s_weights_alone():
+    d = deployer({"live": "green"})
+    d.elbv2.describe_listeners = lambda ListenerArns: _listener({"blue": 0, "green": 100})
+    assert d.align() is None and d.elbv2.calls == []
+
+
+def test_up_leaves_the_traffic_of_a_cut_off_deploy_to_resume(tmp_path):
+    from prodstack.deploy import align_traffic
+
+    Journal.open(tmp_path, "deploy", live="blue", idle="green").begin("weights", weight=50)
+
+    def no_clients(service: str) -> None:
+        raise AssertionError(f"no {service} call while a deploy journal is open")
+
+    align_traffic(SimpleNamespace(), OUT, no_clients, SimpleNamespace(say=print), tmp_path)
+
+
+def test_a_release_on_terraform_s_template_runs_its_default_version_not_a_later_one():
+    # A version added to the template by hand (IMDSv1 open, say) is the latest, not the
+    # default: Terraform makes each version it writes the default.
+    d = deployer({"live": "blue"})
+    d.ec2 = SimpleNamespace(describe_launch_templates=lambda LaunchTemplateIds: {
+        "LaunchTemplates": [{"DefaultVersionNumber": 4, "LatestVersionNumber": 5}]})
+    assert d.version_of({"id": "lt-web", "version": "terraform"}) == "4"

@@ -125,3 +125,16 @@ def test_an_object_deleted_twice_in_a_destroy_on_the_emulator_is_destroyed_again
     assert tf.calls == [("destroy", 131), ("plan destroy", 0), ("destroy", 1)]
     with pytest.raises(TerraformError):  # but not in an up, where it may be a real error
         workflow.apply_plan(_ws(True), FakeTerraform([gone]), 131)
+
+
+def test_plan_names_what_the_provider_cannot_see():
+    from tests.unit.test_blind_drift import OUT, rds
+
+    tf = SimpleNamespace(outputs=lambda: OUT, plan=lambda: PlanResult(0, {}, [], 0.0),
+                         discard_plan=lambda: None)
+    ws = _ws(local=True)
+    ws.prepare, ws.has_state = (lambda reset_state=False: tf), (lambda: True)
+    ws.clients = lambda: (lambda service: rds({}))
+    workflow.plan(ws)
+    assert any(m.startswith("note: prodstack-production-db: the master password is no longer "
+                            "managed by RDS") for m in ws.reporter.lines), ws.reporter.lines

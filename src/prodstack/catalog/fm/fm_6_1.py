@@ -109,7 +109,8 @@ def live(ctx: VerifyContext) -> Result:
     return Result.expect(
         weights == expected, f"{shown}: all traffic on {live_now}, as the release record says",
         f"listener weights {shown} disagree with the release record (live: {live_now}): a "
-        "deploy did not finish; run `prodstack deploy --resume` to finish or undo it")
+        "deploy was cut off (`prodstack resume` finishes or undoes it) or the listener was "
+        f"changed by hand (`prodstack up` puts all traffic back on {live_now})")
 
 
 cases = Cases()
