@@ -127,16 +127,45 @@ def _delete_dynamodb_endpoint(url: str, out: dict[str, Any]) -> None:
         e["VpcEndpointId"] for e in endpoints if e["ServiceName"].endswith(".dynamodb")])
 
 
-# Catalog id -> a change made behind Terraform's back that its live check must name.
+def _imdsv1_version_on_latest(url: str, out: dict[str, Any]) -> None:
+    """A template version with IMDSv1 open, added by hand, run by the live ASG as $Latest."""
+    ec2, template = boto("ec2", url), out["launch_template_id"]
+    ec2.create_launch_template_version(LaunchTemplateId=template, SourceVersion="$Latest",
+                                       LaunchTemplateData={"MetadataOptions": {
+                                           "HttpTokens": "optional"}})
+    boto("autoscaling", url).update_auto_scaling_group(
+        AutoScalingGroupName=out["asg_names"]["blue"],
+        LaunchTemplate={"LaunchTemplateId": template, "Version": "$Latest"})
+
+
+def _split_traffic(url: str, out: dict[str, Any]) -> None:
+    boto("elbv2", url).modify_listener(ListenerArn=out["https_listener_arn"], DefaultActions=[{
+        "Type": "forward", "ForwardConfig": {"TargetGroups": [
+            {"TargetGroupArn": arn, "Weight": 50} for arn in out["target_groups"].values()]}}])
+
+
+def _unmanaged_password(url: str, out: dict[str, Any]) -> None:
+    _modify_db(url, out, ManageMasterUserPassword=False, MasterUserPassword="Hand-set-1234")
+
+
+# Catalog id -> a change made behind Terraform's back that its live check must name. Every
+# live check is here or in SHARED_BREAKS but four: FM-1.1 (the emulator issues every
+# certificate it is asked for, MOTO_ACM_VALIDATION_WAIT), DB-ENCRYPTED (AWS cannot take a
+# database's encryption off), FM-6.2 and FM-7.1 (n/a on the emulator); their failing states
+# are the catalog's in-process live cases (tests/catalog).
 BREAKS: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "FM-2.1": lambda url, out: boto("wafv2", url).disassociate_web_acl(
         ResourceArn=out["alb_arn"]),
+    "FM-2.3": lambda url, out: boto("s3", url).put_object_lock_configuration(
+        Bucket=out["buckets"]["audit"], ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"}),
     "FM-2.4": lambda url, out: boto("cloudtrail", url).stop_logging(Name=out["trail_name"]),
     "FM-3.1": lambda url, out: _modify_db(url, out, MultiAZ=False),
     "FM-X5": lambda url, out: _modify_db(url, out, DeletionProtection=False),
     "FM-4.4": lambda url, out: _modify_db(url, out, BackupRetentionPeriod=3),
     "FM-2.2": lambda url, out: _modify_db(url, out, PubliclyAccessible=True),
     "FM-5.3": _fixed_storage,
+    "FM-X1": _unmanaged_password,  # the provider cannot see it: up repairs it before it plans
+    "FM-X4": lambda url, out: _modify_db(url, out, AutoMinorVersionUpgrade=False),
     "FM-X7": lambda url, out: boto("elbv2", url).modify_listener(
         ListenerArn=out["https_listener_arn"], SslPolicy="ELBSecurityPolicy-2016-08"),
     "OPS-PATCHING": lambda url, out: boto("ssm", url).update_maintenance_window(
@@ -146,6 +175,7 @@ BREAKS: dict[str, Callable[[str, dict[str, Any]], Any]] = {
         ListenerArn=out["http_listener_arn"], DefaultActions=[{
             "Type": "fixed-response", "FixedResponseConfig": {
                 "StatusCode": "200", "ContentType": "text/plain", "MessageBody": "plain"}}]),
+    "FM-6.1": _split_traffic,  # deploys own the weights: up puts them back as the record says
     "WEB-AZS": lambda url, out: boto("autoscaling", url).update_auto_scaling_group(
         AutoScalingGroupName=out["asg_names"]["blue"],
         VPCZoneIdentifier=out["app_subnet_ids"][0]),
@@ -166,16 +196,37 @@ BREAKS: dict[str, Callable[[str, dict[str, Any]], Any]] = {
         Bucket=out["buckets"]["data"]),
 }
 
+# Changes that more than one check must name, with what the detail of each says.
+SHARED_BREAKS: list[tuple[Callable[[str, dict[str, Any]], Any], dict[str, str]]] = [
+    (lambda url, out: boto("cloudwatch", url).delete_alarms(
+        AlarmNames=[_alarm(out, "-rds-cpu")]),
+     {"FM-4.1": "deleted: prodstack-production-rds-cpu",
+      "FM-4.2": "prodstack-production-rds-cpu: deleted"}),
+    (lambda url, out: boto("ec2", url).delete_nat_gateway(
+        NatGatewayId=out["nat_gateway_ids"][1]),
+     {"FM-3.2": "1 NAT gateways in 1 AZs", "NET-ROUTES": "routes through"}),
+    (_imdsv1_version_on_latest, {"FM-X2": "uses $Latest", "FM-X6": "IMDSv1 open"}),
+]
+
 
 def test_properties_broken_out_of_band_are_named_and_up_repairs_them(cli, deployed,
                                                                      fresh_emulator):
-    for brk in BREAKS.values():
+    for brk in [*BREAKS.values(), *(b for b, _ in SHARED_BREAKS)]:
         brk(fresh_emulator, deployed)
     code, checks = verify(cli)
     assert code == 1
     failed = {i for i, c in checks.items() if c["status"] == "fail"}
-    assert failed == set(BREAKS), {i: checks[i]["detail"] for i in failed ^ set(BREAKS)}
-    run(cli, "up")
+    named = {i: said for _, expected in SHARED_BREAKS for i, said in expected.items()}
+    assert failed == set(BREAKS) | set(named), {
+        i: checks[i]["detail"] for i in failed ^ (set(BREAKS) | set(named))}
+    wrong = {i: checks[i]["detail"] for i, said in named.items()
+             if said not in checks[i]["detail"]}
+    assert not wrong, wrong
+    assert "actions disabled" in checks["FM-4.2"]["detail"]  # its own break still shows
+    proc = run(cli, "up")
+    # What Terraform alone would never put back (prodstack.blind_drift, deploy.align_traffic).
+    assert "turning the management back on" in proc.stderr, proc.stderr[-3000:]
+    assert "all traffic back on blue" in proc.stderr, proc.stderr[-3000:]
     code, checks = verify(cli)
     assert code == 0, {i: c["detail"] for i, c in checks.items() if c["status"] == "fail"}
     replan_is_clean(cli)
