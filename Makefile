@@ -26,9 +26,16 @@ demo: $(BIN)/.installed
 # Test files run in parallel (one emulator per worker); deploys mostly wait on the provider.
 PYTEST_WORKERS ?= 3
 
+# checkov's own environment is installed while the tests run (the gate needs it only at the
+# end; its log is shown if the install fails).
 test: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
+	$(BIN)/python scripts/checkov_gate.py --install-only > $(VENV)/checkov-install.log 2>&1 & \
+	install=$$!; \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15; \
+	status=$$?; \
+	wait $$install || { cat $(VENV)/checkov-install.log; exit 1; }; \
+	exit $$status
 	$(BIN)/python scripts/checkov_gate.py
 
 test-fast: $(BIN)/.installed

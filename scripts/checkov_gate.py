@@ -1,6 +1,7 @@
 """Security scan gate (FM-7.3): checkov on prodstack's production plan, offline.
 
     .venv/bin/python scripts/checkov_gate.py [PLAN_JSON] [--json-out FILE]
+    .venv/bin/python scripts/checkov_gate.py --install-only   # create .venv-checkov, no scan
 
 checkov ships its own `hcl2` package, which clashes with `python-hcl2`, so it lives in its own
 virtual environment, `.venv-checkov` (created with `pip install checkov` on first use; set
@@ -103,8 +104,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="checkov gate on the production plan")
     parser.add_argument("plan", nargs="?", type=Path, help="plan JSON (default: plan it now)")
     parser.add_argument("--json-out", type=Path, help="also write checkov's JSON report here")
+    parser.add_argument("--install-only", action="store_true",
+                        help="only create checkov's virtual environment (make test does this "
+                             "while the tests run)")
     args = parser.parse_args()
     checkov = ensure_checkov()
+    if args.install_only:
+        return 0
     with tempfile.TemporaryDirectory(prefix="checkov-plan-") as tmp:
         plan = args.plan
         if plan is None:
