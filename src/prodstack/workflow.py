@@ -84,6 +84,13 @@ class Workspace:
         """The clearer error when the target went away under the command."""
         return self.target.explain(self.connection, exc)
 
+    def deployed_outputs(self, tf: Terraform) -> dict[str, Any]:
+        """The outputs of what is deployed: local state read from disk (no Terraform run),
+        remote state through Terraform."""
+        if not self.settings.state_bucket:
+            return tfstate.outputs(tfstate.read_file(self.state_file))
+        return tf.outputs()
+
     def has_state(self) -> bool:
         """False only when local state on disk is known to be empty (remote state: unknown)."""
         if not self.settings.state_bucket:
@@ -95,7 +102,7 @@ def plan(ws: Workspace, reset_state: bool = False) -> PlanResult:
     tf = ws.prepare(reset_state=reset_state)
     try:
         if ws.has_state():
-            for line in blind_drift.describe(ws.clients(), tf.outputs()):
+            for line in blind_drift.describe(ws.clients(), ws.deployed_outputs(tf)):
                 ws.say(f"note: {line}")
         result = tf.plan()
     except TerraformError as exc:
@@ -121,8 +128,8 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
         ws.say(f"adopting {len(adopted)} resources kept by an earlier down")
     try:
         if ws.has_state():
-            blind_drift.repair(ws.clients(), tf.outputs(), ws.settings.profile.db_apply_immediately,
-                               ws.say)
+            blind_drift.repair(ws.clients(), ws.deployed_outputs(tf),
+                               ws.settings.profile.db_apply_immediately, ws.say)
         ws.say(f"planning {ws.settings.env} on {ws.settings.target}…")
         result = tf.plan()
         if result.changes:
@@ -141,7 +148,7 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
                             "converge, or `prodstack down --yes` to remove it",
                             exit_code=exc.exit_code) from None
         raise explained from None
-    values = tf.outputs()
+    values = ws.deployed_outputs(tf)
     align_traffic(ws.settings, values, ws.clients(), ws.reporter, ws.workdir)
     ws.say(f"up finished in {fmt_seconds(time.monotonic() - started)}")
     return values

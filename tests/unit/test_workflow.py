@@ -130,11 +130,33 @@ def test_an_object_deleted_twice_in_a_destroy_on_the_emulator_is_destroyed_again
 def test_plan_names_what_the_provider_cannot_see():
     from tests.unit.test_blind_drift import OUT, rds
 
-    tf = SimpleNamespace(outputs=lambda: OUT, plan=lambda: PlanResult(0, {}, [], 0.0),
+    tf = SimpleNamespace(plan=lambda: PlanResult(0, {}, [], 0.0),
                          discard_plan=lambda: None)
     ws = _ws(local=True)
     ws.prepare, ws.has_state = (lambda reset_state=False: tf), (lambda: True)
+    ws.deployed_outputs = lambda _tf: OUT
     ws.clients = lambda: (lambda service: rds({}))
     workflow.plan(ws)
     assert any(m.startswith("note: prodstack-production-db: the master password is no longer "
                             "managed by RDS") for m in ws.reporter.lines), ws.reporter.lines
+
+
+def test_deployed_outputs_come_from_local_state_without_terraform(tmp_path):
+    """Before a plan, `up` reads what is deployed from the local state file: no Terraform run
+    (remote state is read through Terraform)."""
+    from prodstack.workflow import Workspace
+
+    ws = Workspace.__new__(Workspace)
+    ws.settings = SimpleNamespace(state_bucket=None)
+    ws.workdir = tmp_path
+    (tmp_path / workflow.STATE_FILE).write_text(
+        '{"outputs": {"db_identifier": {"value": "db-1", "type": "string"}}}')
+
+    def no_terraform() -> None:
+        raise AssertionError("terraform output was run")
+
+    tf = SimpleNamespace(outputs=no_terraform)
+    assert ws.deployed_outputs(tf) == {"db_identifier": "db-1"}
+    ws.settings = SimpleNamespace(state_bucket="bucket")
+    tf = SimpleNamespace(outputs=lambda: {"db_identifier": "db-2"})
+    assert ws.deployed_outputs(tf) == {"db_identifier": "db-2"}

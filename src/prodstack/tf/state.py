@@ -1,6 +1,7 @@
 """The one reader of Terraform state (`terraform state pull`, or a local state file): its
-managed resources, their ids, their attributes. Used by teardown, the emulator's lost-state
-check, orphan adoption and `down`'s record of what it keeps."""
+managed resources, their ids, their attributes, its outputs. Used by teardown, the emulator's
+lost-state check, orphan adoption, `down`'s record of what it keeps, and `up`'s look at what
+is deployed before it plans."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ def read_file(path: Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def outputs(state: dict[str, Any]) -> dict[str, Any]:
+    """The root module's output values, as `terraform output -json` gives them."""
+    found = state.get("outputs")
+    return {k: v.get("value") for k, v in found.items() if isinstance(v, dict)} \
+        if isinstance(found, dict) else {}
 
 
 def managed(state: dict[str, Any]) -> list[dict[str, Any]]:
