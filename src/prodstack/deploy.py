@@ -32,6 +32,7 @@ from prodstack.signals import held_signals
 from prodstack.stack.edge import COLOURS
 from prodstack.stack.webtier import FOLLOWS_TERRAFORM
 from prodstack.targets.base import ClientFactory
+from prodstack.traffic import forward_weights, live_colour
 
 
 @dataclass
@@ -201,15 +202,9 @@ class Deployer:
         """Outside a deploy, all traffic is on the release record's live colour: put the
         listener's weights back if someone changed them (Terraform ignores the listener's
         actions, which deploys own). Returns what was changed, or None."""
-        live = str(json.loads(self.ssm.get_parameter(Name=self.out["release_parameter"])[
-            "Parameter"]["Value"]).get("live", COLOURS[0]))
+        live = live_colour(self.ssm, self.out["release_parameter"])
         idle = next(c for c in COLOURS if c != live)
-        listener = self.elbv2.describe_listeners(
-            ListenerArns=[self.out["https_listener_arn"]])["Listeners"][0]
-        forward = next((a.get("ForwardConfig", {}) for a in listener["DefaultActions"]
-                        if a["Type"] == "forward"), {})
-        found = {g["TargetGroupArn"]: int(g.get("Weight", 1))
-                 for g in forward.get("TargetGroups", [])}
+        found = forward_weights(self.elbv2, self.out["https_listener_arn"])
         groups = self.out["target_groups"]
         if found == {groups[live]: 100, groups[idle]: 0}:
             return None

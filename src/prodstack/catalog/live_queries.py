@@ -4,19 +4,15 @@ outputs)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from prodstack import traffic
 from prodstack.verify.context import VerifyContext
 
 
 def live_colour(ctx: VerifyContext) -> str:
     """The live colour from the release record that `prodstack deploy` keeps."""
-    name = ctx.outputs.get("release_parameter")
-    if not name:
-        return "blue"
-    value = ctx.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
-    return str(json.loads(value).get("live", "blue"))
+    return traffic.live_colour(ctx.client("ssm"), ctx.outputs.get("release_parameter"))
 
 
 def live_asg(ctx: VerifyContext) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from prodstack.catalog.plan_queries import LB_TYPES, LISTENER_TYPES, TG_TYPES, k
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.world import World
 from prodstack.tf.plan import UNKNOWN, Plan, Resource
+from prodstack.traffic import forward_weights
 from prodstack.verify.context import Result, VerifyContext
 
 
@@ -91,12 +92,7 @@ def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
 def live(ctx: VerifyContext) -> Result:
     """Both colours behind the HTTPS listener, and its weights where the release record
     says: all traffic on the live colour (anything else is a deploy that did not finish)."""
-    listener = ctx.client("elbv2").describe_listeners(
-        ListenerArns=[ctx.outputs["https_listener_arn"]])["Listeners"][0]
-    forward = next((a.get("ForwardConfig", {}) for a in listener["DefaultActions"]
-                    if a["Type"] == "forward"), {})
-    by_arn = {g["TargetGroupArn"]: int(g.get("Weight", 1)) for g in forward.get("TargetGroups",
-                                                                                 [])}
+    by_arn = forward_weights(ctx.client("elbv2"), ctx.outputs["https_listener_arn"])
     groups: dict[str, str] = ctx.outputs["target_groups"]
     missing = sorted(c for c, arn in groups.items() if arn not in by_arn)
     if missing:
