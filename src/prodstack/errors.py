@@ -31,6 +31,12 @@ def aws_error(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def cannot_read(what: Path | str, exc: OSError | UnicodeDecodeError) -> UserError:
+    """The one wording for a file or folder that cannot be read (exit 2)."""
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return UserError(f"{what}: cannot read it ({reason})", exit_code=2)
+
+
 def read_input(path: Path, missing: str = "no such file") -> str:
     """The text of a file the user named; missing or unreadable is one line, exit 2."""
     try:
@@ -38,5 +44,4 @@ def read_input(path: Path, missing: str = "no such file") -> str:
     except FileNotFoundError:
         raise UserError(f"{path}: {missing}", exit_code=2) from None
     except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise UserError(f"{path}: cannot read it ({reason})", exit_code=2) from None
+        raise cannot_read(path, exc) from None

@@ -35,7 +35,7 @@ from prodstack.audit.engine import AuditResult, run
 from prodstack.audit.formats import FORMATS, render
 from prodstack.audit.locations import Locations, plan_file_locations, read_folder_locations
 from prodstack.catalog.model import SEVERITIES, AuditInput
-from prodstack.errors import UserError, read_input
+from prodstack.errors import UserError, cannot_read, read_input
 from prodstack.options import synth_options
 from prodstack.profiles import PROFILES
 from prodstack.settings import Settings, load_settings
@@ -138,7 +138,7 @@ def audit(path: Path | None, settings: Settings, suppressions: Path | None = Non
         written = suppress.load(path, suppressions, locations)
         inp = load_input(path, settings, variables, var_files)
     except OSError as exc:
-        raise UserError(f"{path}: cannot read it ({exc.strerror or exc})", exit_code=2) from None
+        raise cannot_read(path, exc) from None
     return audit_input(inp, settings.env, locations, written)
 
 

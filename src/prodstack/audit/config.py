@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prodstack.errors import UserError
+from prodstack.errors import UserError, cannot_read
 
 EXPR = "<expression>"  # an attribute whose value is not a literal
 _IDENT = re.compile(r"[A-Za-z0-9_.\-*]+")
@@ -338,8 +338,7 @@ def read_folder(folder: Path) -> FolderConfig:
             try:
                 files[rel] = path.read_text(errors="replace")
             except OSError as exc:
-                raise UserError(f"{path}: cannot read it ({exc.strerror or exc})",
-                                exit_code=2) from None
+                raise cannot_read(path, exc) from None
             if in_root:
                 root.add(rel)
 

@@ -25,7 +25,7 @@ from prodstack.audit import suppress
 from prodstack.audit.engine import AuditResult, Finding
 from prodstack.audit.locations import Locations, read_folder_locations
 from prodstack.catalog.model import severity_rank
-from prodstack.errors import UserError
+from prodstack.errors import UserError, cannot_read
 from prodstack.settings import Settings
 from prodstack.tf.modtree import normal, read_folder
 
@@ -76,7 +76,7 @@ def _one(root: Path, name: str, settings: Settings, suppressions: Path | None, b
     except UserError as exc:
         return _LOG_HINT.sub("", str(exc))
     except OSError as exc:
-        return f"{root}: cannot read it ({exc.strerror or exc})"
+        return str(cannot_read(root, exc))
     except Exception as exc:  # one root's surprise must not stop the others
         return f"{root}: could not be audited ({type(exc).__name__}: {exc})"
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from prodstack.audit.config import parse_hcl, scan
-from prodstack.errors import UserError
+from prodstack.errors import UserError, cannot_read
 
 MANIFEST = Path(".terraform") / "modules" / "modules.json"
 MAX_DEPTH = 16  # module nesting; a cycle of local modules stops here
@@ -244,7 +244,7 @@ def read_folder(path: Path) -> Folder:
     try:
         names = sorted(p.name for p in path.iterdir() if p.name.endswith((".tf", ".tf.json")))
     except OSError as exc:
-        raise UserError(f"{path}: cannot read it ({exc.strerror or exc})", exit_code=2) from None
+        raise cannot_read(path, exc) from None
     for name in names:
         file = path / name
         try:
@@ -256,8 +256,7 @@ def read_folder(path: Path) -> Folder:
             else:
                 _read_hcl(folder, name, text)
         except OSError as exc:
-            raise UserError(f"{file}: cannot read it ({exc.strerror or exc})",
-                            exit_code=2) from None
+            raise cannot_read(file, exc) from None
         except json.JSONDecodeError as exc:
             raise UserError(f"{file}: not valid JSON ({exc.msg}, line {exc.lineno})",
                             exit_code=2) from None

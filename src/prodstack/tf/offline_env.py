@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from prodstack.errors import UserError
+from prodstack.errors import UserError, cannot_read
 from prodstack.paths import plugin_cache_dir
 from prodstack.tf.cliconfig import PROVIDER
 from prodstack.tf.runner import TerraformError
@@ -95,8 +95,7 @@ def var_args(variables: Iterable[str], var_files: Sequence[Path],
         try:
             path.read_bytes()
         except OSError as exc:
-            raise UserError(f"--var-file {file}: cannot read it ({exc.strerror or exc})",
-                            exit_code=2) from None
+            raise cannot_read(f"--var-file {file}", exc) from None
         args.append(f"-var-file={path}")
     return args
 

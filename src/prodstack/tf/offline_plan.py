@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from prodstack import emulator, synth
-from prodstack.errors import UserError
+from prodstack.errors import UserError, cannot_read
 from prodstack.paths import private_dir
 from prodstack.settings import Settings, load_settings
 from prodstack.targets.aws import AwsTarget
@@ -67,7 +67,7 @@ def _unreadable(path: Path, exc: OSError) -> UserError:
     if exc.errno == errno.ENOENT and path.is_symlink():
         return UserError(f"{path}: a broken symbolic link (-> {os.readlink(path)})",
                          exit_code=2)
-    return UserError(f"{path}: cannot read it ({exc.strerror or exc})", exit_code=2)
+    return cannot_read(path, exc)
 
 
 def config_files(folder: Path, prune: Callable[[Path], bool] | None = None

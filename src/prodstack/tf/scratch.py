@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from prodstack.errors import UserError
+from prodstack.errors import cannot_read
 from prodstack.paths import private_dir, work_root
 from prodstack.tf.modtree import Tree
 
@@ -139,8 +139,7 @@ def sync(scratch: Scratch, files: dict[Path, Path], generated: dict[Path, str]) 
                 _remove(dest)
             shutil.copy2(src, dest)
         except OSError as exc:
-            raise UserError(f"{src}: cannot read it ({exc.strerror or exc})",
-                            exit_code=2) from None
+            raise cannot_read(src, exc) from None
     for dest, text in generated.items():
         write_text(dest, text)
     wanted = set(files) | set(generated)
