@@ -1,5 +1,5 @@
 """Shared fixtures: synthesized documents (cached per profile and target) and settings; the
-longest test files collected first."""
+longest test files collected first; the tiers enforced (`tests/tiers.py`)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,12 @@ import pytest
 from prodstack import emulator
 from prodstack.settings import Settings, load_settings
 from prodstack.synth import build_document
+from tests.tiers import (  # noqa: F401  (hooks, found here by name)
+    pytest_configure,
+    pytest_runtest_makereport,
+    pytest_runtest_protocol,
+    pytest_unconfigure,
+)
 
 # The longest files (minutes of deploys each), longest first: collected first, so that with
 # `--dist loadfile --no-loadscope-reorder` (make test) each starts on a worker of its own at
@@ -28,6 +34,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         path = item.nodeid.split("::", 1)[0]
         return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
     items.sort(key=rank)  # stable: the order inside a file, and of the other files, is kept
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _result_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Offline plans and validate results of prodstack's own stack, computed once per session
+    and shared by every worker (`prodstack.tf.result_cache`: keyed by all they depend on).
+    `make test` gives its own folder, shared with the checkov gate; never the user's cache."""
+    if not os.environ.get("PRODSTACK_CACHE_DIR"):
+        base = tmp_path_factory.getbasetemp()
+        shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+        os.environ["PRODSTACK_CACHE_DIR"] = str(shared / "prodstack-cache")
 
 
 @contextlib.contextmanager

@@ -12,6 +12,8 @@ from prodstack.settings import load_settings
 from prodstack.verify.context import VerifyContext
 from prodstack.verify.runner import run_check
 
+pytestmark = pytest.mark.emulator
+
 CASES = [(e, c) for e in CATALOG.live_checks for c in e.live.cases]  # type: ignore[union-attr]
 
 

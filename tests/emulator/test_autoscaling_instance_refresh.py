@@ -10,6 +10,8 @@ from botocore.exceptions import ClientError
 
 from tests.emulator.conftest import Client, still_needed
 
+pytestmark = pytest.mark.emulator
+
 WAIT_SECONDS = 15.0
 
 

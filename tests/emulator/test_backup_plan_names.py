@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.emulator.conftest import Client, still_needed
+
+pytestmark = pytest.mark.emulator
 
 PLAN = {"BackupPlanName": "again", "Rules": [{"RuleName": "daily",
                                              "TargetBackupVaultName": "vault"}]}

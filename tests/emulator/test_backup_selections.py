@@ -7,6 +7,8 @@ from botocore.exceptions import ClientError
 
 from tests.emulator.conftest import Client, still_needed
 
+pytestmark = pytest.mark.emulator
+
 ROLE = "arn:aws:iam::123456789012:role/backup"
 DB = "arn:aws:rds:us-west-1:123456789012:db:main"
 

@@ -7,6 +7,8 @@ from botocore.exceptions import ClientError
 
 from tests.emulator.conftest import Client, still_needed
 
+pytestmark = pytest.mark.emulator
+
 
 def list_points(client: Client) -> list[object] | None:
     """The recovery points of a new vault, or None when the action fails."""

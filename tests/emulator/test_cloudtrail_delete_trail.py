@@ -7,6 +7,8 @@ from botocore.exceptions import ClientError
 
 from tests.emulator.conftest import REGION, Client, still_needed
 
+pytestmark = pytest.mark.emulator
+
 
 def delete_by_arn(client: Client) -> list[str]:
     """Create a trail, delete it by ARN: the trails left."""

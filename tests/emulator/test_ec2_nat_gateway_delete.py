@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from botocore.exceptions import ClientError
 
 from tests.emulator.conftest import Client, still_needed
+
+pytestmark = pytest.mark.emulator
 
 
 def a_second_gateway_on_a_deleted_one_s_address(client: Client, cidr: str) -> str | None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.emulator.conftest import Client, still_needed
+
+pytestmark = pytest.mark.emulator
 
 
 def scheme_of_a_default_load_balancer(client: Client, name: str) -> str | None:

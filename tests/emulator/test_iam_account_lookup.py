@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.emulator.conftest import Client, still_needed
+
+pytestmark = pytest.mark.emulator
 
 
 def partitions_after_a_request(client: Client) -> list[str]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from tests.emulator.conftest import Client, still_needed
+
+pytestmark = pytest.mark.emulator
 
 USER_DATA = base64.b64encode(b"#!/bin/bash\necho version 2\n").decode()
 

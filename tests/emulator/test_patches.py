@@ -12,6 +12,8 @@ import pytest
 
 from prodstack import moto_patches
 
+pytestmark = pytest.mark.emulator
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "prodstack" / "moto_patches"
 MAX_LINES = 300

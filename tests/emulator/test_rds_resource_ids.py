@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.emulator.conftest import Client, still_needed
+
+pytestmark = pytest.mark.emulator
 
 RESOURCE_ID = re.compile(r"^db-[A-Z0-9]{26}$")
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.emulator.conftest import Client, still_needed
+
+pytestmark = pytest.mark.emulator
 
 KEYS = ("MultiAZ", "DeletionProtection", "PubliclyAccessible", "CopyTagsToSnapshot")
 

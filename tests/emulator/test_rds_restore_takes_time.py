@@ -9,6 +9,8 @@ from botocore.exceptions import ClientError
 
 from tests.emulator.conftest import Client, still_needed
 
+pytestmark = pytest.mark.emulator
+
 
 def restored_status(client: Client, name: str) -> str:
     rds = client("rds")

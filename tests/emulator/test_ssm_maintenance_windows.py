@@ -9,6 +9,8 @@ from botocore.exceptions import ClientError
 
 from tests.emulator.conftest import Client, still_needed
 
+pytestmark = pytest.mark.emulator
+
 TARGETS = [{"Key": "tag:PatchGroup", "Values": ["web"]}]
 INVOCATION = {"RunCommand": {"TimeoutSeconds": 3600, "Parameters": {
     "Operation": ["Install"], "RebootOption": ["RebootIfNeeded"]}}}
