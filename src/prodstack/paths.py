@@ -2,8 +2,10 @@
 
 `PRODSTACK_HOME` moves it. Inside: `emulator.json` and `emulator.log`, one folder per
 target and environment (`local-production/`: Terraform files, state, logs), the provider
-plugin cache. Folders are created 0700; prodstack runs with umask 077, so the files in
-them (and those Terraform writes: state, plans, logs) are 0600.
+plugin cache. Results that can be computed again (offline plans of the own stack, validate
+results) go to the user's cache folder (`cache_root`). Folders are created 0700; prodstack
+runs with umask 077, so the files in them (and those Terraform writes: state, plans, logs)
+are 0600.
 """
 
 from __future__ import annotations
@@ -35,3 +37,13 @@ def logs_dir(target: str, env: str) -> Path:
 
 def plugin_cache_dir() -> Path:
     return work_root() / "plugin-cache"
+
+
+def cache_root() -> Path:
+    """The user's cache folder for prodstack (results that can be computed again):
+    `PRODSTACK_CACHE_DIR`, else `$XDG_CACHE_HOME/prodstack`, else `~/.cache/prodstack`."""
+    explicit = os.environ.get("PRODSTACK_CACHE_DIR")
+    if explicit:
+        return Path(explicit).resolve()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "prodstack"

@@ -31,11 +31,11 @@ from typing import Any
 
 from prodstack import emulator, synth
 from prodstack.errors import UserError, cannot_read
-from prodstack.paths import private_dir
+from prodstack.paths import plugin_cache_dir, private_dir
 from prodstack.settings import Settings, load_settings
 from prodstack.targets.aws import AwsTarget
 from prodstack.targets.local import provider_settings
-from prodstack.tf import modtree, offline_env, scratch
+from prodstack.tf import modtree, offline_env, result_cache, scratch
 from prodstack.tf.cliconfig import init_args
 from prodstack.tf.runner import Terraform, TerraformError
 from prodstack.tf.scratch import safe_name
@@ -254,7 +254,8 @@ def plan_folder(folder: Path, settings: Settings | None = None, show_progress: b
 def plan_stack(settings: Settings, show_progress: bool = False) -> dict[str, Any]:
     """Plan prodstack's own stack as the aws target would create it (offline, empty state).
 
-    Plans are cached per process and settings (a test session plans each profile once).
+    Plans are cached per process and settings, and on disk by everything they depend on
+    (`result_cache`): a test session, or a user's audit and cost, plans each stack once.
     """
     return copy.deepcopy(_plan_stack_cached(settings, show_progress))
 
@@ -264,6 +265,16 @@ def _plan_stack_cached(settings: Settings, show_progress: bool) -> dict[str, Any
     """Synthesized into a folder of its own per environment, so its scratch copy (and the
     init of it) is reused across runs."""
     aws_like = AwsTarget.offline_settings(settings)
-    folder = private_dir(scratch.offline_plans() / "own-stack" / safe_name(settings.env))
-    synth.write(aws_like, folder)
-    return plan_folder(folder, settings=aws_like, show_progress=show_progress)
+    files = synth.render(aws_like)
+    provider = result_cache.provider_id(aws_like.plugin_mirror, aws_like.plugin_dir,
+                                        plugin_cache_dir())
+    terraform = result_cache.terraform_id()
+    entry = result_cache.key(files, repr(aws_like), provider, terraform) \
+        if provider and terraform else None
+
+    def plan() -> dict[str, Any]:
+        folder = private_dir(scratch.offline_plans() / "own-stack" / safe_name(settings.env))
+        synth.write(aws_like, folder)
+        return plan_folder(folder, settings=aws_like, show_progress=show_progress)
+
+    return dict(result_cache.cached("own-stack-plans", entry, plan))

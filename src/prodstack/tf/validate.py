@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prodstack import synth
 from prodstack.errors import UserError
-from prodstack.paths import work_root
+from prodstack.paths import plugin_cache_dir, work_root
 from prodstack.settings import Settings
+from prodstack.stack import build
+from prodstack.tf import result_cache
 from prodstack.tf.runner import Terraform
 
 
 def validate_settings(settings: Settings) -> int:
-    """Validate the stack for these settings; returns its resource count."""
+    """Validate the stack for these settings; returns its resource count. Results are cached
+    by everything they depend on (`result_cache`)."""
+    stack = build(settings)
+    files = synth.render_stack(stack)
+    provider = result_cache.provider_id(settings.plugin_mirror, settings.plugin_dir,
+                                        plugin_cache_dir())
+    terraform = result_cache.terraform_id()
+    entry = result_cache.key(files, "validate", provider, terraform) \
+        if provider and terraform else None
     workdir = work_root() / "validate" / f"{settings.target}-{settings.env}"
-    synth.write(settings, workdir)
-    tf = Terraform(workdir=workdir, logs=workdir / "logs", plugin_mirror=settings.plugin_mirror,
-                   plugin_dir=settings.plugin_dir, show_progress=False)
-    tf.run("init", "-input=false", "-no-color", "-backend=false")
-    result = tf.validate()
+
+    def validate() -> dict[str, Any]:
+        synth.write_stack(stack, workdir)
+        tf = Terraform(workdir=workdir, logs=workdir / "logs",
+                       plugin_mirror=settings.plugin_mirror, plugin_dir=settings.plugin_dir,
+                       show_progress=False)
+        tf.run("init", "-input=false", "-no-color", "-backend=false")
+        return tf.validate()
+
+    result = result_cache.cached("validate", entry, validate)
     if not result.get("valid"):
         diags = [d for d in result.get("diagnostics", []) if d.get("severity") == "error"]
         first = diags[0] if diags else {}
         where = first.get("address") or first.get("range", {}).get("filename", "")
         raise UserError(f"terraform validate: {first.get('summary', 'invalid')} {where}: "
                         f"{' '.join(str(first.get('detail', '')).split())}")
-    return synth.build_document(settings).resource_count()
+    return stack.doc.resource_count()
