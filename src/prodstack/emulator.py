@@ -56,7 +56,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _pid_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """True for a running process; a zombie (exited, not yet reaped) counts as gone."""
     try:
         os.kill(pid, 0)
@@ -98,7 +98,7 @@ def read_info() -> EmulatorInfo | None:
 def running() -> EmulatorInfo | None:
     """The emulator if it is running and answering, else None."""
     info = read_info()
-    if info and _pid_alive(info.pid) and answers(info.url):
+    if info and process_alive(info.pid) and answers(info.url):
         return info
     return None
 
@@ -134,14 +134,14 @@ def stop() -> bool:
     """Stop the emulator; True if one was running."""
     info = read_info()
     _state_file().unlink(missing_ok=True)
-    if not info or not _pid_alive(info.pid):
+    if not info or not process_alive(info.pid):
         return False
     try:
         os.killpg(info.pid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):
         os.kill(info.pid, signal.SIGTERM)
     for _ in range(50):
-        if not _pid_alive(info.pid):
+        if not process_alive(info.pid):
             break
         time.sleep(0.1)
     else:

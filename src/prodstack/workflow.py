@@ -76,7 +76,8 @@ class Workspace:
                        variables=self.target.terraform_variables(self.connection),
                        backend_config=self.target.backend_init_args(self.settings,
                                                                     self.connection),
-                       show_progress=self.show_progress)
+                       show_progress=self.show_progress,
+                       gone=self.target.gone(self.connection))
         tf.init()
         return tf
 

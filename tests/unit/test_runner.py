@@ -6,6 +6,7 @@ import io
 import json
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,31 @@ def test_a_backend_the_configuration_no_longer_sets_is_forgotten_at_init(runner,
     (tmp_path / "work" / "main.tf.json").write_text(json.dumps({"terraform": terraform}))
     tf.init()
     assert recorded.exists() is bool(backend)
+
+
+def test_a_target_gone_under_a_run_stops_terraform_at_once(tmp_path, monkeypatch):
+    """The emulator killed under an apply: Terraform (here one that would wait ten minutes,
+    as the provider's retries against a closed port do) is stopped and the reason given."""
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PRODSTACK_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("prodstack.tf.runner.WATCH_SECONDS", 0.1)
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "work").mkdir()
+    script = tmp_path / "bin" / "terraform"
+    script.write_text("#!/bin/sh\necho '{\"type\": \"version\"}'\nexec sleep 600\n")
+    script.chmod(0o755)
+    checks = iter([None, "the emulator at http://127.0.0.1:1 stopped"])
+    tf = Terraform(workdir=tmp_path / "work", logs=tmp_path / "logs", show_progress=False,
+                   gone=lambda: next(checks, "the emulator at http://127.0.0.1:1 stopped"))
+    (tmp_path / "work" / "tfplan").write_text("plan")
+    started = time.monotonic()
+    with pytest.raises(TerraformError, match=r"emulator at http://127.0.0.1:1 stopped \(full"):
+        tf.apply(total=1)
+    assert time.monotonic() - started < 10
+
+
+def test_a_run_whose_target_stays_is_not_stopped(runner):
+    tf = runner([{"type": "change_summary", "changes": {"add": 0, "change": 0,
+                                                        "remove": 0}}], 0)
+    tf.gone = lambda: None
+    assert tf.plan().changes == 0

@@ -100,6 +100,12 @@ class Target(ABC):
         del connection
         return error
 
+    def gone(self, connection: Connection) -> Callable[[], str | None] | None:
+        """A check Terraform's runner makes while it waits: the reason the target went away
+        under a run, or None while it is there (None: nothing to check)."""
+        del connection
+        return None
+
     def after_destroy(self, settings: Settings, clients: ClientFactory) -> None:
         """Remove what the platform kept although Terraform destroyed it."""
         del settings, clients

@@ -230,6 +230,16 @@ class LocalTarget(Target):
             journal.replace(journal.with_name(f"{JOURNAL_FILE}.lost-{stamp}"))
             say("the journal of an unfinished operation on them is set aside too")
 
+    def gone(self, connection: Connection) -> Callable[[], str | None] | None:
+        """The emulator's process ended under a run (killed, crashed): Terraform would go on
+        retrying and waiting against a closed port, so the runner stops it."""
+        info = emulator.read_info()
+        if not connection.endpoint or info is None or info.url != connection.endpoint:
+            return None
+        url = connection.endpoint
+        return lambda: None if emulator.process_alive(info.pid) else \
+            emulator.stopped_message(url)
+
     def explain(self, connection: Connection, error: Exception) -> Exception:
         if connection.endpoint and not emulator.answers(connection.endpoint):
             log = getattr(error, "log", None)

@@ -7,6 +7,7 @@ summary and detail on one line, and the log file's path.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +70,8 @@ class Terraform:
     parallelism: int = 20
     show_progress: bool = True
     lock: bool = True  # False while prodstack itself holds the state lock (see locking)
+    # The target's check while a run waits: why it went away (the emulator died), else None.
+    gone: Callable[[], str | None] | None = None
 
     def __post_init__(self) -> None:
         if shutil.which("terraform") is None:
@@ -152,6 +156,7 @@ class Terraform:
             assert proc.stdout is not None
             main = threading.current_thread() is threading.main_thread()
             previous = signal.signal(signal.SIGTERM, _raise_interrupt) if main else None
+            watch = _Watch(proc, self.gone) if self.gone else None
             try:
                 for line in proc.stdout:
                     sink.write(line)
@@ -163,6 +168,9 @@ class Terraform:
                         continue
                     progress.handle(msg)
                 code = proc.wait()
+                if watch and watch.stop():
+                    raise TerraformError(f"{watch.reason} (full log: {log})", log=log,
+                                         done=progress.done)
             except KeyboardInterrupt:
                 # Terraform finishes the operations in flight, saves state, releases the lock;
                 # a second signal must not cut that short.
@@ -177,6 +185,8 @@ class Terraform:
                                   f"rerunning converges (log: {log})", done=progress.done
                                   ) from None
             finally:
+                if watch:
+                    watch.stop()
                 if main:
                     signal.signal(signal.SIGTERM, previous)
                 progress.finish()
@@ -245,6 +255,42 @@ class Terraform:
 
 
 _GENERIC = ("problems during initiali", "There are some problems with the")
+# How often a run checks that its target is still there, and how long Terraform may take to
+# stop (it saves state) once it is gone.
+WATCH_SECONDS = 2.0
+STOP_GRACE_SECONDS = 30.0
+
+
+class _Watch:
+    """Checks `gone()` while Terraform runs; once the target went away, Terraform is asked to
+    stop (SIGINT: it saves the state it has) and killed if it has not after the grace time.
+    Without this, the provider would retry and wait against a closed port for minutes."""
+
+    def __init__(self, proc: subprocess.Popen[str], gone: Callable[[], str | None]) -> None:
+        self.proc, self.gone = proc, gone
+        self.reason: str | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(WATCH_SECONDS):
+            reason = self.gone()
+            if reason is None:
+                continue
+            self.reason = reason
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.send_signal(signal.SIGINT)
+            if not self._done.wait(STOP_GRACE_SECONDS):
+                with contextlib.suppress(ProcessLookupError):
+                    self.proc.kill()
+            return
+
+    def stop(self) -> bool:
+        """End the watch; True when it stopped Terraform because the target went away."""
+        self._done.set()
+        self._thread.join()
+        return self.reason is not None
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
