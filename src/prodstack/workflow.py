@@ -24,6 +24,7 @@ from prodstack.settings import Settings
 from prodstack.stack import Stack, build
 from prodstack.targets import Connection, Target, target_for
 from prodstack.targets.base import ClientFactory
+from prodstack.tf import provider_server
 from prodstack.tf import state as tfstate
 from prodstack.tf.progress import Progress, fmt_seconds
 from prodstack.tf.runner import Interrupted, PlanResult, Terraform, TerraformError
@@ -79,6 +80,9 @@ class Workspace:
                        show_progress=self.show_progress,
                        gone=self.target.gone(self.connection))
         tf.init()
+        if self.target.shares_provider and provider_server.shareable(
+                len(self.stack.doc.providers.get("aws", [])), self.stack.extra_files):
+            tf.share_provider()
         return tf
 
     def explain(self, exc: Exception) -> Exception:

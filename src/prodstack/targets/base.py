@@ -36,6 +36,7 @@ class Target(ABC):
     serves_http: ClassVar[bool]  # the instances boot and answer HTTP (connectivity check)
     runs_sql: ClassVar[bool]  # a restored database answers SQL (backup verify)
     adopts_after_refused_retry: ClassVar[bool] = False  # see targets.local
+    shares_provider: ClassVar[bool] = False  # one provider process per run (provider_server)
 
     # -- settings -------------------------------------------------------------------------
     def default_domain(self) -> str | None:

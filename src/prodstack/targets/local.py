@@ -148,6 +148,7 @@ class LocalTarget(Target):
     serves_http: ClassVar[bool] = False
     runs_sql: ClassVar[bool] = False
     adopts_after_refused_retry: ClassVar[bool] = True
+    shares_provider: ClassVar[bool] = True
 
     def default_domain(self) -> str | None:
         return DEMO_DOMAIN

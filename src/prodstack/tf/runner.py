@@ -24,8 +24,10 @@ from typing import Any
 from prodstack.errors import UserError
 from prodstack.paths import private_dir
 from prodstack.signals import held_signals
+from prodstack.tf import provider_server
 from prodstack.tf.cliconfig import init_args, write_cli_config
 from prodstack.tf.progress import Diagnostic, Progress
+from prodstack.tf.provider_server import ProviderServer
 
 PLAN_FILE = "tfplan"
 # Go GC target for Terraform and its providers, memory for CPU (measured on a dev re-plan on
@@ -72,6 +74,7 @@ class Terraform:
     lock: bool = True  # False while prodstack itself holds the state lock (see locking)
     # The target's check while a run waits: why it went away (the emulator died), else None.
     gone: Callable[[], str | None] | None = None
+    provider: ProviderServer | None = None  # one provider for every command (share_provider)
 
     def __post_init__(self) -> None:
         if shutil.which("terraform") is None:
@@ -92,7 +95,22 @@ class Terraform:
         for name, value in self.variables.items():
             env[f"TF_VAR_{name}"] = value
         env.update(self.extra_env)
+        if self.provider:
+            env.update(self.provider.env())
         return env
+
+    def share_provider(self) -> None:
+        """Run the following commands against one provider process (after `init`; see
+        `provider_server` for when that is safe)."""
+        if self.provider is None:
+            self.provider = provider_server.start(self.workdir, self.logs, self._env())
+
+    def stop_sharing(self) -> None:
+        """Back to a provider per command (after an interrupted command, the shared one may
+        hold cancelled work)."""
+        if self.provider:
+            self.provider.stop()
+            self.provider = None
 
     def _log_path(self, verb: str) -> Path:
         return self.logs / f"{time.strftime('%Y%m%d-%H%M%S')}-{verb}.log"
@@ -169,6 +187,7 @@ class Terraform:
                     progress.handle(msg)
                 code = proc.wait()
                 if watch and watch.stop():
+                    self.stop_sharing()
                     raise TerraformError(f"{watch.reason} (full log: {log})", log=log,
                                          done=progress.done)
             except KeyboardInterrupt:
@@ -179,6 +198,7 @@ class Terraform:
                     for line in proc.stdout:
                         sink.write(line)
                     proc.wait()
+                    self.stop_sharing()
                 progress.finish()
                 raise Interrupted(f"interrupted after {progress.done} of {progress.total} "
                                   "resources; Terraform stopped cleanly and saved state, so "
