@@ -8,9 +8,13 @@ sockets, threads and sleep for gevent, which must never happen in the command's 
 import locust  # noqa: F401  first of all: locust patches the standard library for gevent on import
 
 # isort: on
+import os
 import sys
 
 from prodstack.loadtest.engine import main
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # every file is written and closed; gevent's teardown only costs a second

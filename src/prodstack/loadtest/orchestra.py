@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prodstack.errors import UserError
 from prodstack.loadtest import page, png
@@ -27,8 +27,10 @@ from prodstack.loadtest.figures import figures
 from prodstack.loadtest.limits import ENGINE_GRACE_S, PROGRESS_EVERY_S
 from prodstack.loadtest.slo import Rule
 from prodstack.loadtest.spec import Spec
-from prodstack.loadtest.stackwatch import StackWatch
 from prodstack.reporting import Reporter
+
+if TYPE_CHECKING:
+    from prodstack.loadtest.stackwatch import StackWatch
 
 INTERRUPT_GRACE_S = 30.0
 
