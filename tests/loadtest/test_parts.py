@@ -63,7 +63,7 @@ def test_slo_rules_parse() -> None:
 
 def _figures(requests: int, failures: int, p95: float) -> dict:  # type: ignore[type-arg]
     return {"requests": requests, "failures": failures, "rps": requests / 10.0,
-            "error_rate": failures / requests if requests else 0.0, "p50_ms": p95 / 2,
+            "errors_per_s": failures / 10.0, "error_rate": failures / requests if requests else 0.0, "p50_ms": p95 / 2,
             "p95_ms": p95, "p99_ms": p95 * 1.2}
 
 
@@ -142,3 +142,24 @@ def test_load_goes_to_loopback_or_the_deployment_only() -> None:
         ("192.0.2.10", 80), ("192.0.2.10", 443)]
     with pytest.raises(UserError, match="neither on this machine nor the deployment's"):
         check_allowed(parse_url("https://198.51.100.1/"), deployment)
+
+
+def test_png_charts_are_the_pages_figures(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from prodstack.loadtest import png
+    from prodstack.loadtest.figures import figures
+
+    stage = _stage(0, 5, 40, {})
+    report = {"timeline": [{"t": 0.5, "users": 5, "rps": 4.0, "errors_per_s": 0.0,
+                            "p50_ms": 3, "p95_ms": 9, "p99_ms": 12}],
+              "stages": [stage, _stage(1, 10, 60, {})],
+              "slo": {"rules": [{"label": "all requests", "p95_ms": 50}]},
+              "stack": {"asg": "web-blue", "samples": [{"t": 0, "desired": 2, "in_service": 2}],
+                        "events": [{"t": 0.5, "from": 2, "to": 4, "load": {"users": 5}}],
+                        "metrics": {"db_cpu": {"label": "database CPU", "unit": "%",
+                                               "period_s": 60, "points": [[0, 12.5]]}}}}
+    found = figures(report)
+    assert [f.name for f in found] == ["load", "latency", "against-load", "instances",
+                                       "metric-db_cpu"]
+    paths = png.write(found, tmp_path)
+    assert [p.name for p in paths] == [f"{f.name}.png" for f in found]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)
