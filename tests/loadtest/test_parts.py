@@ -63,7 +63,8 @@ def test_slo_rules_parse() -> None:
 
 def _figures(requests: int, failures: int, p95: float) -> dict:  # type: ignore[type-arg]
     return {"requests": requests, "failures": failures, "rps": requests / 10.0,
-            "errors_per_s": failures / 10.0, "error_rate": failures / requests if requests else 0.0, "p50_ms": p95 / 2,
+            "errors_per_s": failures / 10.0,
+            "error_rate": failures / requests if requests else 0.0, "p50_ms": p95 / 2,
             "p95_ms": p95, "p99_ms": p95 * 1.2}
 
 

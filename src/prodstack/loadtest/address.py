@@ -110,12 +110,12 @@ def probe(target: Target) -> None:
         raise UserError(f"cannot connect to {where}: {exc.strerror or exc}", exit_code=2) from None
 
 
-def parse_bind(text: str) -> tuple[str, int]:
-    """HOST:PORT for the master's worker port (PORT 0: any free port)."""
+def parse_bind(text: str, option: str = "--master-bind") -> tuple[str, int]:
+    """HOST:PORT of the master's worker port (PORT 0: any free port); `option` names it."""
     host, sep, port_text = text.rpartition(":")
     host = host.strip("[]")
     if not sep or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise UserError(f"--master-bind {text!r}: expected HOST:PORT, e.g. 0.0.0.0:5557",
+        raise UserError(f"{option} {text!r}: expected HOST:PORT, e.g. 0.0.0.0:5557",
                         exit_code=2)
     return host, int(port_text)
 

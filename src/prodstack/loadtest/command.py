@@ -92,6 +92,20 @@ def _deployment(settings: Settings) -> tuple[dict[str, Any], Any, bool]:
     return outputs(ws), ws.clients(), ws.target.serves_http
 
 
+def _report_folder(given: Path | None) -> Path:
+    """The folder the user named (created, its mode left alone), or a private one in the
+    working folder."""
+    if given is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        return private_dir(work_root() / "loadtest" / stamp)
+    try:
+        given.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--report {given}: cannot create it ({exc.strerror or exc})",
+                        exit_code=2) from None
+    return given
+
+
 def _url(url: str | None, values: dict[str, Any] | None, serves_http: bool) -> Target:
     if url is not None:
         return parse_url(url)
@@ -191,8 +205,7 @@ def loadtest_cmd(settings: Settings, url: str | None, locustfile: Path | None, s
     target = _url(url, values, serves_http)
     allowed = check_allowed(target, deployment_targets(values) if values is not None else None)
     probe(target)
-    folder = private_dir(report_dir or work_root() / "loadtest" /
-                         datetime.now(UTC).strftime("%Y%m%d-%H%M%S"))
+    folder = _report_folder(report_dir)
     scenario = Scenario(base=target.base, path=target.path, allowed=allowed,
                         expect=expect or None,
                         locustfile=str(locustfile) if locustfile else None,
@@ -232,10 +245,7 @@ def worker_cmd(master: str, locustfile: Path | None) -> None:
     The master hands over the run's URL, scenario and bounds as the worker joins; the worker
     quits when the run ends.
     """
-    try:
-        parse_bind(master)
-    except UserError as exc:
-        raise UserError(str(exc).replace("--master-bind", "--master"), exit_code=2) from None
+    parse_bind(master, "--master")
     args = ["--master", master]
     if locustfile is not None:
         read_input(locustfile)

@@ -153,9 +153,12 @@ def execute(spec: Spec, folder: Path, url: str, rules: list[Rule], watch: StackW
         watch.start()
     try:
         result = engine.run()
-    finally:
-        if watch is not None and metrics_delay_s <= 0:
+    except BaseException:
+        if watch is not None:
             watch.stop()
+        raise
+    if watch is not None and metrics_delay_s <= 0:
+        watch.stop()
     ended_at = time.time()
     stack = None
     if watch is not None:

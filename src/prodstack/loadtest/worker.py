@@ -92,12 +92,11 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("locust").setLevel(logging.WARNING)
     try:
-        host, port = parse_bind(args.master)
+        host, port = parse_bind(args.master, "--master")
         classes = (users.load_users(args.locustfile)[0] if args.locustfile
                    else [users.Visitor])
     except (UserError, users.ScenarioError) as exc:
-        print(f"prodstack: error: {str(exc).replace('--master-bind', '--master')}",
-              file=sys.stderr)
+        print(f"prodstack: error: {exc}", file=sys.stderr)
         return 2
     locust_runners.WORKER_REPORT_INTERVAL = REPORT_INTERVAL_S
     locust_runners.CONNECT_RETRY_COUNT = int(DEFAULT_WORKER_WAIT_S / locust_runners.CONNECT_TIMEOUT)
