@@ -249,12 +249,13 @@ def _register_commands() -> None:
     from prodstack.audit.command import audit_cmd
     from prodstack.backup.command import backup_group
     from prodstack.cost.command import cost_cmd
-    from prodstack.loadtest import loadtest_cmd
+    from prodstack.loadtest import loadtest_cmd, worker_cmd
 
     cli.add_command(audit_cmd)
     cli.add_command(backup_group)
     cli.add_command(cost_cmd)
     cli.add_command(loadtest_cmd)
+    cli.add_command(worker_cmd)
 
 
 _register_commands()

@@ -1,228 +1,255 @@
-"""The `prodstack loadtest` command: validate, probe, run the worker, judge against the SLO.
-
-Owns the user-facing side of FM-7.2: the bounds on duration and rate, how many simulated users
-a rate needs, the one-line errors for bad input (exit 2), the text and JSON reports, and the
-verdict (exit 1 when p95 latency or the error rate misses its SLO). The load itself comes from
-the worker in `prodstack.loadtest.__main__`, started as a subprocess so that locust's gevent
-monkey-patching never touches the CLI process.
+"""The `prodstack loadtest` and `prodstack loadtest-worker` commands: options, validation of
+every input before any load (one line, exit 2, for bad input), the deployment's outputs when
+--env/--target are given, then the run (`orchestra`) and the verdict (exit 1 when an SLO
+broke). Never imports locust: the load runs in processes of its own.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import socket
-import subprocess
+import os
 import sys
-from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
+from click.core import ParameterSource
 
-from prodstack.errors import UserError
+from prodstack.errors import UserError, read_input
+from prodstack.loadtest import orchestra, png
+from prodstack.loadtest.address import (
+    Target,
+    bind_is_loopback,
+    check_allowed,
+    deployment_targets,
+    parse_bind,
+    parse_url,
+    probe,
+)
+from prodstack.loadtest.limits import (
+    DEFAULT_MAX_ERROR_RATE,
+    DEFAULT_MAX_REQUESTS,
+    DEFAULT_P95_MS,
+    DEFAULT_USERS,
+    DEFAULT_WORKER_WAIT_S,
+    MAX_DURATION_S,
+    MAX_REQUESTS,
+    MAX_USERS,
+)
+from prodstack.loadtest.shapes import KINDS, make_shape
+from prodstack.loadtest.slo import rules_from
+from prodstack.loadtest.spec import Scenario, Spec, sha256_of
+from prodstack.options import stack_options
+from prodstack.paths import private_dir, work_root
+from prodstack.reporting import StderrReporter
+from prodstack.settings import Settings
 
-DEFAULT_DURATION_S = 30.0
-MAX_DURATION_S = 600.0
-DEFAULT_RATE = 20.0
-MAX_RATE = 500.0
-DEFAULT_P95_MS = 500.0
-DEFAULT_MAX_ERROR_RATE = 0.01
-# Each simulated user keeps its own steady pace; up to MAX_USERS, one user per request/second,
-# so a user tolerates up to 1 s of latency before the achieved rate falls behind the target.
-USER_RATE = 1.0
-MAX_USERS = 250
-REQUEST_TIMEOUT_S = 10.0
-PROBE_TIMEOUT_S = 5.0
-WORKER_GRACE_S = 60.0
-
-
-@dataclass(frozen=True)
-class Target:
-    """A validated URL split the way locust wants it: a host (scheme://netloc) and a path."""
-
-    url: str
-    base: str
-    path: str
-    hostname: str
-    port: int
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """The worker's numbers for one run."""
-
-    duration_s: float
-    requests: int
-    failures: int
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    errors: list[tuple[str, int]]
+DEPLOYMENT_OPTIONS = ("env", "target", "config_file", "overrides")
+DEFAULT_METRICS_DELAY_S = 120.0  # CloudWatch publishes a minute's load balancer data late
+MAX_METRICS_DELAY_S = 900.0
+MAX_WORKER_WAIT_S = 900.0
 
 
-def parse_url(url: str) -> Target:
-    """Accept http(s)://host[:port][/path][?query]; anything else is a UserError (exit 2)."""
-    if not url or any(ch.isspace() for ch in url):
-        raise UserError(f"malformed URL {url!r}: it must not be empty or contain spaces",
+def _deployment_given() -> bool:
+    ctx = click.get_current_context()
+    return any(ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE,
+                                                  ParameterSource.ENVIRONMENT)
+               for name in DEPLOYMENT_OPTIONS)
+
+
+def _workers(workers: int, expect_workers: int | None, master_bind: str | None,
+             deployment: bool) -> tuple[int, tuple[str, int] | None]:
+    """Validated (workers to wait for, the master's bind address)."""
+    cpus = os.cpu_count() or 1
+    if not 0 <= workers <= cpus:
+        raise UserError(f"--workers must be from 0 to {cpus} (this machine's CPUs), not "
+                        f"{workers}: start more on other machines with `prodstack "
+                        "loadtest-worker`", exit_code=2)
+    expected = workers if expect_workers is None else expect_workers
+    if expected < workers:
+        raise UserError(f"--expect-workers ({expected}) counts the local --workers ({workers})"
+                        "; it cannot be fewer", exit_code=2)
+    if expected > workers and master_bind is None:
+        raise UserError("workers from other machines need --master-bind HOST:PORT to join",
                         exit_code=2)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise UserError(f"malformed URL {url!r}: it must start with http:// or https://",
+    bind = parse_bind(master_bind) if master_bind is not None else None
+    if bind is not None and expected == 0:
+        raise UserError("--master-bind needs --expect-workers N: how many workers to wait for",
                         exit_code=2)
+    if bind is not None and not bind_is_loopback(bind[0]) and not deployment:
+        raise UserError("a loopback URL is loaded from this machine only: --master-bind on "
+                        "another interface needs --env/--target (the deployment's URL)",
+                        exit_code=2)
+    return expected, bind
+
+
+def _deployment(settings: Settings) -> tuple[dict[str, Any], Any, bool]:
+    """The deployed stack's outputs, a client factory, and whether its URL answers HTTP."""
+    from prodstack.workflow import Workspace, outputs
+
+    ws = Workspace(settings, show_progress=False)
+    return outputs(ws), ws.clients(), ws.target.serves_http
+
+
+def _report_folder(given: Path | None) -> Path:
+    """The folder the user named (created, its mode left alone), or a private one in the
+    working folder."""
+    if given is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        return private_dir(work_root() / "loadtest" / stamp)
     try:
-        port = parts.port
-    except ValueError:
-        raise UserError(f"malformed URL {url!r}: the port is not a number from 1 to 65535",
-                        exit_code=2) from None
-    if not parts.hostname:
-        raise UserError(f"malformed URL {url!r}: it names no host", exit_code=2)
-    if port == 0:
-        raise UserError(f"malformed URL {url!r}: the port is not a number from 1 to 65535",
-                        exit_code=2)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Target(url=url, base=f"{parts.scheme}://{parts.netloc}", path=path,
-                  hostname=parts.hostname,
-                  port=port or (443 if parts.scheme == "https" else 80))
-
-
-def check_bounds(duration: float, rate: float, p95_ms: float, max_error_rate: float) -> None:
-    """Reject values outside the bounds with one line naming the option (exit 2)."""
-    if not (math.isfinite(duration) and 0 < duration <= MAX_DURATION_S):
-        raise UserError(f"--duration must be more than 0 and at most {MAX_DURATION_S:g} seconds,"
-                        f" not {duration:g}", exit_code=2)
-    if not (math.isfinite(rate) and 0 < rate <= MAX_RATE):
-        raise UserError(f"--rate must be more than 0 and at most {MAX_RATE:g} requests per "
-                        f"second, not {rate:g}", exit_code=2)
-    if not (math.isfinite(p95_ms) and p95_ms > 0):
-        raise UserError(f"--p95-ms must be more than 0, not {p95_ms:g}", exit_code=2)
-    if not (math.isfinite(max_error_rate) and 0 <= max_error_rate <= 1):
-        raise UserError(f"--max-error-rate is a fraction from 0 to 1, not {max_error_rate:g}",
-                        exit_code=2)
-
-
-def users_for(rate: float) -> int:
-    """Simulated users needed for `rate`: one per USER_RATE requests/second, 1..MAX_USERS."""
-    return max(1, min(MAX_USERS, math.ceil(rate / USER_RATE)))
-
-
-def probe(target: Target) -> None:
-    """One TCP connection before the run: an address that takes none is bad input (exit 2)."""
-    where = f"{target.hostname}:{target.port}"
-    try:
-        with socket.create_connection((target.hostname, target.port), timeout=PROBE_TIMEOUT_S):
-            pass
-    except socket.gaierror:
-        raise UserError(f"cannot resolve {target.hostname!r} (from {target.url})",
-                        exit_code=2) from None
-    except ConnectionRefusedError:
-        raise UserError(f"{where} refuses connections (from {target.url})", exit_code=2) from None
-    except TimeoutError:
-        raise UserError(f"{where} did not accept a connection within {PROBE_TIMEOUT_S:g} s "
-                        f"(from {target.url})", exit_code=2) from None
+        given.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(f"cannot connect to {where}: {exc.strerror or exc}", exit_code=2) from None
+        raise UserError(f"--report {given}: cannot create it ({exc.strerror or exc})",
+                        exit_code=2) from None
+    return given
 
 
-def run_worker(target: Target, duration: float, rate: float, expect: str | None) -> Measurement:
-    """Run `python -m prodstack.loadtest SPEC` and read its one JSON line."""
-    spec = {"base": target.base, "path": target.path, "duration_s": duration, "rate": rate,
-            "users": users_for(rate), "expect": expect, "timeout_s": REQUEST_TIMEOUT_S}
-    try:
-        proc = subprocess.run([sys.executable, "-m", "prodstack.loadtest", json.dumps(spec)],
-                              capture_output=True, text=True, check=False,
-                              timeout=duration + WORKER_GRACE_S)
-    except subprocess.TimeoutExpired:
-        raise UserError(f"the load test did not finish within {duration + WORKER_GRACE_S:g} s"
-                        ) from None
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        detail = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
-        raise UserError(f"the load test worker failed: {detail}")
-    data = json.loads(lines[-1])
-    return Measurement(duration_s=data["duration_s"], requests=data["requests"],
-                       failures=data["failures"], p50_ms=data["p50_ms"], p95_ms=data["p95_ms"],
-                       p99_ms=data["p99_ms"],
-                       errors=[(str(msg), int(n)) for msg, n in data["errors"]])
-
-
-def judge(target: Target, m: Measurement, p95_ms: float, max_error_rate: float
-          ) -> dict[str, Any]:
-    """The report as JSON-ready data; `passed` is false when either SLO is missed."""
-    error_rate = m.failures / m.requests if m.requests else 0.0
-    passed = m.requests > 0 and m.p95_ms <= p95_ms and error_rate <= max_error_rate
-    return {
-        "url": target.url,
-        "duration_s": round(m.duration_s, 2),
-        "requests": m.requests,
-        "rate_rps": round(m.requests / m.duration_s, 2) if m.duration_s > 0 else 0.0,
-        "p50_ms": m.p50_ms,
-        "p95_ms": m.p95_ms,
-        "p99_ms": m.p99_ms,
-        "error_rate": round(error_rate, 4),
-        "slo": {"p95_ms": p95_ms, "max_error_rate": max_error_rate},
-        "passed": passed,
-    }
-
-
-def render_text(report: dict[str, Any], m: Measurement, rate: float) -> str:
-    slo = report["slo"]
-    lines = [
-        f"load test of {report['url']}: {report['duration_s']:g} s at {rate:g}/s target "
-        f"({users_for(rate)} users)",
-        f"requests    {report['requests']} ({report['rate_rps']:g}/s achieved)",
-        f"latency     p50 {report['p50_ms']:g} ms, p95 {report['p95_ms']:g} ms, "
-        f"p99 {report['p99_ms']:g} ms",
-        f"error rate  {report['error_rate']:.2%} ({m.failures} failed)",
-    ]
-    lines += [f"  {n} x {msg}" for msg, n in m.errors]
-    if report["requests"] and report["rate_rps"] < 0.9 * rate:
-        lines.append("note: the achieved rate is below the target (the server answers more "
-                     "slowly than the users' pace allows)")
-    misses = []
-    if not report["requests"]:
-        misses.append("no request completed")
-    if report["p95_ms"] > slo["p95_ms"]:
-        misses.append(f"p95 {report['p95_ms']:g} ms above {slo['p95_ms']:g} ms")
-    if report["error_rate"] > slo["max_error_rate"]:
-        misses.append(f"error rate {report['error_rate']:.2%} above "
-                      f"{slo['max_error_rate']:.2%}")
-    verdict = "PASSED" if report["passed"] else "FAILED: " + "; ".join(misses)
-    lines.append(f"SLO         p95 <= {slo['p95_ms']:g} ms, error rate <= "
-                 f"{slo['max_error_rate']:.2%}: {verdict}")
-    return "\n".join(lines)
+def _url(url: str | None, values: dict[str, Any] | None, serves_http: bool) -> Target:
+    if url is not None:
+        return parse_url(url)
+    if values is None:
+        raise UserError("give the URL to load, or --env/--target to load the deployment's own "
+                        "URL", exit_code=2)
+    if not serves_http:
+        raise UserError("nothing answers HTTP at the deployment's address on this target (the "
+                        "emulator); give a loopback URL to load, and the deployment's metrics "
+                        "are read all the same", exit_code=2)
+    return parse_url(values["url"])
 
 
 @click.command("loadtest")
-@click.argument("url")
-@click.option("--duration", type=float, default=DEFAULT_DURATION_S, show_default=True,
-              metavar="SECONDS", help=f"How long to send load (at most {MAX_DURATION_S:g}).")
-@click.option("--rate", type=float, default=DEFAULT_RATE, show_default=True,
-              metavar="REQUESTS_PER_SECOND", help=f"Target request rate (at most {MAX_RATE:g}).")
+@click.argument("url", required=False)
+@click.option("--locustfile", type=click.Path(dir_okay=False, path_type=Path),
+              help="Your locust user classes (scenarios, weights, think time, logins); URL is "
+                   "their host. Without it each user GETs URL once a second.")
+@click.option("--shape", type=click.Choice(KINDS), default="steady", show_default=True,
+              help="steady: --users throughout; step: --start users, --step more every "
+                   "--every s; ramp: linear from --start to --users.")
+@click.option("--users", type=int, default=DEFAULT_USERS, show_default=True,
+              help=f"steady: the users; step and ramp: the ceiling (at most {MAX_USERS}).")
+@click.option("--start", type=int, help="step and ramp: users at the start.")
+@click.option("--step", type=int, help="step: users added at each step [default: a fifth].")
+@click.option("--every", type=float, metavar="SECONDS",
+              help="step: seconds per step [30]; ramp: seconds per reported stage.")
+@click.option("--duration", type=float, metavar="SECONDS",
+              help=f"How long the load runs (at most {MAX_DURATION_S:g}) [steady, ramp: 30; "
+                   "step: until one step at the ceiling].")
+@click.option("--max-requests", type=int, default=DEFAULT_MAX_REQUESTS, show_default=True,
+              help=f"Stop after this many requests (at most {MAX_REQUESTS}).")
 @click.option("--p95-ms", "p95_ms", type=float, default=DEFAULT_P95_MS, show_default=True,
-              metavar="MS", help="SLO: the 95th percentile latency may not exceed this.")
+              metavar="MS", help="SLO of all requests: the 95th percentile latency.")
 @click.option("--max-error-rate", type=float, default=DEFAULT_MAX_ERROR_RATE,
               show_default=True, metavar="FRACTION",
-              help="SLO: the fraction of failed requests may not exceed this.")
+              help="SLO of all requests: the fraction of failed requests.")
+@click.option("--slo", "slos", multiple=True, metavar="NAME:p95=MS,errors=F",
+              help="SLO of the requests named NAME (p50, p95, p99 in ms; errors); repeatable.")
+@click.option("--expect", default=None, metavar="TEXT",
+              help="URL scenario: count a successful response whose body lacks TEXT as failed.")
+@click.option("--workers", type=int, default=0, show_default=True,
+              help="Local worker processes (0: one process sends the load).")
+@click.option("--master-bind", metavar="HOST:PORT",
+              help="Where workers from other machines join (prodstack loadtest-worker).")
+@click.option("--expect-workers", type=int,
+              help="Workers to wait for before the load starts, local ones included.")
+@click.option("--worker-wait", type=float, default=DEFAULT_WORKER_WAIT_S, show_default=True,
+              metavar="SECONDS", help="How long to wait for them.")
+@click.option("--metrics-delay", type=float, metavar="SECONDS",
+              help="With a deployment: wait this long after the load for CloudWatch "
+                   f"[{DEFAULT_METRICS_DELAY_S:g} where the deployment serves HTTP, else 0].")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for report.html, report.json, locust.html "
+                   "[default: .prodstack/loadtest/<time>].")
+@click.option("--png", "want_png", is_flag=True,
+              help="Also write the charts as PNG (needs the charts extra: matplotlib).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-@click.option("--expect", default=None, metavar="TEXT",
-              help="Count a successful response whose body lacks TEXT as a failure.")
-def loadtest_cmd(url: str, duration: float, rate: float, p95_ms: float, max_error_rate: float,
-                 fmt: str, expect: str | None) -> None:
-    """Send steady GET load to URL and check latency and errors against an SLO (FM-7.2).
+@stack_options
+def loadtest_cmd(settings: Settings, url: str | None, locustfile: Path | None, shape: str,
+                 users: int, start: int | None, step: int | None, every: float | None,
+                 duration: float | None, max_requests: int, p95_ms: float,
+                 max_error_rate: float, slos: tuple[str, ...], expect: str | None,
+                 workers: int, master_bind: str | None, expect_workers: int | None,
+                 worker_wait: float, metrics_delay: float | None, report_dir: Path | None,
+                 want_png: bool, fmt: str) -> None:
+    """Load URL (or the deployment's URL) and judge latency and errors against SLOs (FM-7.2).
 
-    Prints requests, the rate achieved, p50/p95/p99 latency and the error rate. Exits 1 when
-    p95 is above --p95-ms or the error rate above --max-error-rate, 2 on bad input.
+    With --env/--target the run also records the deployed stack: the live colour's scaling
+    events and instances, target response time, 5xx, unhealthy hosts, database CPU and
+    connections. Load goes to loopback or to the deployment's own address only. Exits 1 when
+    an SLO broke (in any stage), 2 on bad input, 130 when interrupted.
     """
-    target = parse_url(url)
-    check_bounds(duration, rate, p95_ms, max_error_rate)
+    load_shape = make_shape(shape, users, duration, start, step, every)
+    rules = rules_from(p95_ms, max_error_rate, slos)
+    if not 1 <= max_requests <= MAX_REQUESTS:
+        raise UserError(f"--max-requests must be from 1 to {MAX_REQUESTS}, not {max_requests}",
+                        exit_code=2)
+    if locustfile is not None and expect:
+        raise UserError("--expect applies to the URL scenario; check bodies in your locustfile",
+                        exit_code=2)
+    if not 0 < worker_wait <= MAX_WORKER_WAIT_S:
+        raise UserError(f"--worker-wait must be more than 0 and at most {MAX_WORKER_WAIT_S:g}",
+                        exit_code=2)
+    if metrics_delay is not None and not 0 <= metrics_delay <= MAX_METRICS_DELAY_S:
+        raise UserError(f"--metrics-delay must be from 0 to {MAX_METRICS_DELAY_S:g} seconds",
+                        exit_code=2)
+    if want_png:
+        png.require()
+    if locustfile is not None:
+        read_input(locustfile)
+        locustfile = locustfile.resolve()
+    deployment = _deployment_given()
+    expected, bind = _workers(workers, expect_workers, master_bind, deployment)
+    values, clients, serves_http = _deployment(settings) if deployment else (None, None, False)
+    target = _url(url, values, serves_http)
+    allowed = check_allowed(target, deployment_targets(values) if values is not None else None)
     probe(target)
-    measurement = run_worker(target, duration, rate, expect or None)
-    report = judge(target, measurement, p95_ms, max_error_rate)
-    if fmt == "json":
-        click.echo(json.dumps(report, indent=2))
-    else:
-        click.echo(render_text(report, measurement, rate))
-    if not report["passed"]:
+    folder = _report_folder(report_dir)
+    scenario = Scenario(base=target.base, path=target.path, allowed=allowed,
+                        expect=expect or None,
+                        locustfile=str(locustfile) if locustfile else None,
+                        locustfile_sha256=sha256_of(locustfile) if locustfile else None)
+    spec = Spec(scenario=scenario, shape=load_shape, max_requests=max_requests,
+                out=str(folder / "result.json"), locust_html=str(folder / "locust.html"),
+                log_dir=str(folder / "logs"), workers=workers, expect_workers=expected,
+                master_bind=bind, worker_wait_s=worker_wait if expected else 0.0,
+                slo_names=[r.name for r in rules if r.name is not None])
+    watch = None
+    if values is not None:
+        from prodstack.loadtest.stackwatch import StackWatch
+
+        watch = StackWatch(values, clients)
+    delay = metrics_delay if metrics_delay is not None else (
+        DEFAULT_METRICS_DELAY_S if values is not None and serves_http else 0.0)
+    outcome = orchestra.execute(spec, folder, target.url, rules, watch, delay, want_png,
+                                StderrReporter())
+    from prodstack.loadtest.report import render_text
+
+    click.echo(json.dumps(outcome.report, indent=2) if fmt == "json"
+               else render_text(outcome.report))
+    if outcome.interrupted:
+        sys.exit(130)
+    if not outcome.report["passed"]:
         sys.exit(1)
+
+
+@click.command("loadtest-worker")
+@click.option("--master", required=True, metavar="HOST:PORT",
+              help="The master's address (`prodstack loadtest --master-bind`).")
+@click.option("--locustfile", type=click.Path(dir_okay=False, path_type=Path),
+              help="The master's locustfile (the same file, byte for byte), when it has one.")
+def worker_cmd(master: str, locustfile: Path | None) -> None:
+    """Send a distributed load test's load from this machine, as the master says.
+
+    The master hands over the run's URL, scenario and bounds as the worker joins; the worker
+    quits when the run ends.
+    """
+    parse_bind(master, "--master")
+    args = ["--master", master]
+    if locustfile is not None:
+        read_input(locustfile)
+        args += ["--locustfile", str(locustfile.resolve())]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "prodstack.loadtest.worker", *args])
