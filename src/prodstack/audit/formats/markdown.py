@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from prodstack.audit.engine import AuditResult, Finding, UnseenCheck
-from prodstack.audit.report import where
+from prodstack.audit.report import not_planned, skipped_groups, where
 from prodstack.catalog.model import SEVERITIES
 
 
@@ -41,15 +41,15 @@ def _summary(result: AuditResult, fail_on: str) -> str:
     if result.unseen:
         text += f", {len(result.unseen)} not seen"
     failing = len(result.failing(fail_on))
-    if result.root_errors:
-        verdict = "incomplete: a root could not be planned"
-    elif result.errors:
+    if result.errors:
         verdict = "incomplete: a rule could not run"
     elif failing:
         verdict = f"fails (`--fail-on {fail_on}`: {failing} at or above {fail_on})"
+    elif result.root_errors:
+        verdict = "fails: incomplete"
     else:
         verdict = f"passes (`--fail-on {fail_on}`)"
-    return f"**prodstack audit**: {text}; {verdict}"
+    return f"**prodstack audit**: {text}; {verdict}{not_planned(result)}"
 
 
 def to_markdown(result: AuditResult, fail_on: str = "low") -> str:
@@ -87,13 +87,13 @@ def to_markdown(result: AuditResult, fail_on: str = "low") -> str:
         lines += [f"| {u.id} | {_resource(result, u)} | {_cell(u.message)} |"
                   for u in result.unseen]
     if result.skipped:
-        lines += ["", "Skipped: " + "; ".join(f"{rule_id} ({_cell(reason)})"
-                                               for rule_id, reason in result.skipped)]
+        lines += ["", "Skipped: " + "; ".join(f"{', '.join(ids)} ({_cell(reason)})"
+                                               for reason, ids in skipped_groups(result))]
     if result.errors:
         lines += ["", "**Rules that could not run** (the audit is incomplete): "
                   + "; ".join(f"{rule_id}: {_cell(error)}" for rule_id, error in result.errors)]
     if result.root_errors:
-        lines += ["", "**Roots that could not be planned** (the audit is incomplete): "
+        lines += ["", "**Not planned** (configuration rules only: the audit is incomplete): "
                   + "; ".join(f"{_cell(root)}: {_cell(error)}"
                               for root, error in result.root_errors)]
     if not result.findings and not result.errors and not result.root_errors:
