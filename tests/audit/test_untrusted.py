@@ -170,3 +170,17 @@ def test_a_malformed_allow_providers_in_the_named_file_is_one_line(tmp_path: Pat
     result = CliRunner().invoke(cli, ["audit", str(tmp_path), "--suppressions", str(toml)])
     assert result.exit_code == 2
     assert f"{toml}: allow_providers must be a list of" in result.stderr
+
+
+def test_cost_refuses_the_same_providers_and_takes_the_same_setting(tmp_path: Path,
+                                                                    home: Path) -> None:
+    folder = tmp_path / "cloned"
+    folder.mkdir()
+    with recorder() as (url, requests):
+        marker = _untrusted(folder, url)
+        result = CliRunner().invoke(cli, ["cost", str(folder), "--allow-provider", "acme/thing"])
+    assert not marker.exists() and requests == []
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    [error] = [ln for ln in result.stderr.splitlines() if ln.startswith("prodstack: error:")]
+    assert "provider hashicorp/external (used by data.external.marker (main.tf:8))" in error
+    assert "--allow-provider hashicorp/external" in error and "provider acme/thing " not in error
