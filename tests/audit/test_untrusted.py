@@ -184,3 +184,13 @@ def test_cost_refuses_the_same_providers_and_takes_the_same_setting(tmp_path: Pa
     [error] = [ln for ln in result.stderr.splitlines() if ln.startswith("prodstack: error:")]
     assert "provider hashicorp/external (used by data.external.marker (main.tf:8))" in error
     assert "--allow-provider hashicorp/external" in error and "provider acme/thing " not in error
+
+
+def test_a_malformed_named_file_is_one_line_in_a_recursive_audit_too(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_sns_topic" "t" {}\n')
+    toml = tmp_path / "audit.toml"
+    toml.write_text("allow_providers = [\n")
+    result = CliRunner().invoke(cli, ["audit", str(tmp_path), "--recursive",
+                                      "--suppressions", str(toml)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"prodstack: error: {toml}: not valid TOML" in result.stderr

@@ -27,10 +27,12 @@ def _names(path: Path, strict: bool) -> list[str]:
     """The file's `allow_providers`; with `strict`, a malformed one is one line, exit 2."""
     try:
         value = tomllib.loads(read_input(path)).get(KEY, [])
-    except (tomllib.TOMLDecodeError, UserError):
-        if strict:
-            raise  # suppress.load says why in its own words, first
-        return []
+    except (tomllib.TOMLDecodeError, UserError) as exc:
+        if not strict:
+            return []  # suppress.load says why
+        if isinstance(exc, UserError):
+            raise
+        raise UserError(f"{path}: not valid TOML ({exc})", exit_code=2) from None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         if strict:
             raise UserError(f"{path}: {KEY} must be a list of \"NAMESPACE/NAME\" strings",

@@ -1,21 +1,26 @@
 """`prodstack audit [PATH] [--env ENV] [--format text|json|sarif|junit|markdown]
 [--fail-on SEVERITY] [--suppressions FILE] [--path-base DIR] [--var NAME=VALUE]...
-[--var-file FILE]... [--recursive] [--catalog]`.
+[--var-file FILE]... [--allow-provider NAMESPACE/NAME]... [--recursive] [--catalog]`.
 
 PATH a plan JSON file (`terraform show -json`): audit it. PATH a folder of Terraform
 configuration: plan it offline against the embedded emulator as it stands (relative module
 sources, the modules its `terraform init` installed, every aws provider configuration; the
-user's files untouched; `--var`/`--var-file` passed to the plan), audit the plan, read the
-folder's backend for FM-1.2/1.3 and its locals, and locate each finding's block (file and
-line). With `--recursive`, every root module under the folder, in one report (recursive.py).
+user's files untouched; `--var`/`--var-file` passed to the plan; only the providers the
+allowlist and `--allow-provider` allow, tf/allowlist.py), audit the plan, read the folder's
+backend for FM-1.2/1.3 and its locals, and locate each finding's block (file and line). A
+folder that must not or cannot be planned is audited with its configuration rules only, and
+the report says why (`root_errors`, one line per reason) and which rules did not run. With
+`--recursive`, every root module under the folder, in one report (recursive.py).
 No PATH: prodstack's own stack for --env, as the aws target would create it.
 
 Suppressions: `# prodstack:ignore ID reason` comments in the folder, and prodstack-audit.toml
 (in the folder, next to the plan file, or --suppressions FILE); see suppress.py.
 
-Exit codes: 1 when a finding at or above --fail-on exists (suppressed and accepted ones do
-not count; a suppression that cannot apply does), 0 otherwise, 2 for unusable input (missing
-file, not a plan, unreadable folder, a folder whose plan fails, a malformed suppressions file).
+Exit codes: 2 when a rule could not run; else 1 when a finding at or above --fail-on exists
+(suppressed and accepted ones do not count; a suppression that cannot apply does; findings of
+a folder that was not planned do); else 2 when a folder was not planned (never a clean pass);
+else 0. Unusable input is one line and 2 (missing file, not a plan, unreadable folder, a
+malformed suppressions file or --allow-provider).
 """
 
 from __future__ import annotations
@@ -101,6 +106,7 @@ def folder_input(folder: Path, settings: Settings | None = None, variables: Sequ
         raise UserError(f"{folder}: no Terraform configuration (*.tf, *.tf.json) in it",
                         exit_code=2)
     config = read_folder(folder)
+    data: dict[str, Any] = {"format_version": "1.2", "planned_values": {}}  # until planned
     reasons: list[str] = []
     with _emulator():
         try:
@@ -110,8 +116,6 @@ def folder_input(folder: Path, settings: Settings | None = None, variables: Sequ
             reasons = exc.reasons + not_honoured(folder, exc.reasons)
         except TerraformError as exc:
             reasons = [_LOG_HINT.sub("", str(exc))]
-    if reasons:
-        data = {"format_version": "1.2", "planned_values": {}}
     return AuditInput(plan=load_plan(data, str(folder), locals=config.locals),
                       config=config), reasons
 

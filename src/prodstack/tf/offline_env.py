@@ -1,16 +1,18 @@
 """What an offline plan of a folder runs with, and what it answers when Terraform refuses.
 
 The CLI configuration (written next to the scratch copy, not the global one) takes providers
-from the plugin mirror, and from the folder's own `.terraform/providers` when the user ran
-`terraform init` there (so `hashicorp/random` works once they have); with a mirror or a
-plugin folder there is no `direct` installation. The proxy variables point at a closed port
+from the plugin mirror, the plugin folder, and the folder's own `.terraform/providers` when
+the user ran `terraform init` there (so `hashicorp/random` works once they have); with a
+mirror or a plugin folder there is no `direct` installation; every source `include`s only the
+providers the allowlist allows (allowlist.py). The proxy variables point at a closed port
 on 127.0.0.1, for `init` when providers come from a mirror and for the plan always, so that
 neither Terraform nor a provider reaches anything but the emulator (a service the emulator
 does not serve fails in one line instead of calling AWS). `--var NAME=VALUE` and
 `--var-file FILE` become plan arguments. A refusal that the
-user can fix (a provider or a module that is not installed, required variables without a
-value) becomes one line saying which and how; `needs_init` says when a plan failed only
-because the kept `.terraform` is stale.
+user can fix (providers or a module that are not installed, required variables without a
+value) becomes `Unplannable`, one line per reason saying which and how (every provider `init`
+names in its log, not only the first); `needs_init` says when a plan failed only because the
+kept `.terraform` is stale.
 """
 
 from __future__ import annotations

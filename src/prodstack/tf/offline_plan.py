@@ -5,11 +5,14 @@ and the modules the user's own `terraform init` installed; modtree.py) is copied
 scratch folder kept under PRODSTACK_HOME (scratch.py), which an override file per module
 points at the emulator: every `provider "aws"` block, default or aliased (each keeps its
 region), gets the emulator's endpoints and dummy credentials, and the root's backend becomes
-a local one. Then `init` (only when what it depends on changed since the last run, one at a
-time), `plan -refresh=false -lock=false` with the given variables, and `show -json`. What
-the user can fix (a registry module or a provider that is not installed, required variables
-without a value) is one line saying which and how (offline_env.py). `config_files` walks a
-folder for the copy and for the audit's configuration reader. Used by `prodstack audit` and
+a local one (and its own proxy settings are unset: the network guard holds). Before anything
+is copied or run, `preflight` says why the folder must not or cannot be planned, every reason
+at once: a provider or data source the allowlist refuses (allowlist.py), a module or provider
+that is not here, a Terraform the configuration does not accept (installable.py). Then
+`init` (only when what it depends on changed since the last run, one at a time), `plan
+-refresh=false -lock=false` with the given variables, and `show -json`. What the user can
+fix is `Unplannable`, one line per reason saying which and how (offline_env.py).
+`config_files` walks a folder for the copy and for the audit's configuration reader. Used by `prodstack audit` and
 `prodstack cost` for folders, and for prodstack's own stack (the aws target's configuration,
 planned against an empty emulator, so the plan holds every resource the aws target creates).
 """

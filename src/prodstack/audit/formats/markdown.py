@@ -4,8 +4,8 @@ A summary line (counts by severity, and whether the run fails at `--fail-on`), a
 findings (severity, id, resource with its file and line in directory mode, message), the fix
 of each rule that fired, then the suppressed and accepted findings (with their reasons) in a
 collapsed `<details>` block; what a rule could not check, in its own table (reported, not
-counted); rules skipped or broken, and the roots of a `--recursive` audit that could not be
-planned, are listed at the end. A finding of a recursive audit names its root.
+counted); rules skipped or broken, and why a root was not planned, are listed at the end
+(and a root not planned is said in the summary line). A finding of a recursive audit names its root.
 """
 
 from __future__ import annotations
