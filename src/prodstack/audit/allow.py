@@ -54,11 +54,12 @@ def allowlist(given: Sequence[str], suppressions: Path | None) -> Allowlist:
 
 def not_honoured(folder: Path, refused: Sequence[str]) -> list[str]:
     """A line when the folder's own prodstack-audit.toml asks for a provider that the audit
-    refused (`refused`: the reasons the folder was not planned)."""
+    refused, or whose data sources it refused (`refused`: why the folder was not planned)."""
     own = folder / FILE_NAME
     names = _names(own, strict=False) if own.is_file() else []
     asked = [shown(source_address(name)) for name in names]
-    asked = [name for name in asked if any(f"provider {name} " in line for line in refused)]
+    asked = [name for name in asked  # a refusal names the setting: HINT
+             if any(f"--allow-provider {name}," in line for line in refused)]
     if not asked:
         return []
     return [f"{own} allows {', '.join(asked)}: not honoured, since it comes with the code "

@@ -12,9 +12,10 @@ that is not here, a Terraform the configuration does not accept (installable.py)
 `init` (only when what it depends on changed since the last run, one at a time), `plan
 -refresh=false -lock=false` with the given variables, and `show -json`. What the user can
 fix is `Unplannable`, one line per reason saying which and how (offline_env.py).
-`config_files` walks a folder for the copy and for the audit's configuration reader. Used by `prodstack audit` and
-`prodstack cost` for folders, and for prodstack's own stack (the aws target's configuration,
-planned against an empty emulator, so the plan holds every resource the aws target creates).
+`config_files` walks a folder for the copy and for the audit's configuration reader. Used by
+`prodstack audit` and `prodstack cost` for folders, and for prodstack's own stack (the aws
+target's configuration, planned against an empty emulator, so the plan holds every resource
+the aws target creates).
 """
 
 from __future__ import annotations
