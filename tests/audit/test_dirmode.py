@@ -22,6 +22,7 @@ from prodstack.audit.recursive import audit_recursive
 from prodstack.cli import cli
 from prodstack.settings import load_settings
 from prodstack.tf import modtree, scratch
+from tests.audit.recorder import recorder
 from tests.audit.test_formats import validate
 
 pytestmark = pytest.mark.plan
@@ -123,13 +124,13 @@ def test_names_from_the_folder_name_are_the_users_or_made_valid(
     assert "FM-6.1" not in {f.id for f in result.findings} and not result.unseen
 
 
-def test_required_variables_without_values_are_one_line() -> None:
-    result = CliRunner().invoke(cli, ["audit", str(FIXTURES / "required_vars")])
-    assert result.exit_code == 2
-    errors = [ln for ln in result.stderr.splitlines() if ln.startswith("prodstack: error:")]
-    assert errors == [f"prodstack: error: {FIXTURES / 'required_vars'}: no value for the "
-                      "required variables environment, vpc_cidr: pass --var NAME=VALUE or "
-                      "--var-file FILE"]
+def test_required_variables_without_values_are_named_in_the_report() -> None:
+    code, data, stderr = _audit(str(FIXTURES / "required_vars"))
+    assert code == 2, stderr  # not planned, and no configuration finding: never a clean pass
+    assert data["root_errors"] == [{
+        "root": str(FIXTURES / "required_vars"),
+        "error": "no value for the required variables environment, vpc_cidr: pass --var "
+                 "NAME=VALUE or --var-file FILE"}]
 
 
 def test_variables_from_var_and_var_file_reach_the_plan() -> None:
@@ -166,7 +167,9 @@ def test_recursive_audits_each_root_and_reports_the_one_that_cannot_be_planned(
     assert "run `terraform init` in" in error
     single_az = [(f.root, f.address) for f in result.findings if f.id == "FM-3.1"]
     assert single_az == [("envs/staging", "module.web.aws_db_instance.this")]
-    assert result.exit_code("low") == 2  # the worst over the roots
+    assert "FM-1.2" in result.ran  # stacks/ids: its configuration rules still ran
+    assert result.exit_code("low") == 1  # a finding counts, the root not planned or not
+    assert result.not_planned == ["stacks/ids"]
     data = json.loads(render("json", result))
     [finding] = [f for f in data["findings"] if f["id"] == "FM-3.1"]
     assert (finding["root"], finding["file"], finding["line"]) == (
@@ -210,13 +213,28 @@ def test_listeners_built_from_dynamic_blocks_are_unseen() -> None:
     assert "dynamic" in note["message"]
 
 
-def test_a_provider_that_is_not_installed_is_one_line(tmp_path: Path) -> None:
+def test_a_provider_that_is_not_installed_is_named_with_the_setting(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text('resource "random_id" "x" {\n  byte_length = 4\n}\n')
     before = _snapshot(tmp_path)
-    result = CliRunner().invoke(cli, ["audit", str(tmp_path)])
-    assert result.exit_code == 2
-    errors = [ln for ln in result.stderr.splitlines() if ln.startswith("prodstack: error:")]
-    assert len(errors) == 1 and "provider hashicorp/random is not installed here" in errors[0]
-    assert f"run `terraform init` in {tmp_path} (online) first" in errors[0]
-    assert "Traceback" not in result.output
+    code, data, stderr = _audit(str(tmp_path))
+    assert code == 2 and "Traceback" not in stderr
+    [reason] = [e["error"] for e in data["root_errors"]]
+    assert "provider hashicorp/random is not installed here" in reason
+    assert f"run `terraform init` in {tmp_path} (online) first" in reason
+    assert "PRODSTACK_PLUGIN_MIRROR" in reason
     assert _snapshot(tmp_path) == before
+
+
+def test_the_provider_block_cannot_take_the_plan_past_the_network_guard(tmp_path: Path) -> None:
+    """The configuration's own proxy settings are neutralised: a call the emulator does not
+    serve still meets the guard (a closed port), not the proxy the configuration names."""
+    with recorder() as (proxy, requests):
+        (tmp_path / "main.tf").write_text(
+            f'provider "aws" {{\n  region = "us-east-1"\n  http_proxy = "{proxy}"\n'
+            f'  https_proxy = "{proxy}"\n}}\n\n'
+            'data "aws_outposts_outposts" "all" {}\n')
+        code, data, stderr = _audit(str(tmp_path))
+    assert requests == []
+    assert code == 2, stderr
+    [reason] = [e["error"] for e in data["root_errors"]]
+    assert "data.aws_outposts_outposts.all calls outposts.us-east-1.amazonaws.com" in reason

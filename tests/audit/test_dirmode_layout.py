@@ -16,7 +16,7 @@ from prodstack.audit.config import read_folder
 from prodstack.audit.recursive import find_roots
 from prodstack.cli import cli
 from prodstack.errors import UserError
-from prodstack.tf import modtree, scratch
+from prodstack.tf import installable, modtree, scratch
 from prodstack.tf.offline_env import explain, needs_init
 from prodstack.tf.offline_plan import OVERRIDE_FILE, _stamp, overrides, plan_folder
 from prodstack.tf.progress import Diagnostic
@@ -231,6 +231,9 @@ def test_recursive_without_roots_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no root module under it" in result.stderr
 
 
+FIX = installable.FIX.format(folder="/f")
+
+
 def _refusal(message: str, *diagnostics: tuple[str, str, str]) -> TerraformError:
     return TerraformError(message, [Diagnostic("error", summary, detail, address)
                                     for summary, detail, address in diagnostics])
@@ -248,14 +251,15 @@ def _refusal(message: str, *diagnostics: tuple[str, str, str]) -> TerraformError
               "provider registry.terraform.io/hashicorp/random was not found in any of the "
               "search locations - /opt/tf-plugins (full log: x)"),
      "/f: provider hashicorp/random is not installed here (not in the plugin mirror /m nor "
-     "/f/.terraform/providers): run `terraform init` in /f (online) first, or add it to the "
-     "plugin mirror (`terraform providers mirror DIR`)"),
+     f"/f/.terraform/providers): {FIX}"),
+    (_refusal("terraform init failed: Failed to query available provider packages (full log: "
+              "x)"),  # the log names them all: see test_every_provider_init_refused_is_named
+     None),
     (_refusal("terraform init failed: Failed to query available provider packages: Could "
               "not retrieve the list of available versions for provider hashicorp/aws: no "
               "available releases match the given constraints >= 6.28.0 To see which modules"),
      "/f: no version of provider hashicorp/aws here matches the constraint >= 6.28.0 (here: "
-     "none): run `terraform init` in /f (online) first, or add a matching version to the "
-     "plugin mirror"),
+     f"none): {FIX}"),
     (_refusal("plan failed", ("listing Outposts", 'Get "https://outposts.eu-west-1.amazonaws.'
                               'com/outposts": proxyconnect tcp: dial tcp 127.0.0.1:9: connect',
                               "data.aws_outposts_outpost.shared")),
@@ -267,9 +271,60 @@ def _refusal(message: str, *diagnostics: tuple[str, str, str]) -> TerraformError
      '/f: module "vpc" is not installed at a source and version its configuration accepts '
      "(in /f/.terraform/modules): run `terraform init` in /f (online) first"),
 ])
-def test_refusals_the_user_can_fix_are_one_line(refusal: TerraformError, expected: str) -> None:
+def test_refusals_the_user_can_fix_are_one_line(refusal: TerraformError,
+                                                 expected: str | None) -> None:
     explained = explain(Path("/f"), refusal, "/m")
+    if expected is None:
+        assert explained is None
+        return
     assert explained is not None and str(explained) == expected and explained.exit_code == 2
+
+
+def test_every_provider_init_refused_is_named(tmp_path: Path) -> None:
+    """`init` stops on every provider it cannot install; its error names the first only, its
+    log all of them: each is one reason, with the setting that fixes it."""
+    log = tmp_path / "init.log"
+    log.write_text(INIT_LOG)
+    refusal = TerraformError("terraform init failed: Failed to query available provider "
+                             "packages: ... hashicorp/random", log=log)
+    explained = explain(Path("/f"), refusal, "/m")
+    assert explained is not None and explained.reasons == [
+        "provider hashicorp/random is not installed here (not in the plugin mirror /m nor "
+        f"/f/.terraform/providers): {FIX}",
+        "no version of provider hashicorp/aws here matches the constraint >= 6.0.0 (here: "
+        f"none): {FIX}",
+        "provider hashicorp/external is not installed here (not in the plugin mirror /m nor "
+        f"/f/.terraform/providers): {FIX}"]
+
+
+INIT_LOG = """\
+Initializing provider plugins...
+- Finding hashicorp/random versions matching "~> 3.6"...
+- Finding hashicorp/aws versions matching ">= 6.0.0"...
+
+Error: Failed to query available provider packages
+
+Could not retrieve the list of available versions for provider
+hashicorp/random: provider registry.terraform.io/hashicorp/random was not
+found in any of the search locations
+
+  - /opt/tf-plugins
+
+Error: Failed to query available provider packages
+
+Could not retrieve the list of available versions for provider hashicorp/aws:
+no available releases match the given constraints >= 6.0.0
+
+To see which modules are currently depending on hashicorp/aws and what
+versions are specified, run the following command:
+    terraform providers
+
+Error: Failed to query available provider packages
+
+Could not retrieve the list of available versions for provider
+hashicorp/external: provider registry.terraform.io/hashicorp/external was not
+found in any of the search locations
+"""
 
 
 def test_other_refusals_are_left_as_they_are() -> None:

@@ -56,3 +56,14 @@ def test_each_root_once_and_the_highest_exit_code(repo: Path,
     assert [c[3:] for c in calls] == [["audit", "live/dev", "--fail-on", "high"],
                                       ["audit", "live/prod", "--fail-on", "high"]]
     assert hook.run_audits([Path("x")], [], call=lambda args: 2) == 2
+
+
+def test_allowed_providers_are_passed_on(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(hook.subprocess, "call", lambda args: calls.append(args) or 0)
+    out = CliRunner().invoke(hook.main, ["--allow-provider", "acme/thing", "--allow-provider",
+                                         "hashicorp/http", "live/prod/main.tf"])
+    assert out.exit_code == 0
+    assert [c[3:] for c in calls] == [["audit", "live/prod", "--allow-provider", "acme/thing",
+                                       "--allow-provider", "hashicorp/http"]]

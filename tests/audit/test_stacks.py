@@ -97,13 +97,12 @@ def test_weak_stack_written_outside_the_project() -> None:
     assert code == 1
 
 
-def test_folder_whose_plan_fails_gets_the_diagnostic_on_one_line(tmp_path: Path) -> None:
+def test_folder_whose_plan_fails_gets_the_diagnostic_in_the_report(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(
         'resource "aws_sns_topic" "x" {\n  name = aws_vpc.missing.id\n}\n')
-    result = CliRunner().invoke(cli, ["audit", str(tmp_path)])
-    assert result.exit_code == 2
-    error = [ln for ln in result.stderr.splitlines() if ln.startswith("prodstack: error:")]
-    assert len(error) == 1, result.stderr
-    assert "aws_vpc" in error[0] and "full log" not in error[0]
+    result = CliRunner().invoke(cli, ["audit", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 2  # not planned, no configuration finding: not a clean pass
+    [error] = [e["error"] for e in json.loads(result.stdout)["root_errors"]]
+    assert "aws_vpc" in error and "full log" not in error
     assert "Traceback" not in result.output
     assert not (tmp_path / ".terraform").exists()  # the user's folder is untouched

@@ -1,35 +1,42 @@
 """`prodstack audit [PATH] [--env ENV] [--format text|json|sarif|junit|markdown]
 [--fail-on SEVERITY] [--suppressions FILE] [--path-base DIR] [--var NAME=VALUE]...
-[--var-file FILE]... [--recursive] [--catalog]`.
+[--var-file FILE]... [--allow-provider NAMESPACE/NAME]... [--recursive] [--catalog]`.
 
 PATH a plan JSON file (`terraform show -json`): audit it. PATH a folder of Terraform
 configuration: plan it offline against the embedded emulator as it stands (relative module
 sources, the modules its `terraform init` installed, every aws provider configuration; the
-user's files untouched; `--var`/`--var-file` passed to the plan), audit the plan, read the
-folder's backend for FM-1.2/1.3 and its locals, and locate each finding's block (file and
-line). With `--recursive`, every root module under the folder, in one report (recursive.py).
+user's files untouched; `--var`/`--var-file` passed to the plan; only the providers the
+allowlist and `--allow-provider` allow, tf/allowlist.py), audit the plan, read the folder's
+backend for FM-1.2/1.3 and its locals, and locate each finding's block (file and line). A
+folder that must not or cannot be planned is audited with its configuration rules only, and
+the report says why (`root_errors`, one line per reason) and which rules did not run. With
+`--recursive`, every root module under the folder, in one report (recursive.py).
 No PATH: prodstack's own stack for --env, as the aws target would create it.
 
 Suppressions: `# prodstack:ignore ID reason` comments in the folder, and prodstack-audit.toml
 (in the folder, next to the plan file, or --suppressions FILE); see suppress.py.
 
-Exit codes: 1 when a finding at or above --fail-on exists (suppressed and accepted ones do
-not count; a suppression that cannot apply does), 0 otherwise, 2 for unusable input (missing
-file, not a plan, unreadable folder, a folder whose plan fails, a malformed suppressions file).
+Exit codes: 2 when a rule could not run; else 1 when a finding at or above --fail-on exists
+(suppressed and accepted ones do not count; a suppression that cannot apply does; findings of
+a folder that was not planned do); else 2 when a folder was not planned (never a clean pass);
+else 0. Unusable input is one line and 2 (missing file, not a plan, unreadable folder, a
+malformed suppressions file or --allow-provider).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
 from prodstack.audit import catalog, suppress
+from prodstack.audit.allow import allowlist, not_honoured
 from prodstack.audit.config import from_document, read_folder
 from prodstack.audit.engine import AuditResult, run
 from prodstack.audit.formats import FORMATS, render
@@ -39,7 +46,8 @@ from prodstack.errors import UserError, cannot_read, read_input
 from prodstack.options import synth_options
 from prodstack.profiles import PROFILES
 from prodstack.settings import Settings, load_settings
-from prodstack.tf.offline_env import var_args
+from prodstack.tf.allowlist import Allowlist
+from prodstack.tf.offline_env import Unplannable, var_args
 from prodstack.tf.plan import load_plan
 
 _LOG_HINT = re.compile(r"[;,]?\s*\(?full log: [^)]*\)?\s*$")
@@ -61,34 +69,65 @@ def _read_plan_file(path: Path) -> AuditInput:
     return AuditInput(plan=load_plan(data, str(path)))
 
 
-def _with_emulator(func: Any, *args: Any) -> dict[str, Any]:
-    """Run an offline plan; stop the emulator again if this call started it."""
+@contextlib.contextmanager
+def _emulator() -> Iterator[None]:
+    """Stop the emulator again afterwards if this call started it."""
     from prodstack import emulator
-    from prodstack.tf.runner import TerraformError
 
     was_running = emulator.running() is not None
     try:
-        return func(*args)
-    except TerraformError as exc:
-        raise UserError(_LOG_HINT.sub("", str(exc)), exit_code=2) from None
+        yield
     finally:
         if not was_running:
             emulator.stop()
 
 
-def plan_folder_input(folder: Path, settings: Settings | None = None,
-                      variables: Sequence[str] = (), var_files: Sequence[Path] = (),
-                      declared_only: bool = False) -> AuditInput:
-    """A folder planned offline, with its configuration (backends, locals, ...)."""
+def _with_emulator(func: Any, *args: Any) -> dict[str, Any]:
+    """Run an offline plan; a Terraform failure is one line."""
+    from prodstack.tf.runner import TerraformError
+
+    with _emulator():
+        try:
+            return func(*args)
+        except TerraformError as exc:
+            raise UserError(_LOG_HINT.sub("", str(exc)), exit_code=2) from None
+
+
+def folder_input(folder: Path, settings: Settings | None = None, variables: Sequence[str] = (),
+                 var_files: Sequence[Path] = (), declared_only: bool = False,
+                 allow: Allowlist | None = None) -> tuple[AuditInput, list[str]]:
+    """A folder planned offline, with its configuration (backends, locals, ...), and why it
+    was not planned (one line per reason; then the plan is empty and only the configuration
+    was read). A folder that cannot be read at all is a `UserError`."""
     from prodstack.tf.offline_plan import plan_folder
+    from prodstack.tf.runner import TerraformError
 
     if not any(folder.glob("*.tf")) and not any(folder.glob("*.tf.json")):
         raise UserError(f"{folder}: no Terraform configuration (*.tf, *.tf.json) in it",
                         exit_code=2)
     config = read_folder(folder)
-    data = _with_emulator(plan_folder, folder, settings, False, variables, var_files,
-                          declared_only)
-    return AuditInput(plan=load_plan(data, str(folder), locals=config.locals), config=config)
+    data: dict[str, Any] = {"format_version": "1.2", "planned_values": {}}  # until planned
+    reasons: list[str] = []
+    with _emulator():
+        try:
+            data = plan_folder(folder, settings, False, variables, var_files, declared_only,
+                               allow)
+        except Unplannable as exc:
+            reasons = exc.reasons + not_honoured(folder, exc.reasons)
+        except TerraformError as exc:
+            reasons = [_LOG_HINT.sub("", str(exc))]
+    return AuditInput(plan=load_plan(data, str(folder), locals=config.locals),
+                      config=config), reasons
+
+
+def plan_folder_input(folder: Path, settings: Settings | None = None,
+                      variables: Sequence[str] = (), var_files: Sequence[Path] = (),
+                      declared_only: bool = False) -> AuditInput:
+    """A folder planned offline, with its configuration; `Unplannable` when it was not."""
+    inp, reasons = folder_input(folder, settings, variables, var_files, declared_only)
+    if reasons:
+        raise Unplannable(folder, reasons)
+    return inp
 
 
 def own_stack_input(settings: Settings) -> AuditInput:
@@ -105,14 +144,16 @@ def own_stack_input(settings: Settings) -> AuditInput:
 
 
 def load_input(path: Path | None, settings: Settings, variables: Sequence[str] = (),
-               var_files: Sequence[Path] = ()) -> AuditInput:
+               var_files: Sequence[Path] = (), allow: Allowlist | None = None
+               ) -> tuple[AuditInput, list[str]]:
+    """The input for PATH (or prodstack's own stack), and why a folder was not planned."""
     if path is None:
-        return own_stack_input(settings)
+        return own_stack_input(settings), []
     if path.is_dir():
-        return plan_folder_input(path, settings, variables, var_files)
+        return folder_input(path, settings, variables, var_files, allow=allow)
     if not path.exists():
         raise UserError(f"{path}: no such file or folder", exit_code=2)
-    return _read_plan_file(path)
+    return _read_plan_file(path), []
 
 
 def locations_of(path: Path | None) -> Locations | None:
@@ -129,24 +170,28 @@ def locations_of(path: Path | None) -> Locations | None:
 
 def audit(path: Path | None, settings: Settings, suppressions: Path | None = None,
           path_base: Path | None = None, variables: Sequence[str] = (),
-          var_files: Sequence[Path] = ()) -> AuditResult:
+          var_files: Sequence[Path] = (), allow_providers: Sequence[str] = ()) -> AuditResult:
     """Audit PATH (or prodstack's own stack), then apply the suppressions written for it."""
     try:
         locations = locations_of(path)
         if locations is not None and path_base is not None:
             locations.base = path_base.absolute()
         written = suppress.load(path, suppressions, locations)
-        inp = load_input(path, settings, variables, var_files)
+        allowed = allowlist(allow_providers, suppressions)
+        inp, not_planned = load_input(path, settings, variables, var_files, allowed)
     except OSError as exc:
         raise cannot_read(path, exc) from None
-    return audit_input(inp, settings.env, locations, written)
+    return audit_input(inp, settings.env, locations, written, not_planned)
 
 
 def audit_input(inp: AuditInput, env: str | None, locations: Locations | None = None,
-                written: suppress.Suppressions | None = None) -> AuditResult:
-    """Run the rules over an input, locate its findings and apply the suppressions."""
-    result = run(inp, env=env)
+                written: suppress.Suppressions | None = None,
+                not_planned: Sequence[str] = ()) -> AuditResult:
+    """Run the rules over an input, locate its findings and apply the suppressions;
+    `not_planned`: why the folder was not planned (its configuration rules still run)."""
+    result = run(inp, env=env, planned=not not_planned)
     result.locations = locations
+    result.root_errors += [(inp.plan.source, reason) for reason in not_planned]
     return suppress.apply(result, written or suppress.Suppressions())
 
 
@@ -173,6 +218,10 @@ def audit_input(inp: AuditInput, env: str | None, locations: Locations | None = 
 @click.option("--var-file", "var_files", multiple=True, type=click.Path(path_type=Path),
               metavar="FILE", help="A .tfvars file for the offline plan of a folder "
                                    "(repeatable).")
+@click.option("--allow-provider", "allow_providers", multiple=True, metavar="NAMESPACE/NAME",
+              help="On trusted code: a provider the offline plan of a folder may install and "
+                   "run beyond the defaults (aws and pure HashiCorp utilities), its data "
+                   "sources included (repeatable).")
 @click.option("--recursive", is_flag=True,
               help="Audit every root module under the folder (a folder that declares a "
                    "backend or a provider, or that no other folder calls), in parallel, in "
@@ -182,8 +231,8 @@ def audit_input(inp: AuditInput, env: str | None, locations: Locations | None = 
 @synth_options
 def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, suppressions: Path | None,
               path_base: Path | None, variables: tuple[str, ...], var_files: tuple[Path, ...],
-              recursive: bool, show_catalog: bool, config_file: str | None,
-              overrides: tuple[str, ...]) -> None:
+              allow_providers: tuple[str, ...], recursive: bool, show_catalog: bool,
+              config_file: str | None, overrides: tuple[str, ...]) -> None:
     """Check a Terraform plan (file), a configuration folder, or prodstack's own stack
     against the failure-mode catalog."""
     if show_catalog:
@@ -199,7 +248,10 @@ def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, suppressions:
     if (variables or var_files) and (path is None or not path.is_dir()):
         raise UserError("--var and --var-file apply to the offline plan of a folder",
                         exit_code=2)
+    if allow_providers and (path is None or not path.is_dir()):
+        raise UserError("--allow-provider applies to the offline plan of a folder", exit_code=2)
     var_args(variables, var_files)  # a malformed --var or a missing file before any planning
+    Allowlist.of(allow_providers)  # a malformed --allow-provider too
     settings = load_settings(env=env, config_file=config_file, overrides=overrides)
     if recursive:
         from prodstack.audit.recursive import audit_recursive
@@ -207,15 +259,21 @@ def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, suppressions:
         if path is None or not path.is_dir():
             raise UserError("--recursive needs a folder", exit_code=2)
         result = audit_recursive(path, settings, suppressions, path_base, variables,
-                                 var_files, lambda line: click.echo(line, err=True))
+                                 var_files, lambda line: click.echo(line, err=True),
+                                 allow_providers)
     else:
         if path is None or path.is_dir():
             click.echo(f"planning {path or f'the {env} stack'} offline against the "
                        "emulator...", err=True)
-        result = audit(path, settings, suppressions, path_base, variables, var_files)
+        result = audit(path, settings, suppressions, path_base, variables, var_files,
+                       allow_providers)
     click.echo(render(fmt, result, fail_on))
     for rule_id, error in result.errors:
         click.echo(f"prodstack: rule {rule_id} could not run: {error}", err=True)
+    for root in result.not_planned:
+        count = sum(r == root for r, _ in result.root_errors)
+        click.echo(f"prodstack: {root}: not planned, audited with its configuration rules only "
+                   f"({count} reason{'s' if count > 1 else ''} in the report)", err=True)
     code = result.exit_code(fail_on)
     if code:
         sys.exit(code)

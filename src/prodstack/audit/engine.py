@@ -5,9 +5,11 @@ dropped: it moves to `accepted` with the profile's reason, and does not count fo
 code. A rule that cannot run on odd input is reported as an error, never a traceback.
 Suppressions written by the user (suppress.py) are applied to the result afterwards; they
 move findings to `suppressed`, which do not count either. What a rule could not check (an
-`Unseen` hit) goes to `unseen`, which never counts. A `--recursive` audit merges the results
-of several root modules (recursive.py): each finding carries its root, and a root that could
-not be planned is one of `root_errors`.
+`Unseen` hit) goes to `unseen`, which never counts. A folder that could not (or must not) be
+planned is audited with the rules that read its configuration only: the others are `skipped`
+(NOT_PLANNED), and why it was not planned is in `root_errors`, one line per reason. A
+`--recursive` audit merges the results of several root modules (recursive.py): each finding
+carries its root.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from prodstack.profiles import PROFILES
 
 if TYPE_CHECKING:
     from prodstack.audit.locations import Location, Locations
+
+NOT_PLANNED = "not run: it reads the plan, and the root was not planned (see why below)"
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,8 @@ class AuditResult:
     unseen: list[UnseenCheck] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)  # `--recursive`: the roots audited
     root_errors: list[tuple[str, str]] = field(default_factory=list)  # root, why not planned
+    # (one entry per reason; a root whose configuration could be read was still audited with
+    # the rules that read it)
     root_locations: dict[str, Locations] = field(default_factory=dict)  # root -> its blocks
 
     def location_of(self, address: str, root: str = "") -> Location | None:
@@ -114,12 +120,20 @@ class AuditResult:
         limit = severity_rank(fail_on)
         return [f for f in self.findings if severity_rank(f.severity) <= limit]
 
+    @property
+    def not_planned(self) -> list[str]:
+        """The roots that could not be planned, each once."""
+        return list(dict.fromkeys(root for root, _ in self.root_errors))
+
     def exit_code(self, fail_on: str) -> int:
-        """2 when a rule could not run or a root could not be planned, 1 for a finding at or
-        above `fail_on`, else 0 (the worst over the roots of a recursive audit)."""
-        if self.errors or self.root_errors:
+        """2 when a rule could not run; else 1 for a finding at or above `fail_on` (from any
+        root, planned or not); else 2 when a root could not be planned (never a clean pass);
+        else 0."""
+        if self.errors:
             return 2
-        return 1 if self.failing(fail_on) else 0
+        if self.failing(fail_on):
+            return 1
+        return 2 if self.root_errors else 0
 
 
 def sort_key(finding: Finding) -> tuple[int, str, str]:
@@ -127,12 +141,17 @@ def sort_key(finding: Finding) -> tuple[int, str, str]:
 
 
 def run(inp: AuditInput, env: str | None = None,
-        rules: Iterable[Entry] = CATALOG.rules) -> AuditResult:
+        rules: Iterable[Entry] = CATALOG.rules, planned: bool = True) -> AuditResult:
+    """`planned=False`: `inp.plan` is empty because the root was not planned; only the rules
+    that read the configuration run."""
     trades = {t.fm_id: t for t in PROFILES[env].trades} if env in PROFILES else {}
     result = AuditResult(source=inp.plan.source, env=env, resources=len(inp.plan.resources))
     for entry in rules:
         rule = entry.rule
         assert rule is not None and entry.severity is not None
+        if not planned and not rule.needs_config:
+            result.skipped.append((entry.id, NOT_PLANNED))
+            continue
         if rule.needs_config and inp.config is None:
             result.skipped.append((entry.id, "the backend is not in a plan: audit the "
                                              "configuration folder to check it"))

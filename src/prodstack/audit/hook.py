@@ -2,7 +2,7 @@
 root folders of the changed `*.tf` / `*.tf.json` files.
 
     python -m prodstack.audit.hook [--root DIR]... [--env ENV] [--fail-on SEVERITY]
-                                   [--suppressions FILE] FILE...
+                                   [--suppressions FILE] [--allow-provider NS/NAME]... FILE...
 
 A changed file's folder is audited when it is a root configuration. When it is a local module
 (some folder under the working directory calls it with `source = "./…"` or `"../…"`), the
@@ -110,14 +110,18 @@ def run_audits(folders: Sequence[Path], audit_args: Sequence[str],
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
               help="Passed to prodstack audit.")
 @click.option("--suppressions", default=None, help="Passed to prodstack audit.")
+@click.option("--allow-provider", "allow_providers", multiple=True,
+              help="Passed to prodstack audit (repeatable).")
 def main(files: tuple[str, ...], roots: tuple[str, ...], env: str | None, fail_on: str | None,
-         suppressions: str | None) -> None:
+         suppressions: str | None, allow_providers: tuple[str, ...]) -> None:
     """Audit the root folders of the changed Terraform files."""
     args: list[str] = []
     for name, value in (("--env", env), ("--fail-on", fail_on),
                         ("--suppressions", suppressions)):
         if value:
             args += [name, value]
+    for provider in allow_providers:
+        args += ["--allow-provider", provider]
     folders = roots_of(files, Path.cwd(), [Path(r) for r in roots])
     sys.exit(run_audits([Path(os.path.relpath(f)) for f in folders], args))
 

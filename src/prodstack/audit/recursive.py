@@ -8,8 +8,9 @@ folders (`.terraform`, `.git`, …) and `node_modules` are not searched. Each ro
 `--var`s where it declares them), at most as many at once as there are cores, against one
 emulator. The results are merged: each finding, accepted, suppressed or unseen entry names
 its root; files are shown relative to FOLDER (or `--path-base`); a root that cannot be
-planned is one of `root_errors` (one line each) and the others go on. The exit code is the
-worst over the roots.
+planned is audited with its configuration rules only and says why in `root_errors` (one
+line per reason), and one that cannot be read at all is one line there; the others go on. The
+exit code is computed over all the roots (engine.AuditResult.exit_code).
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from prodstack.audit import suppress
-from prodstack.audit.engine import AuditResult, Finding
+from prodstack.audit.allow import allowlist
+from prodstack.audit.engine import NOT_PLANNED, AuditResult, Finding
 from prodstack.audit.locations import Locations, read_folder_locations
 from prodstack.catalog.model import severity_rank
 from prodstack.errors import UserError, cannot_read
 from prodstack.settings import Settings
+from prodstack.tf.allowlist import Allowlist
 from prodstack.tf.modtree import normal, read_folder
 
 _NOT_SEARCHED = {"node_modules"}
@@ -63,16 +66,19 @@ def _name(root: Path, top: Path) -> str:
 
 
 def _one(root: Path, name: str, settings: Settings, suppressions: Path | None, base: Path,
-         variables: Sequence[str], var_files: Sequence[Path]) -> AuditResult | str:
-    """One root's audit, or the one line saying why it could not be planned."""
-    from prodstack.audit.command import audit_input, plan_folder_input
+         variables: Sequence[str], var_files: Sequence[Path], allow: Allowlist
+         ) -> AuditResult | str:
+    """One root's audit (of its configuration only when it could not be planned), or the
+    one line saying why it could not be audited at all."""
+    from prodstack.audit.command import audit_input, folder_input
 
     try:
         locations = read_folder_locations(root)
         locations.base = base
         written = suppress.load(root, suppressions, locations)
-        inp = plan_folder_input(root, settings, variables, var_files, declared_only=True)
-        return audit_input(inp, settings.env, locations, written)
+        inp, not_planned = folder_input(root, settings, variables, var_files,
+                                        declared_only=True, allow=allow)
+        return audit_input(inp, settings.env, locations, written, not_planned)
     except UserError as exc:
         return _LOG_HINT.sub("", str(exc))
     except OSError as exc:
@@ -110,8 +116,11 @@ def merge(source: str, env: str | None, outcomes: list[tuple[str, AuditResult | 
         result.suppressed += [replace(s, finding=replace(s.finding, root=name))
                               for s in outcome.suppressed]
         result.unseen += [replace(u, root=name) for u in outcome.unseen]
-        result.skipped += [s for s in outcome.skipped if s not in result.skipped]
+        result.skipped += [(rule_id, f"{name}: {reason}" if reason == NOT_PLANNED else reason)
+                           for rule_id, reason in outcome.skipped
+                           if (rule_id, reason) not in result.skipped]
         result.errors += [(rule_id, f"{name}: {error}") for rule_id, error in outcome.errors]
+        result.root_errors += [(name, error) for _, error in outcome.root_errors]
         result.pinned.update(outcome.pinned)
         if outcome.locations is not None:
             result.root_locations[name] = outcome.locations
@@ -124,7 +133,8 @@ def merge(source: str, env: str | None, outcomes: list[tuple[str, AuditResult | 
 def audit_recursive(top: Path, settings: Settings, suppressions: Path | None = None,
                     path_base: Path | None = None, variables: Sequence[str] = (),
                     var_files: Sequence[Path] = (),
-                    echo: Callable[[str], None] = lambda line: None) -> AuditResult:
+                    echo: Callable[[str], None] = lambda line: None,
+                    allow_providers: Sequence[str] = ()) -> AuditResult:
     """Every root under `top`, planned in parallel (bounded by the cores), one result."""
     from prodstack import emulator
 
@@ -133,6 +143,7 @@ def audit_recursive(top: Path, settings: Settings, suppressions: Path | None = N
         raise UserError(f"{top}: no root module under it (a folder of *.tf files that "
                         "declares a backend or a provider, or that no other folder calls)",
                         exit_code=2)
+    allow = allowlist(allow_providers, suppressions)
     base = normal((path_base or top).absolute())
     names = [_name(root, normal(top.absolute())) for root in roots]
     workers = max(1, min(len(roots), _cores()))
@@ -144,7 +155,7 @@ def audit_recursive(top: Path, settings: Settings, suppressions: Path | None = N
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(
                 lambda pair: _one(pair[0], pair[1], settings, suppressions, base, variables,
-                                  var_files), zip(roots, names, strict=True)))
+                                  var_files, allow), zip(roots, names, strict=True)))
     finally:
         if not was_running:
             emulator.stop()

@@ -2,8 +2,9 @@
 other formats (SARIF, JUnit XML, Markdown) live in `formats/`.
 
 In directory mode each finding also names the file and line of the block it is about; in a
-`--recursive` audit, the root it was found in. What a rule could not check (`unseen`) and the
-roots that could not be planned are listed after the findings; neither is a finding.
+`--recursive` audit, the root it was found in. What a rule could not check (`unseen`) and why
+a root was not planned are listed after the findings; neither is a finding. A root that was
+not planned (its configuration rules only) is said in the summary line too.
 """
 
 from __future__ import annotations
@@ -54,9 +55,10 @@ def to_json(result: AuditResult) -> dict[str, Any]:
         "skipped": [{"id": rule_id, "reason": reason} for rule_id, reason in result.skipped],
         "errors": [{"id": rule_id, "error": error} for rule_id, error in result.errors],
         "unseen": [_with_location(result, u.to_dict()) for u in result.unseen],
-        **({"roots": list(result.roots),
-            "root_errors": [{"root": root, "error": error}
-                            for root, error in result.root_errors]} if result.roots else {}),
+        **({"roots": list(result.roots)} if result.roots else {}),
+        **({"root_errors": [{"root": root, "error": error}
+                            for root, error in result.root_errors]}
+           if result.roots or result.root_errors else {}),
     }
 
 
@@ -73,7 +75,26 @@ def _summary(result: AuditResult) -> str:
         text += f", {len(result.accepted)} accepted by the {result.env} profile"
     if result.unseen:
         text += f", {len(result.unseen)} not seen"
-    return text
+    return text + not_planned(result)
+
+
+def not_planned(result: AuditResult) -> str:
+    """What the summary line says when a root was not planned: the audit is incomplete."""
+    roots = result.not_planned
+    if not roots:
+        return ""
+    if not result.roots:
+        return "; NOT PLANNED: configuration rules only, the audit is incomplete"
+    return (f"; {len(roots)} of {len(result.roots)} roots NOT PLANNED ({', '.join(roots)}): "
+            "configuration rules only there, the audit is incomplete")
+
+
+def skipped_groups(result: AuditResult) -> list[tuple[str, list[str]]]:
+    """(reason, the ids skipped for it), in the order first met."""
+    groups: dict[str, list[str]] = {}
+    for rule_id, reason in result.skipped:
+        groups.setdefault(reason, []).append(rule_id)
+    return list(groups.items())
 
 
 def _by_rule(findings: list[Finding]) -> list[list[Finding]]:
@@ -117,7 +138,7 @@ def to_text(result: AuditResult) -> str:
             lines.append(f"    suppressed in {sup.where}: {sup.reason}")
     if result.skipped:
         lines += ["", "SKIPPED"]
-        lines += [f"  {rule_id}: {reason}" for rule_id, reason in result.skipped]
+        lines += [f"  {', '.join(ids)}: {reason}" for reason, ids in skipped_groups(result)]
     if result.unseen:
         lines += ["", "NOT SEEN (could not be checked; reported, not counted)"]
         lines += [f"  {u.id}  {_at(result, u.address, u.root)}: {u.message}"
@@ -126,7 +147,7 @@ def to_text(result: AuditResult) -> str:
         lines += ["", "ERRORS (the audit is incomplete)"]
         lines += [f"  {rule_id}: {error}" for rule_id, error in result.errors]
     if result.root_errors:
-        lines += ["", "ROOTS NOT PLANNED (the audit is incomplete)"]
+        lines += ["", "NOT PLANNED (configuration rules only: the audit is incomplete)"]
         lines += [f"  {root}: {error}" for root, error in result.root_errors]
     if not result.findings and not result.errors and not result.root_errors:
         lines += ["", "no findings"]

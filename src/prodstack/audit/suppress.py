@@ -10,8 +10,9 @@ inside a module call, a backend for a `terraform` block. A `prodstack-audit.toml
     reason = "single-AZ is fine for this batch DB"  # required
     expires = 2026-06-30                            # optional, YYYY-MM-DD
 
-where an address covers its instances (`aws_subnet.private` covers `aws_subnet.private[0]`)
-and everything in a module (`module.db`). A suppressed finding moves to `suppressed` with its
+(and, optionally, `allow_providers = ["NAMESPACE/NAME"]`, read by allow.py), where an address
+covers its instances (`aws_subnet.private` covers `aws_subnet.private[0]`) and everything in
+a module (`module.db`). A suppressed finding moves to `suppressed` with its
 reason and where the suppression is written; it does not count for the exit code. A
 suppression that cannot apply (no reason, past its expiry, an unknown id, a comment next to no
 block) suppresses nothing and is itself a finding of META_ID, which counts.
@@ -33,6 +34,7 @@ from prodstack.errors import UserError, read_input
 from prodstack.tf.plan import strip_instance_keys
 
 FILE_NAME = "prodstack-audit.toml"
+ALLOW_KEY = "allow_providers"  # the file's other top-level key: providers to run (allow.py)
 META_ID = "META-SUPPRESSION"
 META_TITLE = "Suppression that suppresses nothing"
 META_SEVERITY = "medium"
@@ -118,10 +120,10 @@ def from_file(path: Path, locations: Locations | None) -> Suppressions:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path}: not valid TOML ({exc})", exit_code=2) from None
-    unknown = sorted(set(data) - {"suppress"})
+    unknown = sorted(set(data) - {"suppress", ALLOW_KEY})
     if unknown:
         raise _fail(path, None, None, f"unknown key {unknown[0]!r} (expected [[suppress]] "
-                                      "entries)")
+                                      f"entries and {ALLOW_KEY})")
     entries = data.get("suppress", [])
     if not isinstance(entries, list):
         raise _fail(path, None, None, "suppress must be a list of tables ([[suppress]])")

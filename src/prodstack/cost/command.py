@@ -23,6 +23,7 @@ from prodstack.errors import UserError
 from prodstack.options import synth_options
 from prodstack.profiles import PROFILES
 from prodstack.settings import load_settings
+from prodstack.tf.allowlist import Allowlist
 from prodstack.tf.plan import load_plan
 from prodstack.tf.runner import TerraformError
 
@@ -58,8 +59,8 @@ def _read_plan_file(path: Path) -> Any:
 
 def load_input(path: Path | None, env: str, overrides: tuple[str, ...],
                region: str | None, config_file: str | None = None,
-               variables: tuple[str, ...] = (), var_files: tuple[Path, ...] = ()
-               ) -> tuple[Any, str]:
+               variables: tuple[str, ...] = (), var_files: tuple[Path, ...] = (),
+               allow: Allowlist | None = None) -> tuple[Any, str]:
     """(plan JSON, what it is) for PATH, or for prodstack's own stack when PATH is None;
     `variables` and `var_files` go to the offline plan of a folder."""
     sets = [*overrides, f"region={region}"] if region else list(overrides)
@@ -82,7 +83,7 @@ def load_input(path: Path | None, env: str, overrides: tuple[str, ...],
         settings = load_settings(env=env, overrides=sets)
         try:
             data = _with_emulator(lambda: plan_folder(path, settings, progress, variables,
-                                                      var_files))
+                                                      var_files, allow=allow))
         except TerraformError as exc:
             raise UserError(f"{path}: {exc}", exit_code=2) from None
         return data, f"Terraform folder {path} (planned offline)"
@@ -95,8 +96,10 @@ def run(path: Path | None, env: str = "production", fmt: str = "text",
         prices_file: Path | None = None, assume: tuple[str, ...] = (),
         assumptions_file: Path | None = None, region: str | None = None,
         overrides: tuple[str, ...] = (), config_file: str | None = None,
-        variables: tuple[str, ...] = (), var_files: tuple[Path, ...] = ()) -> str:
+        variables: tuple[str, ...] = (), var_files: tuple[Path, ...] = (),
+        allow_providers: tuple[str, ...] = ()) -> str:
     """The report as text or JSON. Checks the cheap inputs before planning anything."""
+    allow = Allowlist.of(allow_providers)
     if env not in PROFILES:
         raise UserError(f"--env: unknown profile {env!r} (known: {', '.join(PROFILES)})",
                         exit_code=2)
@@ -104,7 +107,8 @@ def run(path: Path | None, env: str = "production", fmt: str = "text",
     used = assumptions.resolve(assume, assumptions_file)
     if region:
         table.region(region)
-    data, subject = load_input(path, env, overrides, region, config_file, variables, var_files)
+    data, subject = load_input(path, env, overrides, region, config_file, variables, var_files,
+                               allow)
     plan = load_plan(data, str(path) if path else subject, state=True)
     est = estimate(plan, table, used, region)
     return report.to_json(est, subject) if fmt == "json" else report.to_text(est, subject)
@@ -129,15 +133,19 @@ def run(path: Path | None, env: str = "production", fmt: str = "text",
 @click.option("--var-file", "var_files", multiple=True, type=click.Path(path_type=Path),
               metavar="FILE", help="A .tfvars file for the offline plan of a folder "
                                    "(repeatable).")
+@click.option("--allow-provider", "allow_providers", multiple=True, metavar="NAMESPACE/NAME",
+              help="On trusted code: a provider the offline plan of a folder may run beyond "
+                   "the defaults (as `prodstack audit --allow-provider`; repeatable).")
 @synth_options
 def cost_cmd(path: Path | None, env: str, fmt: str, prices_file: Path | None,
              assume: tuple[str, ...], assumptions_file: Path | None, region: str | None,
              variables: tuple[str, ...], var_files: tuple[Path, ...],
-             overrides: tuple[str, ...], config_file: str | None) -> None:
+             allow_providers: tuple[str, ...], overrides: tuple[str, ...],
+             config_file: str | None) -> None:
     """Monthly cost estimate per resource, offline, with the savings of 1-year commitments.
 
     PATH is plan JSON (`terraform show -json PLANFILE`) or a folder of Terraform
     configuration; without PATH, prodstack's own stack for --env.
     """
     click.echo(run(path, env, fmt, prices_file, assume, assumptions_file, region, overrides,
-                   config_file, variables, var_files))
+                   config_file, variables, var_files, allow_providers))

@@ -237,19 +237,22 @@ def document_locals(doc: Any) -> dict[str, list[str]]:
     return folder.locals
 
 
+def module_files(path: Path) -> list[Path]:
+    """The `*.tf` and `*.tf.json` files directly in a module folder: what Terraform reads."""
+    try:
+        return sorted(p for p in path.iterdir()
+                      if p.name.endswith((".tf", ".tf.json")) and p.is_file())
+    except OSError as exc:
+        raise cannot_read(path, exc) from None
+
+
 def read_folder(path: Path) -> Folder:
     """The `*.tf` and `*.tf.json` files directly in a module folder (as Terraform reads
     them); one that cannot be read, or is not valid, is a one-line `UserError`."""
     folder = Folder(path)
-    try:
-        names = sorted(p.name for p in path.iterdir() if p.name.endswith((".tf", ".tf.json")))
-    except OSError as exc:
-        raise cannot_read(path, exc) from None
-    for name in names:
-        file = path / name
+    for file in module_files(path):
+        name = file.name
         try:
-            if not file.is_file():
-                continue
             text = file.read_text(errors="replace")
             if name.endswith(".tf.json"):
                 _read_json(folder, name, json.loads(text))

@@ -5,13 +5,17 @@ and the modules the user's own `terraform init` installed; modtree.py) is copied
 scratch folder kept under PRODSTACK_HOME (scratch.py), which an override file per module
 points at the emulator: every `provider "aws"` block, default or aliased (each keeps its
 region), gets the emulator's endpoints and dummy credentials, and the root's backend becomes
-a local one. Then `init` (only when what it depends on changed since the last run, one at a
-time), `plan -refresh=false -lock=false` with the given variables, and `show -json`. What
-the user can fix (a registry module or a provider that is not installed, required variables
-without a value) is one line saying which and how (offline_env.py). `config_files` walks a
-folder for the copy and for the audit's configuration reader. Used by `prodstack audit` and
-`prodstack cost` for folders, and for prodstack's own stack (the aws target's configuration,
-planned against an empty emulator, so the plan holds every resource the aws target creates).
+a local one (and its own proxy settings are unset: the network guard holds). Before anything
+is copied or run, `preflight` says why the folder must not or cannot be planned, every reason
+at once: a provider or data source the allowlist refuses (allowlist.py), a module or provider
+that is not here, a Terraform the configuration does not accept (installable.py). Then
+`init` (only when what it depends on changed since the last run, one at a time), `plan
+-refresh=false -lock=false` with the given variables, and `show -json`. What the user can
+fix is `Unplannable`, one line per reason saying which and how (offline_env.py).
+`config_files` walks a folder for the copy and for the audit's configuration reader. Used by
+`prodstack audit` and `prodstack cost` for folders, and for prodstack's own stack (the aws
+target's configuration, planned against an empty emulator, so the plan holds every resource
+the aws target creates).
 """
 
 from __future__ import annotations
@@ -35,17 +39,19 @@ from prodstack.paths import plugin_cache_dir, private_dir
 from prodstack.settings import Settings, load_settings
 from prodstack.targets.aws import AwsTarget
 from prodstack.targets.local import provider_settings
-from prodstack.tf import modtree, offline_env, result_cache, scratch
-from prodstack.tf.cliconfig import init_args
+from prodstack.tf import installable, modtree, offline_env, providers, result_cache, scratch
+from prodstack.tf.allowlist import Allowlist, refusals
+from prodstack.tf.offline_env import Unplannable
 from prodstack.tf.runner import Terraform, TerraformError
 from prodstack.tf.scratch import safe_name
 
 OVERRIDE_FILE = "zz_prodstack_offline_override.tf.json"
 _SKIP = {".terraform", ".git", "terraform.tfstate", "terraform.tfstate.backup",
          ".terraform.lock.hcl"}
-# A configuration's own profile or account guards do not apply to the emulator's account.
-_NO_ACCOUNT_CHECKS = {"profile": None, "allowed_account_ids": None,
-                      "forbidden_account_ids": None}
+# A configuration's own profile or account guards do not apply to the emulator's account, and
+# its own proxy settings would take the provider's calls past the network guard.
+_NEUTRAL = {"profile": None, "allowed_account_ids": None, "forbidden_account_ids": None,
+            "http_proxy": None, "https_proxy": None, "no_proxy": None}
 
 
 def override_document(endpoint: str) -> dict[str, Any]:
@@ -124,7 +130,7 @@ def _copy_config(source: Path, dest: Path) -> None:
 
 
 def _provider(endpoint: str, alias: str) -> dict[str, Any]:
-    settings: dict[str, Any] = {**provider_settings(endpoint), **_NO_ACCOUNT_CHECKS}
+    settings: dict[str, Any] = {**provider_settings(endpoint), **_NEUTRAL}
     return {"alias": alias, **settings} if alias else settings
 
 
@@ -181,10 +187,10 @@ def _init_once(tf: Terraform, folder: Path, tree: modtree.Tree, place: scratch.S
     tf.extra_env = _init_env(place, settings)
     with scratch.init_lock():
         try:
-            tf.run("init", "-input=false", "-no-color", "-reconfigure",
-                   *init_args(settings.plugin_dir))
+            tf.run("init", "-input=false", "-no-color", "-reconfigure")
         except TerraformError as exc:
-            raise offline_env.explain(folder, exc, settings.plugin_mirror) or exc from None
+            raise offline_env.explain(folder, exc, settings.plugin_mirror,
+                                      settings.plugin_dir) or exc from None
     marker.write_text(stamp)
 
 
@@ -205,7 +211,8 @@ def _plan(tf: Terraform, folder: Path, settings: Settings, args: list[str],
             reinit()  # the kept .terraform is stale: once more from a fresh init
             tf.plan(refresh=False, extra=args)
     except TerraformError as exc:
-        raise offline_env.explain(folder, exc, settings.plugin_mirror) or exc from None
+        raise offline_env.explain(folder, exc, settings.plugin_mirror,
+                                  settings.plugin_dir) or exc from None
     try:
         return tf.show_plan()
     except RecursionError:
@@ -213,13 +220,32 @@ def _plan(tf: Terraform, folder: Path, settings: Settings, args: list[str],
                         exit_code=2) from None
 
 
+def preflight(folder: Path, tree: modtree.Tree, settings: Settings, allow: Allowlist
+              ) -> list[str]:
+    """Why the folder must not or cannot be planned here, all at once, before anything runs:
+    modules not installed, providers and data sources the allowlist refuses, a Terraform
+    version the configuration does not accept, and (when providers come from a mirror or a
+    plugin folder only) providers not here at an accepted version."""
+    reasons = [modtree.missing_line(folder, tree).removeprefix(f"{folder}: ")] \
+        if tree.missing else []
+    req = providers.read(tree)
+    reasons += refusals(req, allow) + installable.wrong_terraform(req)
+    if settings.plugin_mirror or settings.plugin_dir:
+        reasons += installable.missing_providers(folder, req, allow.include(),
+                                                 settings.plugin_mirror, settings.plugin_dir)
+    return reasons
+
+
 def plan_folder(folder: Path, settings: Settings | None = None, show_progress: bool = False,
                 variables: Sequence[str] = (), var_files: Sequence[Path] = (),
-                declared_only: bool = False) -> dict[str, Any]:
+                declared_only: bool = False, allow: Allowlist | None = None
+                ) -> dict[str, Any]:
     """Plan the configuration in `folder` against the emulator; returns `terraform show -json`.
 
     `variables` (NAME=VALUE) and `var_files` go to the plan; with `declared_only`, only the
     variables the root declares (a recursive audit gives the same ones to every root).
+    `allow`: the providers it may run (allowlist.py; its defaults without). A folder that
+    must not or cannot be planned is `Unplannable`, with every reason.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -228,14 +254,17 @@ def plan_folder(folder: Path, settings: Settings | None = None, show_progress: b
         raise UserError(f"{folder}: no Terraform configuration (*.tf, *.tf.json) in it",
                         exit_code=2)
     settings = settings or load_settings()
+    allow = allow or Allowlist()
     tree = modtree.read_tree(modtree.normal(folder.absolute()))
-    if tree.missing:
-        raise UserError(modtree.missing_line(folder, tree), exit_code=2)
+    reasons = preflight(folder, tree, settings, allow)
+    if reasons:
+        raise Unplannable(folder, reasons)
     declared = set(tree.root_folder.variables) if declared_only else None
     args = offline_env.var_args(variables, var_files, declared)
     place = scratch.place(tree)
     files = scratch.copy_plan(tree, place)  # before the emulator starts: a bad folder fails fast
-    cli = offline_env.cli_config(settings.plugin_mirror, tree.root / ".terraform" / "providers")
+    cli = offline_env.cli_config(settings.plugin_mirror, tree.root / ".terraform" / "providers",
+                                 allow.include(), settings.plugin_dir)
     info, _ = emulator.start()
     with scratch.locked(place):
         scratch.sync(place, files, overrides(tree, place, info.url))

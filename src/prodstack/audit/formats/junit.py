@@ -8,8 +8,8 @@ testcase, `no findings`. Rules skipped for want of a configuration folder are a 
 testcase; a rule that could not run is an `<error>`; problems with suppressions are failures
 in a `META-SUPPRESSION` suite. What a rule could not check is a `<skipped>` testcase of its
 rule (`could not check: …`). In directory mode each testcase carries `file` and `line`. In a
-`--recursive` audit a testcase is named `root: address`, and the roots that could not be
-planned are `<error>` testcases of a `ROOTS` suite.
+`--recursive` audit a testcase is named `root: address`. Why a root was not planned is an
+`<error>` testcase of a `ROOTS` suite, one per reason (named by the root).
 """
 
 from __future__ import annotations

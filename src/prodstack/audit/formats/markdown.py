@@ -4,8 +4,8 @@ A summary line (counts by severity, and whether the run fails at `--fail-on`), a
 findings (severity, id, resource with its file and line in directory mode, message), the fix
 of each rule that fired, then the suppressed and accepted findings (with their reasons) in a
 collapsed `<details>` block; what a rule could not check, in its own table (reported, not
-counted); rules skipped or broken, and the roots of a `--recursive` audit that could not be
-planned, are listed at the end. A finding of a recursive audit names its root.
+counted); rules skipped or broken, and why a root was not planned, are listed at the end
+(and a root not planned is said in the summary line). A finding of a recursive audit names its root.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from prodstack.audit.engine import AuditResult, Finding, UnseenCheck
-from prodstack.audit.report import where
+from prodstack.audit.report import not_planned, skipped_groups, where
 from prodstack.catalog.model import SEVERITIES
 
 
@@ -41,15 +41,15 @@ def _summary(result: AuditResult, fail_on: str) -> str:
     if result.unseen:
         text += f", {len(result.unseen)} not seen"
     failing = len(result.failing(fail_on))
-    if result.root_errors:
-        verdict = "incomplete: a root could not be planned"
-    elif result.errors:
+    if result.errors:
         verdict = "incomplete: a rule could not run"
     elif failing:
         verdict = f"fails (`--fail-on {fail_on}`: {failing} at or above {fail_on})"
+    elif result.root_errors:
+        verdict = "fails: incomplete"
     else:
         verdict = f"passes (`--fail-on {fail_on}`)"
-    return f"**prodstack audit**: {text}; {verdict}"
+    return f"**prodstack audit**: {text}; {verdict}{not_planned(result)}"
 
 
 def to_markdown(result: AuditResult, fail_on: str = "low") -> str:
@@ -87,13 +87,13 @@ def to_markdown(result: AuditResult, fail_on: str = "low") -> str:
         lines += [f"| {u.id} | {_resource(result, u)} | {_cell(u.message)} |"
                   for u in result.unseen]
     if result.skipped:
-        lines += ["", "Skipped: " + "; ".join(f"{rule_id} ({_cell(reason)})"
-                                               for rule_id, reason in result.skipped)]
+        lines += ["", "Skipped: " + "; ".join(f"{', '.join(ids)} ({_cell(reason)})"
+                                               for reason, ids in skipped_groups(result))]
     if result.errors:
         lines += ["", "**Rules that could not run** (the audit is incomplete): "
                   + "; ".join(f"{rule_id}: {_cell(error)}" for rule_id, error in result.errors)]
     if result.root_errors:
-        lines += ["", "**Roots that could not be planned** (the audit is incomplete): "
+        lines += ["", "**Not planned** (configuration rules only: the audit is incomplete): "
                   + "; ".join(f"{_cell(root)}: {_cell(error)}"
                               for root, error in result.root_errors)]
     if not result.findings and not result.errors and not result.root_errors:

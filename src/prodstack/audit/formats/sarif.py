@@ -8,8 +8,8 @@ the base id `%SRCROOT%`; for a plan file, the plan file. Suppressed findings and
 accepted trades are results too, with a `suppressions` entry (kind inSource for a comment,
 external for prodstack-audit.toml and profile trades; justification = the reason). What a
 rule could not check is a result of kind `review` (level `none`: nothing failed, a person
-should look). Rules that could not run, or were skipped, and the roots of a `--recursive`
-audit that could not be planned are tool execution notifications; a finding of a recursive
+should look). Rules that could not run, or were skipped, and why a root was not planned are
+tool execution notifications (and the run is not `executionSuccessful`); a finding of a recursive
 audit names its root in its properties and its file relative to the same base.
 """
 
