@@ -122,6 +122,7 @@ def test_configuration_findings_count_for_fail_on(tmp_path: Path, mirror: Path) 
     assert _audit(folder, "json", "--fail-on", "high")[0] == 1
 
 
+@pytest.mark.plan  # one of the roots plans
 def test_a_recursive_audit_degrades_root_by_root(tmp_path: Path, mirror: Path) -> None:
     repo = tmp_path / "repo"
     _root(repo / "stacks" / "ids")

@@ -24,6 +24,8 @@ from prodstack.cli import cli
 from prodstack.loadtest import command
 from tests.conftest import running_emulator
 
+pytestmark = pytest.mark.emulator
+
 REGION = "us-west-1"
 ALARM = "TargetTracking-prodstack-production-web-blue-AlarmHigh-1f2e"
 
