@@ -120,7 +120,7 @@ def run(settings: Settings, show_progress: bool = True) -> BootstrapResult:
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / MAIN_FILE).write_text(build(settings).to_json())
     target = target_for(settings)
-    connection = target.connect()
+    connection = target.connect(strict=settings.emulator_strict)
     tf = Terraform(workdir=workdir, logs=logs_dir(settings.target, "bootstrap"),
                    plugin_mirror=settings.plugin_mirror, plugin_dir=settings.plugin_dir,
                    variables=target.terraform_variables(connection),

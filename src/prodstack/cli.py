@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from prodstack import emulator, synth
 from prodstack.errors import UserError
 from prodstack.options import stack_options
-from prodstack.settings import Settings
+from prodstack.settings import STRICT_ENV, Settings
 from prodstack.workflow import Workspace, describe_plan, outputs, plan, up
 
 
@@ -278,11 +278,18 @@ def emulator_group() -> None:
 
 
 @emulator_group.command("start")
-def emulator_start() -> None:
+@click.option("--strict/--permissive", default=None,
+              help="Strict (the default; PRODSTACK_EMULATOR_STRICT=0 changes it): refuse what "
+                   "AWS refuses. Permissive: moto as it is.")
+def emulator_start(strict: bool | None) -> None:
     """Start the emulator in the background (no-op when it runs)."""
-    info, started = emulator.start()
+    wanted = strict if strict is not None else \
+        os.environ.get(STRICT_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+    info, started = emulator.start(wanted)
+    if not started and strict is not None:
+        emulator.check_mode(info, wanted)
     click.echo(f"emulator {'started' if started else 'already running'} "
-               f"(pid {info.pid}) at {info.url}")
+               f"({info.mode}, pid {info.pid}) at {info.url}")
 
 
 @emulator_group.command("stop")

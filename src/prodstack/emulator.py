@@ -21,6 +21,7 @@ from pathlib import Path
 
 from prodstack.errors import UserError
 from prodstack.paths import work_root
+from prodstack.settings import STRICT_ENV
 
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 30
@@ -36,6 +37,11 @@ EMULATOR_ENV = {
 class EmulatorInfo:
     pid: int
     port: int
+    strict: bool = True  # refuses what AWS refuses (prodstack.moto_patches.STRICT)
+
+    @property
+    def mode(self) -> str:
+        return "strict" if self.strict else "permissive"
 
     @property
     def url(self) -> str:
@@ -90,7 +96,8 @@ def read_info() -> EmulatorInfo | None:
         return None
     try:
         data = json.loads(path.read_text())
-        return EmulatorInfo(pid=int(data["pid"]), port=int(data["port"]))
+        return EmulatorInfo(pid=int(data["pid"]), port=int(data["port"]),
+                            strict=bool(data.get("strict", True)))
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -103,31 +110,44 @@ def running() -> EmulatorInfo | None:
     return None
 
 
-def start() -> tuple[EmulatorInfo, bool]:
-    """Start the emulator unless it runs; returns (info, started_now)."""
+def start(strict: bool = True) -> tuple[EmulatorInfo, bool]:
+    """Start the emulator unless it runs; returns (info, started_now). `strict`: refuse what
+    AWS refuses (the mode of one that already runs is its own: `check_mode`)."""
     info = running()
     if info:
         return info, False
     port = _free_port()
     work_root().mkdir(parents=True, exist_ok=True)
     log = _log_file().open("ab")
-    env = {**os.environ, **EMULATOR_ENV, "MOTO_PORT": str(port)}
+    env = {**os.environ, **EMULATOR_ENV, "MOTO_PORT": str(port),
+           STRICT_ENV: "1" if strict else "0"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "prodstack.emulator_server", str(port)],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
         start_new_session=True,
     )
-    info = EmulatorInfo(pid=proc.pid, port=port)
+    info = EmulatorInfo(pid=proc.pid, port=port, strict=strict)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise UserError(f"emulator exited at start (code {proc.returncode}); see {_log_file()}")
         if answers(info.url, timeout=0.5):
-            _state_file().write_text(json.dumps({"pid": info.pid, "port": info.port}))
+            _state_file().write_text(json.dumps({"pid": info.pid, "port": info.port,
+                                                 "strict": strict}))
             return info, True
         time.sleep(0.2)
     proc.kill()
     raise UserError(f"emulator did not answer within {START_TIMEOUT_SECONDS} s; see {_log_file()}")
+
+
+def check_mode(info: EmulatorInfo, strict: bool) -> None:
+    """A running emulator in the other mode than the settings ask for is one line."""
+    if info.strict != strict:
+        wanted = "strict" if strict else "permissive"
+        raise UserError(
+            f"the emulator at {info.url} runs {info.mode}, but the settings ask for a {wanted} "
+            f"one (emulator_strict, {STRICT_ENV}): stop it (`prodstack emulator stop`, which "
+            "drops what it holds) and run again, or change the setting")
 
 
 def stop() -> bool:

@@ -8,13 +8,15 @@ closes every connection after its response) makes that race rare, though not gon
 (see `workflow.apply_plan`); on loopback the extra connections cost nothing.
 
 Corrections to moto itself (`prodstack.moto_patches`, each pinned to the moto version it was
-written against) are applied in this process only, before the application serves a request.
+written against) are applied in this process only, before the application serves a request;
+the strict ones (what AWS refuses) unless PRODSTACK_EMULATOR_STRICT is "0".
 
 Run as `python -m prodstack.emulator_server PORT`; `prodstack.emulator` does that.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -26,6 +28,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import run_simple
 
 from prodstack import moto_patches
+from prodstack.settings import STRICT_ENV
 
 HOST = "127.0.0.1"
 
@@ -37,7 +40,7 @@ class OneRequestPerConnection(MotoRequestHandler):
 def main(argv: list[str]) -> None:
     port = int(argv[0])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    moto_patches.apply_all()
+    moto_patches.apply_all(strict=os.environ.get(STRICT_ENV, "1") != "0")
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(HOST, port, app, threaded=True, request_handler=OneRequestPerConnection)
 

@@ -21,6 +21,7 @@ from prodstack.naming import Names
 from prodstack.profiles import OVERRIDABLE, PROFILES, Profile
 
 TARGETS = ("local", "aws")
+STRICT_ENV = "PRODSTACK_EMULATOR_STRICT"
 SUBNET_NEWBITS = 4  # 16 slots: public, app and database subnets for up to 5 AZs
 MAX_AZS = 5
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
@@ -57,6 +58,9 @@ class Settings:
     min_size: int | None = None
     max_size: int | None = None
     config_recorder: bool = True
+    # Local target: the emulator refuses what AWS refuses (prodstack.moto_patches.STRICT);
+    # false runs the permissive emulator. Also PRODSTACK_EMULATOR_STRICT=0.
+    emulator_strict: bool = True
     plugin_mirror: str | None = None
     plugin_dir: str | None = None
     # The application (docs/application.md): None / defaults keep the demo page.
@@ -115,7 +119,7 @@ class Settings:
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
 NOT_SETTABLE = ("env", "target", "config_dir")
 _INT_SETTINGS = {"azs", "min_size", "max_size", "app_port"}
-_BOOL_SETTINGS = {"config_recorder"}
+_BOOL_SETTINGS = {"config_recorder", "emulator_strict"}
 _PATH_SETTINGS = ("app_user_data", "extra_config")
 # Settings whose empty value means their default (not None).
 _DEFAULTED = {f.name: f.default for f in fields(Settings)
@@ -230,6 +234,8 @@ def load_settings(
         raw["plugin_mirror"] = os.environ["PRODSTACK_PLUGIN_MIRROR"]
     if os.environ.get("PRODSTACK_PLUGIN_DIR"):
         raw["plugin_dir"] = os.environ["PRODSTACK_PLUGIN_DIR"]
+    if os.environ.get(STRICT_ENV):
+        raw["emulator_strict"] = os.environ[STRICT_ENV]
     if config_file:
         folder = Path(config_file).parent.absolute()
         raw.update(_absolute(_from_file(read_config_file(config_file), env, str(config_file)),

@@ -59,7 +59,7 @@ class Workspace:
         return self.target.clients(self.settings, self.connection)
 
     def connect(self, start: bool = True) -> None:
-        self.connection = self.target.connect(start)
+        self.connection = self.target.connect(start, self.settings.emulator_strict)
         if self.connection.started:
             self.say(f"emulator started at {self.connection.endpoint}")
 

@@ -19,13 +19,16 @@ PACKAGE = ROOT / "src" / "prodstack" / "moto_patches"
 MAX_LINES = 300
 
 
+ALL = (*moto_patches.PATCHES, *moto_patches.STRICT)
+
+
 def test_every_module_is_listed_once():
-    modules = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
-    assert sorted(moto_patches.PATCHES) == modules
-    assert len(set(moto_patches.PATCHES)) == len(moto_patches.PATCHES)
+    modules = sorted(p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("_"))
+    assert sorted(ALL) == modules
+    assert len(set(ALL)) == len(ALL)
 
 
-@pytest.mark.parametrize("name", moto_patches.PATCHES)
+@pytest.mark.parametrize("name", ALL)
 def test_module_is_pinned_documented_small_and_tested(name: str):
     path = PACKAGE / f"{name}.py"
     source = path.read_text()
@@ -51,4 +54,4 @@ def test_moto_is_pinned_to_the_patched_version():
 
 def test_the_server_applies_the_patches():
     source = (ROOT / "src" / "prodstack" / "emulator_server.py").read_text()
-    assert "moto_patches.apply_all()" in source
+    assert "moto_patches.apply_all(strict=" in source

@@ -69,9 +69,10 @@ class Target(ABC):
         return None
 
     # -- running --------------------------------------------------------------------------
-    def connect(self, start: bool = True) -> Connection:
-        """Make the target reachable (the local target starts the emulator)."""
-        del start
+    def connect(self, start: bool = True, strict: bool = True) -> Connection:
+        """Make the target reachable (the local target starts the emulator, `strict` or not:
+        settings.emulator_strict)."""
+        del start, strict
         return Connection()
 
     def terraform_variables(self, connection: Connection) -> dict[str, str]:

@@ -184,15 +184,17 @@ class LocalTarget(Target):
     def default_state_bucket(self, settings: Settings) -> str | None:
         return f"{settings.project}-tfstate-local"
 
-    def connect(self, start: bool = True) -> Connection:
+    def connect(self, start: bool = True, strict: bool = True) -> Connection:
         if start:
-            info, started = emulator.start()
-            return Connection(info.url, started=started)
-        found = emulator.running()
-        if found is None:
-            raise UserError("the emulator is not running (start it with "
-                            "`prodstack emulator start`)")
-        return Connection(found.url)
+            info, started = emulator.start(strict)
+        else:
+            found = emulator.running()
+            if found is None:
+                raise UserError("the emulator is not running (start it with "
+                                "`prodstack emulator start`)")
+            info, started = found, False
+        emulator.check_mode(info, strict)
+        return Connection(info.url, started=started)
 
     def terraform_variables(self, connection: Connection) -> dict[str, str]:
         return {ENDPOINT_VARIABLE: connection.endpoint} if connection.endpoint else {}
