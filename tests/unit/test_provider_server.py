@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from prodstack.tf.provider_server import shareable
+from prodstack.tf.cliconfig import PROVIDER
+from prodstack.tf.provider_server import enabled, shareable, start
 
 
 def test_one_aws_configuration_and_plain_extra_files_share():
@@ -26,7 +27,12 @@ def test_a_file_that_may_configure_another_provider_does_not(files):
     assert not shareable(1, files)
 
 
-def test_aliases_or_the_switch_turn_it_off(monkeypatch):
+def test_aliases_or_the_switch_turn_it_off(monkeypatch, tmp_path):
     assert not shareable(2, {})
+    assert enabled()
     monkeypatch.setenv("PRODSTACK_SHARED_PROVIDER", "0")
-    assert not shareable(1, {})
+    assert not enabled()
+    binary = tmp_path / ".terraform/providers" / PROVIDER / "5.100.0/linux_amd64"
+    binary.mkdir(parents=True)
+    (binary / "terraform-provider-aws_v5.100.0_x5").write_text("#!/bin/sh\nexit 1\n")
+    assert start(tmp_path, tmp_path, {}) is None  # switched off: nothing is started

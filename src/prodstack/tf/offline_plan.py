@@ -276,8 +276,25 @@ def plan_folder(folder: Path, settings: Settings | None = None, show_progress: b
         stamp = _stamp(tree, place, cli, settings.plugin_dir)
         scratch.prune_logs(place.logs)
         _init(tf, folder, tree, place, settings, stamp)
-        return _plan(tf, folder, settings, args,
-                     lambda: _init(tf, folder, tree, place, settings, stamp, force=True))
+
+        def reinit() -> None:
+            tf.stop_sharing()
+            _init(tf, folder, tree, place, settings, stamp, force=True)
+
+        if one_aws_configuration(tree):
+            tf.share_provider()  # started with the plan's environment: behind the guard
+        try:
+            return _plan(tf, folder, settings, args, reinit)
+        finally:
+            tf.stop_sharing()
+
+
+def one_aws_configuration(tree: modtree.Tree) -> bool:
+    """The whole tree configures `aws` once (the root's default configuration): one provider
+    process may then serve the plan and `show` (tf/provider_server.py)."""
+    root = [n for n in tree.nodes if n.key == ""]
+    others = [n for n in tree.nodes if n.key != "" and n.folder.aws_aliases]
+    return not others and all(set(n.folder.aws_aliases) <= {""} for n in root)
 
 
 def plan_stack(settings: Settings, show_progress: bool = False) -> dict[str, Any]:

@@ -77,7 +77,7 @@ def start(workdir: Path, logs: Path, env: dict[str, str]) -> ProviderServer | No
     """Start the provider `init` installed in `workdir` in debug mode; None where sharing is
     not possible here (not Linux, no provider binary, the provider did not start)."""
     path = binary(workdir)
-    if path is None or not sys.platform.startswith("linux"):
+    if path is None or not enabled():
         return None
     log = logs / f"{time.strftime('%Y%m%d-%H%M%S')}-provider.log"
     run_env = {k: v for k, v in env.items() if k not in _NOT_SHARED_ENV}
@@ -99,11 +99,18 @@ def start(workdir: Path, logs: Path, env: dict[str, str]) -> ProviderServer | No
     return None
 
 
+def enabled() -> bool:
+    """Sharing works on Linux (the process must die with prodstack); it is on unless
+    `PRODSTACK_SHARED_PROVIDER=0`."""
+    return sys.platform.startswith("linux") and \
+        os.environ.get("PRODSTACK_SHARED_PROVIDER", "1") != "0"
+
+
 def shareable(aws_blocks: int, extra_files: dict[str, str]) -> bool:
     """Whether a configuration can use one shared provider: one `aws` configuration, and no
     extra file that adds a provider configuration or calls a module (which may bring its
-    own). `PRODSTACK_SHARED_PROVIDER=0` turns sharing off."""
-    if aws_blocks != 1 or os.environ.get("PRODSTACK_SHARED_PROVIDER", "1") == "0":
+    own)."""
+    if aws_blocks != 1:
         return False
     for name, text in extra_files.items():
         if name.endswith(".json"):
