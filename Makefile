@@ -23,13 +23,20 @@ demo: $(BIN)/.installed
 	$(BIN)/prodstack up --env production --reset-state
 	$(BIN)/prodstack verify --env production
 
-# Test files run in parallel (one emulator per worker); deploys mostly wait on the provider.
-PYTEST_WORKERS ?= 3
+# Test files run in parallel (one emulator per worker). The end-to-end files mostly wait on
+# the provider's fixed sleeps, so there are more workers than cores (each holds a provider of
+# about 1 GB at most).
+PYTEST_WORKERS ?= 4
+# Offline plans and validate results of the own stack, computed once per run and shared by the
+# workers and the checkov gate (keyed by everything they depend on: prodstack.tf.result_cache).
+TEST_CACHE := $(abspath $(VENV))/test-cache
 
 # checkov's own environment is installed while the tests run (the gate needs it only at the
 # end; its log is shown if the install fails).
+test: export PRODSTACK_CACHE_DIR := $(TEST_CACHE)
 test: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench scripts
+	rm -rf $(TEST_CACHE)
 	$(BIN)/python scripts/checkov_gate.py --install-only > $(VENV)/checkov-install.log 2>&1 & \
 	install=$$!; \
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15; \
@@ -38,8 +45,9 @@ test: $(BIN)/.installed
 	exit $$status
 	$(BIN)/python scripts/checkov_gate.py
 
+# The fast and emulator tiers (tests/tiers.py): no Terraform.
 test-fast: $(BIN)/.installed
-	$(BIN)/pytest -m "not e2e and not plan"
+	$(BIN)/pytest -n 2 -m "not e2e and not plan"
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench scripts
