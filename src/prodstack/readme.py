@@ -17,6 +17,24 @@ from prodstack.profiles import PROFILES, TRADED_FIELDS
 from prodstack.targets.local import EMULATOR_DIFFERENCES
 
 
+def strict_table() -> str:
+    """What the strict emulator refuses: one row per module of `moto_patches.STRICT`, from its
+    `REFUSES` (what AWS refuses, and the error) and `CITATION` (AWS's page)."""
+    from prodstack import moto_patches
+
+    rows = ["| what AWS refuses, and the strict emulator with it | AWS's error | source |",
+            "| --- | --- | --- |"]
+    for name in moto_patches.STRICT:
+        patch = moto_patches.module(name)
+        for what, error, citation in patch.REFUSES:
+            rows.append(f"| {what} | `{error}` | [{_host(citation)}]({citation}) |")
+    return "\n".join(rows)
+
+
+def _host(url: str) -> str:
+    return url.split("//", 1)[-1].split("/", 1)[0]
+
+
 def emulator_table() -> str:
     rows = ["| emulator-only adjustment | why |", "| --- | --- |"]
     rows += [f"| {what} | {why} |" for what, why in EMULATOR_DIFFERENCES]
@@ -53,6 +71,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "catalog": markdown_table,
     "profiles": profiles_table,
     "emulator": emulator_table,
+    "strict": strict_table,
 }
 
 

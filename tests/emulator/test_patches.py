@@ -55,3 +55,11 @@ def test_moto_is_pinned_to_the_patched_version():
 def test_the_server_applies_the_patches():
     source = (ROOT / "src" / "prodstack" / "emulator_server.py").read_text()
     assert "moto_patches.apply_all(strict=" in source
+
+
+@pytest.mark.parametrize("name", moto_patches.STRICT)
+def test_a_strict_module_says_what_aws_refuses_and_where_aws_says_so(name: str):
+    refuses = moto_patches.module(name).REFUSES
+    assert refuses, f"{name}: REFUSES lists (what, AWS's error, citation) rows for the README"
+    for what, error, citation in refuses:
+        assert what and error and citation.startswith("https://"), (name, what)
