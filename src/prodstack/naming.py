@@ -69,6 +69,11 @@ class Names:
         return self.regional("recorder")
 
     @property
+    def vault(self) -> str:
+        """The AWS Backup vault (a plain `down` keeps it with its recovery points)."""
+        return self.regional("vault")
+
+    @property
     def release_parameter(self) -> str:
         return f"/{self.project}/{self.env}/release"
 

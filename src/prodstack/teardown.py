@@ -3,12 +3,13 @@
 First the state lock (prodstack's, the one Terraform takes): while anyone else holds it,
 `down` changes nothing and says who holds it. Then, under the lock and recorded in the
 journal: stop the trail and the Config recorder; lift deletion protection of the database
-and the load balancer (the database still leaves its final snapshot in production); with
-`--purge`, empty the data bucket; destroy everything but what a plain `down` keeps (the
-audit and log buckets and the key that encrypts the trail: a targeted destroy, so that a
-destroy that cannot start leaves the state as it was); then those leave Terraform's state
-and are recorded in `kept.json`, so that the next `up` imports them again. With `--purge`
-they are deleted too (Object Lock governance is bypassed), with what an earlier `down` kept.
+and the load balancer (the database still leaves its final snapshot in production); destroy
+everything but what a plain `down` keeps (stack/kept.py: the buckets, the keys that encrypt
+what they and the snapshots hold, the backup vault with its recovery points: a targeted
+destroy, so that a destroy that cannot start leaves the state as it was); then those leave
+Terraform's state and are recorded in `kept.json`, so that the next `up` imports them again.
+With `--purge` they are deleted too (snapshots and recovery points first, Object Lock
+governance bypassed, the keys last), with what an earlier `down` kept.
 A destroy that cannot start puts the protection back and starts the trail and the recorder
 again; one cut off half-way leaves its journal, and the next command says so.
 """
@@ -25,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from prodstack.errors import UserError
 from prodstack.journal import Journal
 from prodstack.locking import state_lock
-from prodstack.stack.storage import DATA_BUCKET, KEPT_ON_DOWN
+from prodstack.stack.kept import KEPT_BUCKETS, KEPT_KEYS, kept
 from prodstack.tf import state as tfstate
 from prodstack.tf.progress import fmt_seconds
 from prodstack.tf.runner import Terraform, TerraformError
@@ -42,15 +43,8 @@ class DownReport:
 
 
 def kept_addresses(addresses: list[str]) -> list[str]:
-    """State addresses that a plain `down` keeps: audit/log buckets and the logs key."""
-    keep = []
-    for address in addresses:
-        type_, _, name = address.partition(".")
-        if (type_.startswith("aws_s3_bucket") and name in KEPT_ON_DOWN) or address in (
-            "aws_kms_key.logs", "aws_kms_alias.logs"
-        ):
-            keep.append(address)
-    return keep
+    """State addresses that a plain `down` keeps (stack/kept.py: buckets, keys, vault)."""
+    return [address for address in addresses if kept(address)]
 
 
 def _quiet(call: Any, *args: Any, **kwargs: Any) -> Any:
@@ -131,29 +125,71 @@ def delete_bucket(ws: Workspace, bucket: str, attempts: int = 5) -> bool:
 
 
 def purge_leftovers(ws: Workspace, account: str) -> list[str]:
-    """Remove what `down` keeps: buckets (sources before the log bucket), key, snapshots."""
+    """Remove what a plain `down` keeps (stack/kept.py): the final snapshots, the vault's
+    recovery points and the vault, the buckets (sources before the log bucket), then the keys
+    that encrypted them."""
     names, clients = ws.settings.names, ws.clients()
     removed: list[str] = []
-    s3 = clients("s3")
-    for role in KEPT_ON_DOWN:
-        bucket = names.bucket(role, account)
-        if _quiet(s3.head_bucket, Bucket=bucket) is not None and delete_bucket(ws, bucket):
-            removed.append(f"bucket {bucket}")
-    kms = clients("kms")
-    aliases = _quiet(kms.list_aliases) or {"Aliases": []}
-    for alias in aliases["Aliases"]:
-        if alias["AliasName"] == names.alias("logs") and alias.get("TargetKeyId"):
-            _quiet(kms.delete_alias, AliasName=alias["AliasName"])
-            _quiet(kms.schedule_key_deletion, KeyId=alias["TargetKeyId"], PendingWindowInDays=7)
-            removed.append(f"key {alias['TargetKeyId']} (scheduled for deletion in 7 days)")
     rds = clients("rds")
     snaps = _quiet(rds.describe_db_snapshots, SnapshotType="manual") or {"DBSnapshots": []}
     for snap in snaps["DBSnapshots"]:
         if snap["DBSnapshotIdentifier"].startswith(names.regional("db-")):
             _quiet(rds.delete_db_snapshot, DBSnapshotIdentifier=snap["DBSnapshotIdentifier"])
             removed.append(f"snapshot {snap['DBSnapshotIdentifier']}")
+    removed += purge_vault(ws, names.vault)
+    s3 = clients("s3")
+    for role in KEPT_BUCKETS:
+        bucket = names.bucket(role, account)
+        if _quiet(s3.head_bucket, Bucket=bucket) is not None and delete_bucket(ws, bucket):
+            removed.append(f"bucket {bucket}")
+    kms = clients("kms")
+    aliases = _quiet(kms.list_aliases) or {"Aliases": []}
+    wanted = {names.alias(key) for key in KEPT_KEYS}
+    for alias in aliases["Aliases"]:
+        if alias["AliasName"] in wanted and alias.get("TargetKeyId"):
+            _quiet(kms.delete_alias, AliasName=alias["AliasName"])
+            _quiet(kms.schedule_key_deletion, KeyId=alias["TargetKeyId"], PendingWindowInDays=7)
+            removed.append(f"key {alias['TargetKeyId']} (scheduled for deletion in 7 days)")
     forget_kept(ws)
     return removed
+
+
+VAULT_EMPTY_TIMEOUT_SECONDS = 600.0
+
+
+def purge_vault(ws: Workspace, vault: str) -> list[str]:
+    """Delete the vault's recovery points, wait until AWS Backup has let go of them (deletion
+    is asynchronous), then the vault. A vault that does not exist is nothing to do."""
+    backup = ws.clients()("backup")
+    try:
+        points = _recovery_points(backup, vault)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return []
+        raise UserError(f"could not list the recovery points of vault {vault}: {exc}") from None
+    for arn in points:
+        _quiet(backup.delete_recovery_point, BackupVaultName=vault, RecoveryPointArn=arn)
+    if points:
+        ws.say(f"deleting {len(points)} recovery point(s) of backup vault {vault}")
+    deadline = time.monotonic() + VAULT_EMPTY_TIMEOUT_SECONDS
+    while _recovery_points(backup, vault):
+        if time.monotonic() > deadline:
+            raise UserError(f"backup vault {vault} still holds recovery points after "
+                            f"{fmt_seconds(VAULT_EMPTY_TIMEOUT_SECONDS)}; run the purge again")
+        ws.say(f"waiting for AWS Backup to delete the recovery points of {vault}")
+        time.sleep(10)
+    try:
+        backup.delete_backup_vault(BackupVaultName=vault)
+    except ClientError as exc:
+        raise UserError(f"could not delete backup vault {vault}: {exc}") from None
+    return [f"{len(points)} recovery point(s) and backup vault {vault}"]
+
+
+def _recovery_points(backup: Any, vault: str) -> list[str]:
+    pages = backup.get_paginator("list_recovery_points_by_backup_vault").paginate(
+        BackupVaultName=vault)
+    return [p["RecoveryPointArn"] for page in pages for p in page.get("RecoveryPoints", [])
+            if p.get("Status") != "DELETING"]
 
 
 def down(ws: Workspace, purge: bool, reset_state: bool = False) -> DownReport:
@@ -165,7 +201,7 @@ def down(ws: Workspace, purge: bool, reset_state: bool = False) -> DownReport:
     if addresses:
         with state_lock(ws, "down") as lock:
             tf.lock = False  # prodstack holds the lock for the whole teardown
-            _destroy(ws, tf, addresses, account, purge, report, lock)
+            _destroy(ws, tf, addresses, purge, report, lock)
     if purge:
         report.purged = purge_leftovers(ws, account)
         report.final_snapshot = None
@@ -174,7 +210,7 @@ def down(ws: Workspace, purge: bool, reset_state: bool = False) -> DownReport:
     return report
 
 
-def _destroy(ws: Workspace, tf: Terraform, addresses: list[str], account: str, purge: bool,
+def _destroy(ws: Workspace, tf: Terraform, addresses: list[str], purge: bool,
              report: DownReport, lock: str) -> None:
     state = tf.state_pull()
     keep = kept_addresses(addresses)
@@ -186,10 +222,6 @@ def _destroy(ws: Workspace, tf: Terraform, addresses: list[str], account: str, p
     report.final_snapshot, lifted = lift_protection(ws, state)
     journal.done(lifted=lifted)
     remove_leftover_restores(ws, state)
-    if purge:
-        journal.begin("empty-data-bucket")
-        empty_bucket(ws, ws.settings.names.bucket(DATA_BUCKET, account))
-        journal.done()
     targets = [a for a in addresses if a not in keep]
 
     def replan() -> Any:

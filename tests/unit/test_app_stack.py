@@ -78,7 +78,8 @@ def test_the_instance_role_reads_exactly_the_app_path_and_its_secret(app_doc):
     policies = resources(app_doc, "aws_iam_role_policy")
     web = {n: json.loads(p["policy"])["Statement"] for n, p in policies.items()
            if p["role"] == "${aws_iam_role.web.id}"}
-    assert set(web) == {"web_cloudwatch_agent", "web_read_db_secret", "web_read_app_config"}
+    assert set(web) == {"web_cloudwatch_agent", "web_read_db_secret", "web_read_app_config",
+                        "web_use_data_bucket"}
     allow, deny = web["web_read_app_config"]
     base = ("arn:${data.aws_partition.current.partition}:ssm:us-west-1:"
             "${data.aws_caller_identity.current.account_id}:parameter/prodstack/production/app")

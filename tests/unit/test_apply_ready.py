@@ -102,7 +102,9 @@ def test_the_cloudwatch_agent_writes_only_its_own_groups_and_namespace(aws):
     groups = statement(agent, "OwnLogGroups")
     assert set(groups["Action"]) == {"logs:CreateLogStream", "logs:PutLogEvents",
                                      "logs:DescribeLogStreams"}
-    assert all("/prodstack/production/httpd-" in arn for arn in groups["Resource"])
+    # the environment's own groups (httpd's, and the application's that an extension adds
+    # under /prodstack/production/), never the trail's or the flow logs' (/prodstack-production/)
+    assert groups["Resource"].endswith(":log-group:/prodstack/production/*:*")
     assert statement(agent, "OwnMetrics")["Condition"]["StringEquals"][
         "cloudwatch:namespace"] == "prodstack/production"
     text = json.dumps(agent)

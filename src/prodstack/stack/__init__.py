@@ -127,6 +127,9 @@ def build(settings: Settings) -> Stack:
         raise UserError(f"extension {settings.extend!r}: the {target.name} target adjusts "
                         f"what it removed ({exc.args[0]})", exit_code=2) from None
     stack.extra_files = extra.files_for(settings.extra_config, stack.doc)
+    webtier.start_after(stack.doc, web, [
+        d.address for d in extra.declared(stack.extra_files)
+        if d.kind == "resource" and d.labels[:1] == ("aws_ssm_parameter",)])
     if not settings.extra_config:
         check_endpoints(stack.doc)
     return stack

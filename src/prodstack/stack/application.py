@@ -40,6 +40,7 @@ class Application:
     parameters: dict[str, Block]  # app.env key -> its parameter
     port: int  # what the instances serve, behind the target groups
     demo_page: bool  # prodstack's demo page, not the user's application
+    data_bucket_arn: str  # the bucket the application may use (DATA_BUCKET)
 
 
 def label(key: str) -> str:
@@ -73,4 +74,4 @@ def build(ctx: Context, r: Base, storage: Storage, db: Database) -> Application:
     base = f"arn:{r.partition}:ssm:{r.region}:{r.account_id}:parameter{names.app_parameter_path}"
     return Application(path=names.app_parameter_path, path_arns=[base, f"{base}/*"],
                        parameters=parameters, port=s.effective_app_port,
-                       demo_page=s.demo_page)
+                       demo_page=s.demo_page, data_bucket_arn=storage.data.arn)

@@ -49,8 +49,11 @@ def _trail(ctx: Context, r: Base, keys: Keys, storage: Storage) -> tuple[Block, 
         tags=ctx.tags("trail"),
     )
     group_arn = r.log_group_arn(f"/{ctx.names.prefix}/cloudtrail")
-    role = service_role(ctx, r, "trail_to_logs", "cloudtrail.amazonaws.com", condition={
-        "StringEquals": {"aws:SourceAccount": r.account_id}})
+    # No source condition: CloudTrail's guide ("Confused deputy prevention", "Sending events
+    # to CloudWatch Logs") says the role it assumes to deliver to CloudWatch Logs does not
+    # support aws:SourceArn or aws:SourceAccount; with one, CreateTrail fails with
+    # InvalidCloudWatchLogsRoleArnException ("Check the trust relationships for your role").
+    role = service_role(ctx, r, "trail_to_logs", "cloudtrail.amazonaws.com")
     doc.resource(
         "aws_iam_role_policy", "trail_to_logs", name="deliver-to-log-group", role=role.id,
         policy=policy_document({

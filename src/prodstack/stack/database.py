@@ -38,7 +38,9 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network) -> Database:
         subnet_ids=[sn.id for sn in net.db_subnets], tags=ctx.tags("db"),
     )
     params = doc.resource(
-        "aws_db_parameter_group", "main", name=ctx.name(f"postgres{ENGINE_MAJOR}"),
+        # A prefix, not a name: with create_before_destroy, a changed group is created
+        # before the old one goes, and a fixed name would be taken (DBParameterGroupAlreadyExists).
+        "aws_db_parameter_group", "main", name_prefix=ctx.name(f"postgres{ENGINE_MAJOR}-"),
         family=f"postgres{ENGINE_MAJOR}",
         description=f"{ctx.names.prefix}: TLS only, connection and slow-query logging",
         parameter=[

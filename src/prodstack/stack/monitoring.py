@@ -190,5 +190,8 @@ def _dashboard(ctx: Context, r: Base, edge: Edge, web: WebTier, db_part: Databas
             ["AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", db],
             ["AWS/RDS", "FreeStorageSpace", "DBInstanceIdentifier", db]], 12, 6),
     ]}
-    ctx.doc.resource("aws_cloudwatch_dashboard", "main", dashboard_name=ctx.name("overview"),
+    # Dashboards are global to the account: the name carries the region, or a second region
+    # would overwrite the first's.
+    ctx.doc.resource("aws_cloudwatch_dashboard", "main",
+                     dashboard_name=ctx.names.account_wide("overview"),
                      dashboard_body=json.dumps(body))

@@ -137,7 +137,7 @@ def _flow_logs(ctx: Context, r: Base, keys: Keys, vpc: Block) -> Block:
     group_arn = r.log_group_arn(name)
     role = service_role(ctx, r, "flow_logs", "vpc-flow-logs.amazonaws.com", condition={
         "StringEquals": {"aws:SourceAccount": r.account_id}})
-    doc.resource(
+    write = doc.resource(
         "aws_iam_role_policy", "flow_logs", name="write-flow-logs", role=role.id,
         policy=policy_document({
             "Effect": "Allow",
@@ -150,6 +150,7 @@ def _flow_logs(ctx: Context, r: Base, keys: Keys, vpc: Block) -> Block:
         "aws_flow_log", "vpc", vpc_id=vpc.id, traffic_type="ALL",
         log_destination_type="cloud-watch-logs", log_destination=group.arn,
         iam_role_arn=role.arn, max_aggregation_interval=60, tags=ctx.tags("flow-log"),
+        depends_on=[write],  # the role may write the group before the flow log exists
     )
 
 

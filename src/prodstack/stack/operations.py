@@ -22,6 +22,7 @@ from prodstack.stack.context import Context
 from prodstack.stack.database import Database
 from prodstack.stack.foundation import Base
 from prodstack.stack.iam import service_role
+from prodstack.stack.kept import KEPT_VAULT
 from prodstack.stack.keys import Keys
 from prodstack.tf.document import Block
 
@@ -68,7 +69,7 @@ def _patching(ctx: Context) -> Block:
 
 def _backup(ctx: Context, r: Base, keys: Keys, db: Database) -> Block:
     doc, p = ctx.doc, ctx.profile
-    vault = doc.resource("aws_backup_vault", "main", name=ctx.name("vault"),
+    vault = doc.resource("aws_backup_vault", KEPT_VAULT, name=ctx.names.vault,
                          kms_key_arn=keys.data.arn, tags=ctx.tags("vault"))
     plan = doc.resource(
         "aws_backup_plan", "main", name=ctx.name("backup"),

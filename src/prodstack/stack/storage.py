@@ -26,7 +26,6 @@ ACCESS_LOG_PREFIX = "s3-access"
 CONFIG_PREFIX = "config"
 TRAIL_PREFIX = "cloudtrail"
 GLACIER_IR_MINIMUM_DAYS = 90  # objects moved to Glacier IR are billed for 90 days at least
-KEPT_ON_DOWN = (AUDIT_BUCKET, LOG_BUCKET)  # sources before the bucket they log to
 
 
 @dataclass
@@ -44,6 +43,7 @@ class BucketSpec:
 class Bucket:
     bucket: Block
     policy: Block  # what must exist before a service that delivers to the bucket
+    arn: str  # built from the name: known at plan time
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def _bucket(ctx: Context, r: Base, spec: BucketSpec) -> Bucket:
                      target_bucket=spec.log_to.bucket.id,
                      target_prefix=f"{ACCESS_LOG_PREFIX}/{role}/",
                      depends_on=[spec.log_to.policy])
-    return Bucket(bucket, policy)
+    return Bucket(bucket, policy, arn)
 
 
 def build(ctx: Context, r: Base, keys: Keys) -> Storage:

@@ -23,7 +23,7 @@ from prodstack.stack.foundation import Base
 from prodstack.stack.iam import service_role
 from prodstack.stack.keys import Keys
 from prodstack.stack.network import Network
-from prodstack.tf.document import Block, expr, policy_document
+from prodstack.tf.document import Block, Document, expr, policy_document
 
 HEALTH_CHECK_GRACE_SECONDS = 600
 FOLLOWS_TERRAFORM = "terraform"  # a release record version: Terraform's default version
@@ -62,8 +62,9 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, db: Datab
         doc.resource("aws_cloudwatch_log_group", f"httpd_{name}", name=group,
                      retention_in_days=ctx.profile.log_retention_days,
                      kms_key_id=keys.logs.arn, tags=ctx.tags(f"httpd-{name}"))
-    role = _instance_role(ctx, r, keys, db, [r.log_group_arn(g) for g in groups.values()])
+    role = _instance_role(ctx, r, keys, db)
     read_app = _read_app_configuration(ctx, r, role, app)
+    use_data = _use_data_bucket(ctx, r, role, keys, app)
     profile = doc.resource("aws_iam_instance_profile", "web", name=ctx.names.account_wide("web"),
                            role=role.name_attr, tags=ctx.tags("web"))
     template = doc.resource(
@@ -111,8 +112,11 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, db: Datab
                     f"tostring({template.address}.default_version) : "
                     f"{release}.templates.{colour}.version, "
                     f"tostring({template.address}.default_version))")}],
-            instance_refresh=[{"strategy": "Rolling",
-                               "preferences": [{"min_healthy_percentage": 90}]}],
+            # Launch before terminating: with two instances, 90 % healthy at least and 100 %
+            # at most means terminating one first (AWS: "Understand the default values for
+            # an instance refresh"); up to 200 % keeps every instance serving meanwhile.
+            instance_refresh=[{"strategy": "Rolling", "preferences": [{
+                "min_healthy_percentage": 100, "max_healthy_percentage": 200}]}],
             enabled_metrics=["GroupInServiceInstances", "GroupDesiredCapacity",
                              "GroupMinSize", "GroupMaxSize", "GroupTotalInstances"],
             metrics_granularity="1Minute",
@@ -123,8 +127,9 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network, edge: Edge, db: Datab
                  {**ctx.tags(f"web-{colour}"), "colour": colour,
                   "PatchGroup": ctx.name("web")}.items()],
             lifecycle={"ignore_changes": ["desired_capacity"]},
-            # An instance writes app.env at boot: its configuration, and its right to read it.
-            depends_on=[*app.parameters.values(), read_app],
+            # An instance writes app.env at boot: its configuration, and its right to read it
+            # and to use its data (parameters an extra_config folder adds: start_after).
+            depends_on=[*app.parameters.values(), read_app, use_data],
         )
         asgs[colour] = asg
         _scaling_policies(ctx, edge, colour, asg)
@@ -153,6 +158,28 @@ def _release_record(ctx: Context) -> Block:
 
 
 PARAMETER_READS = ("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath")
+DATA_OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject",
+                       "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")
+
+
+def _use_data_bucket(ctx: Context, r: Base, role: Block, keys: Keys,
+                     app: Application) -> Block:
+    """The application uses its data bucket (DATA_BUCKET in app.env): its objects, and the
+    data key that encrypts them, through S3 only (SSE-KMS with a bucket key: S3 asks KMS for
+    a data key on writes and to decrypt on reads, in the caller's name)."""
+    return ctx.doc.resource(
+        "aws_iam_role_policy", "web_use_data_bucket", name="use-data-bucket", role=role.id,
+        policy=policy_document(
+            {"Sid": "ListOwnDataBucket", "Effect": "Allow",
+             "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+             "Resource": app.data_bucket_arn},
+            {"Sid": "ReadWriteOwnData", "Effect": "Allow",
+             "Action": list(DATA_OBJECT_ACTIONS), "Resource": f"{app.data_bucket_arn}/*"},
+            {"Sid": "EncryptOwnDataThroughS3", "Effect": "Allow",
+             "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": keys.data.arn,
+             "Condition": {"StringEquals": {
+                 "kms:ViaService": f"s3.{r.region}.amazonaws.com"}}}),
+    )
 
 
 def _read_app_configuration(ctx: Context, r: Base, role: Block, app: Application) -> Block:
@@ -192,11 +219,20 @@ def _scaling_policies(ctx: Context, edge: Edge, colour: str, asg: Block) -> None
     )
 
 
-def _instance_role(ctx: Context, r: Base, keys: Keys, db: Database,
-                   agent_groups: list[str]) -> Block:
-    """SSM core; the CloudWatch agent scoped to its own log groups and metric namespace (the
-    managed CloudWatchAgentServerPolicy would let an instance change any group's retention,
-    the trail's included, or write into it); read of the database's own secret only."""
+def start_after(doc: Document, web: WebTier, addresses: list[str]) -> None:
+    """The instances also read what an `extra_config` folder adds to their configuration
+    (its SSM parameters): the ASGs wait for those too."""
+    for asg in web.asgs.values():
+        body = doc.body_of(asg.type, asg.name)
+        body["depends_on"] = list(dict.fromkeys([*body.get("depends_on", []), *addresses]))
+
+
+def _instance_role(ctx: Context, r: Base, keys: Keys, db: Database) -> Block:
+    """SSM core; the CloudWatch agent scoped to the environment's own log groups (httpd's, and
+    the application's under `/<project>/<env>/`, where an extension puts them) and metric
+    namespace (the managed CloudWatchAgentServerPolicy would let an instance change any
+    group's retention, the trail's included, or write into it); read of the database's own
+    secret only."""
     role = service_role(ctx, r, "web", "ec2.amazonaws.com", {
         "web_ssm_core": "AmazonSSMManagedInstanceCore"})
     s = ctx.settings
@@ -208,7 +244,7 @@ def _instance_role(ctx: Context, r: Base, keys: Keys, db: Database,
                  "cloudwatch:namespace": agent_namespace(s.project, s.env)}}},
             {"Sid": "OwnLogGroups", "Effect": "Allow",
              "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-             "Resource": [f"{arn}:*" for arn in agent_groups]},
+             "Resource": r.log_group_arn(f"{ctx.names.log_group_prefix}/*") + ":*"},
             {"Sid": "InstanceDimensions", "Effect": "Allow",
              "Action": ["ec2:DescribeTags", "ec2:DescribeVolumes"], "Resource": "*"},
         ),
