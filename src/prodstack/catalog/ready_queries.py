@@ -12,10 +12,16 @@ plan (`prior_state` when read at plan time, `resource_changes` when deferred to 
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
+from prodstack.catalog.plan_data import (  # noqa: F401  (re-exported for the rules)
+    account_id,
+    data_instances,
+    data_of,
+    partition,
+    region,
+)
 from prodstack.catalog.policies import (
     ANYTHING,
     EMPTY,
@@ -26,9 +32,12 @@ from prodstack.catalog.policies import (
     from_blocks,
     merge,
     parse,
+    statement_of,
 )
 from prodstack.catalog.policy_match import HOLE
-from prodstack.tf.plan import UNKNOWN, Plan, Resource, Unknown, strip_instance_keys
+from prodstack.catalog.resolve import plain, resolver
+from prodstack.tf.plan import UNKNOWN, Plan, Resource, Unknown
+from prodstack.tf.resource import Unresolved
 
 POLICY_DOC = "aws_iam_policy_document"
 # The Elastic Load Balancing account of each Region opened before August 2022 (AWS documents
@@ -68,117 +77,52 @@ MANAGED_POLICIES = {
     "service-role/AWSConfigRole": _CONFIG_ROLE,  # its deprecated name
 }
 
-_INDEX: weakref.WeakKeyDictionary[Plan, dict[str, list[Resource]]] = weakref.WeakKeyDictionary()
-
-
-# -- data sources ----------------------------------------------------------------------------
-
-def config_modules(node: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict]]:
-    yield path, node
-    for name, call in (node.get("module_calls") or {}).items():
-        if isinstance(call, dict) and isinstance(call.get("module"), dict):
-            yield from config_modules(call["module"], f"{path}.module.{name}".lstrip("."))
-
-
-def _state_modules(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in node.get("child_modules") or []:
-        if isinstance(child, dict):
-            yield from _state_modules(child)
-
-
-def data_instances(plan: Plan) -> dict[str, list[Resource]]:
-    """Every data instance, by configuration key (`module.m.data.aws_iam_policy_document.x`)."""
-    if plan in _INDEX:
-        return _INDEX[plan]
-    modules = dict(config_modules((plan.data.get("configuration") or {}).get("root_module")
-                                   or {}))
-    found: dict[str, Resource] = {}
-
-    def make(entry: dict[str, Any], module: str, values: Any, unknown: Any) -> Resource:
-        type_, name = str(entry.get("type", "")), str(entry.get("name", ""))
-        entries = modules.get(strip_instance_keys(module), {}).get("resources") or []
-        config = next((r for r in entries if r.get("mode") == "data"
-                       and r.get("type") == type_ and r.get("name") == name), {})
-        return Resource(address=str(entry.get("address", "")), module=module,
-                        type=f"data.{type_}", name=name, index=entry.get("index"),
-                        values=values if isinstance(values, dict) else {},
-                        unknown=unknown if isinstance(unknown, dict) else {},
-                        actions=("read",), config=config)
-
-    for change in plan.data.get("resource_changes") or []:
-        if isinstance(change, dict) and change.get("mode") == "data":
-            body = change.get("change") or {}
-            found[change.get("address", "")] = make(change, str(change.get("module_address")
-                                                                or ""), body.get("after"),
-                                                    body.get("after_unknown"))
-    state = ((plan.data.get("prior_state") or {}).get("values") or {}).get("root_module") or {}
-    for module in _state_modules(state):
-        for entry in module.get("resources") or []:
-            if entry.get("mode") == "data" and entry.get("address") not in found:
-                found[entry["address"]] = make(entry, str(module.get("address") or ""),
-                                               entry.get("values"), {})
-    index: dict[str, list[Resource]] = {}
-    for res in found.values():
-        index.setdefault(res.config_key, []).append(res)
-    _INDEX[plan] = index
-    return index
-
-
-def data_of(plan: Plan, type_: str) -> list[Resource]:
-    return [r for rs in data_instances(plan).values() for r in rs if r.type == f"data.{type_}"]
-
-
-def _known(plan: Plan, type_: str, attr: str) -> str | None:
-    for ds in data_of(plan, type_):
-        value = ds.get(attr)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
-# -- account, region, partition ------------------------------------------------------------
-
-def account_id(plan: Plan) -> str:
-    return _known(plan, "aws_caller_identity", "account_id") or HOLE
-
-
-def region(plan: Plan) -> str:
-    """The default provider's region (a constant, or a root variable's value), else an
-    `aws_region` data source's; HOLE when the plan does not say."""
-    config = (plan.data.get("configuration") or {}).get("provider_config") or {}
-    expr = ((config.get("aws") or {}).get("expressions") or {}).get("region") or {}
-    if isinstance(expr.get("constant_value"), str):
-        return expr["constant_value"]
-    for ref in expr.get("references") or []:
-        if ref.startswith("var."):
-            value = ((plan.data.get("variables") or {}).get(ref[4:]) or {}).get("value")
-            if isinstance(value, str):
-                return value
-    return _known(plan, "aws_region", "region") or _known(plan, "aws_region", "name") or HOLE
-
-
-def partition(plan: Plan) -> str:
-    known = _known(plan, "aws_partition", "partition")
-    if known:
-        return known
-    where = region(plan)
-    if where == HOLE:
-        return HOLE
-    return "aws-cn" if where.startswith("cn-") else \
-        "aws-us-gov" if where.startswith("us-gov-") else "aws"
-
 
 # -- documents -------------------------------------------------------------------------------
 
 def document(plan: Plan, res: Resource, attr: str = "policy") -> Document | Unknown | None:
-    """The policy document at `attr`: its JSON when known; when only known after apply, the
-    `data.aws_iam_policy_document` it is taken from (rebuilt from its statement blocks); else
-    UNKNOWN. None when there is no policy."""
+    """The policy document at `attr`: its JSON when known; when only known after apply, its
+    expression resolved through the configuration (catalog/resolve.py: `jsonencode`, an
+    `aws_iam_policy_document`, references as symbols), or the `data.aws_iam_policy_document`
+    it is taken from, rebuilt from its planned statement blocks; else `Unresolved` with why.
+    None when there is no policy."""
     value = res.get(attr)
     if value is not UNKNOWN:
         return parse(value)
-    return _from_references(plan, res, attr, set())
+    resolved = resolver(plan).value(res, attr)
+    if not isinstance(resolved, Unknown):
+        return from_resolved(resolved)
+    found = _from_references(plan, res, attr, set())
+    if isinstance(found, Unknown):
+        return resolved if isinstance(resolved, Unresolved) else found
+    return found
+
+
+def from_resolved(value: Any) -> Document | Unknown | None:
+    """A document from a resolved value (a string, `jsonencode`'s structure): statements
+    whose parts are unknown stay in it, as uncertain or with unknown elements."""
+    data, why = plain(value)
+    if isinstance(data, str):
+        doc = parse(data)
+        return replace(doc, unresolved=why) if isinstance(doc, Document) else doc
+    if not isinstance(data, dict):
+        return None
+    raw = data.get("Statement", [])
+    if raw is UNKNOWN:
+        return Unresolved(*why)
+    raws = [raw] if isinstance(raw, dict) else raw if isinstance(raw, list) else []
+    out: list[Statement] = []
+    for item in raws:
+        if not isinstance(item, dict):
+            out.append(ANYTHING.statements[0])  # a statement known after apply
+            continue
+        st = statement_of(item)
+        if item.get("Effect", "Allow") is UNKNOWN:
+            out += [replace(st, effect="Allow", certain=False),
+                    replace(st, effect="Deny", certain=False)]
+        else:
+            out.append(st)
+    return Document(tuple(out), why)
 
 
 def _from_references(plan: Plan, res: Resource, attr: str,

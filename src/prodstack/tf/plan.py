@@ -49,6 +49,9 @@ class Plan:
         self.source = source
         self.data = data
         self.locals = locals  # None: not known (a plan file)
+        # the configuration's expressions (tf/hcl_config.Expressions), for the audit's value
+        # resolver; None: a plan file's configuration only (see catalog/resolve.py)
+        self.expressions: Any = None
         config = _dict(data.get("configuration"))
         self._modules: dict[str, dict[str, Any]] = {}
         todo = [("", _dict(config.get("root_module")))]
