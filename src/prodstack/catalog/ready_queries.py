@@ -199,8 +199,9 @@ def bucket_policy(plan: Plan, bucket: Resource) -> Document | Unknown:
         document(plan, p) for p in plan.referrers(bucket, "aws_s3_bucket_policy", "bucket")]
     if bucket.written("policy") or isinstance(bucket.get("policy"), str):
         docs.append(document(plan, bucket))  # inline, or read from AWS for a bucket in state
-    if any(isinstance(d, Unknown) for d in docs):
-        return UNKNOWN
+    unknown = [d for d in docs if isinstance(d, Unknown)]
+    if unknown:
+        return unknown[0]  # UNKNOWN, or `Unresolved` with what it depends on
     return merge(docs)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
 from prodstack.catalog.plan_queries import application_lbs
 from prodstack.catalog.policies import Request, evaluate
 from prodstack.catalog.policy_match import HOLE, tri_or
@@ -21,6 +21,7 @@ from prodstack.catalog.ready_queries import (
     s3_arn,
     sse_algorithms,
 )
+from prodstack.catalog.ready_unseen import cannot_tell
 from prodstack.tf.plan import Plan
 
 LOG_DELIVERY = ("Service", "logdelivery.elasticloadbalancing.amazonaws.com")
@@ -38,7 +39,7 @@ def writers(plan: Plan) -> list[tuple[str, str]]:
             OUTPOSTS]
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     for lb in application_lbs(plan):
         for block in LOG_BLOCKS:
@@ -55,6 +56,9 @@ def rule(inp: AuditInput) -> Iterator[Hit]:
                     "s3:PutObject", (obj,), who, {"aws:SecureTransport": "true"}))
                     for who in writers(plan)))
                 problems = []
+                if allowed is None:
+                    yield cannot_tell(lb.address, f"the policy of bucket {name} lets Elastic "
+                                      f"Load Balancing write its {block}", doc, obj)
                 if allowed is False:
                     problems.append(f"the policy of bucket {name} grants neither the Region's "
                                     "Elastic Load Balancing account nor "

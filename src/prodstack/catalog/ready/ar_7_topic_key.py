@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
 from prodstack.catalog.policies import Document, Request, evaluate
 from prodstack.catalog.policy_match import HOLE
 from prodstack.catalog.ready_fixtures import ReadyBuilder, allow, key
 from prodstack.catalog.ready_queries import account_id, key_policy, keys, partition, region
+from prodstack.catalog.ready_unseen import cannot_tell
 from prodstack.tf.plan import Plan, Resource, Unknown
 
 ALARMS = ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm")
@@ -33,9 +34,11 @@ def publishers(plan: Plan, topic: Resource) -> dict[tuple[str, str], list[Resour
 
 
 def _refused(plan: Plan, doc: Document | Unknown, who: tuple[str, str],
-             senders: list[Resource]) -> list[str]:
+             senders: list[Resource]) -> list[str] | None:
+    """The actions the key refuses the senders; None when the plan cannot tell."""
     key_arn = f"arn:{partition(plan)}:kms:{region(plan)}:{account_id(plan)}:key/{HOLE}"
     out = []
+    undecided = False
     for action in ("kms:Decrypt", "kms:GenerateDataKey"):
         results = []
         for sender in senders:
@@ -48,10 +51,12 @@ def _refused(plan: Plan, doc: Document | Unknown, who: tuple[str, str],
             results.append(evaluate(doc, Request(action, (key_arn,), who, context)))
         if any(r is False for r in results):
             out.append(action + ("*" if action.endswith("DataKey") else ""))
-    return out
+        elif any(r is None for r in results) and not out:
+            undecided = True
+    return None if not out and undecided else out
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     for topic in plan.of("aws_sns_topic"):
         senders = publishers(plan, topic)
@@ -69,6 +74,10 @@ def rule(inp: AuditInput) -> Iterator[Hit]:
                 continue
             for used in keys(plan, topic, "kms_master_key_id"):
                 refused = _refused(plan, key_policy(plan, used), who, found)
+                if refused is None:
+                    yield cannot_tell(topic.address, f"the policy of {used.address} lets "
+                                      f"{who[1]} use it", key_policy(plan, used))
+                    continue
                 if refused:
                     yield Hit(topic.address, f"the policy of {used.address} does not let "
                               f"{who[1]} call {' and '.join(refused)}: the messages of {what} "
