@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from prodstack.catalog.plan_data import ACCOUNT
 from prodstack.catalog.policies import (
     ANYTHING,
     EMPTY,
@@ -22,7 +23,6 @@ from prodstack.catalog.policies import (
     merge,
     parse,
 )
-from prodstack.catalog.plan_data import ACCOUNT
 from prodstack.catalog.policy_match import HOLE, arn_glob, glob, unknowns
 from prodstack.catalog.ready_fixtures import ReadyBuilder, allow, bucket, policy
 from prodstack.catalog.ready_order import ordered_after

@@ -132,11 +132,26 @@ def _fill(text: str, dummy: int) -> str:
     return "".join(f"\x03{ord(c)}-{dummy}\x03" if c in _DESCRIPTIONS else c for c in text)
 
 
+def _common_symbols(pattern: str, value: str, wildcards: bool) -> tuple[str, str]:
+    """Both strings without the literal prefix they share up to their last common symbol
+    (the same symbol stands for the same text, so it cancels out)."""
+    cut = 0
+    for i, (a, b) in enumerate(zip(pattern, value, strict=False)):
+        if a != b or a == HOLE or (wildcards and a in "*?"):
+            break
+        if a in _DESCRIPTIONS:
+            cut = i + 1
+    return pattern[cut:], value[cut:]
+
+
 def glob(pattern: str, value: str, *, wildcards: bool = True, ignore_case: bool = False) -> Tri:
     """Does `value` match `pattern` (`*` and `?` when `wildcards`)? None when a `HOLE` or a
     symbol in either makes it depend on what apply reveals; a symbol matches itself."""
     if ignore_case:
         pattern, value = pattern.lower(), value.lower()
+    if not opaque(pattern) and not opaque(value):
+        return _regex(pattern, wildcards).fullmatch(value) is not None
+    pattern, value = _common_symbols(pattern, value, wildcards)
     if not opaque(pattern) and not opaque(value):
         return _regex(pattern, wildcards).fullmatch(value) is not None
     if not _intersect(_tokens(pattern, wildcards), _tokens(value, False)):

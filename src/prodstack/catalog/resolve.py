@@ -16,7 +16,8 @@ The configuration's expressions come from the folder in directory mode (`plan.ex
 tf/hcl_config.py); a plan file alone holds only each expression's references, and there an
 attribute whose references are all known but whose planned value is not was written null
 (Terraform computes every expression over known values at plan time, so only a null left to
-the provider's computed default stays unknown).
+the provider's computed default stays unknown); this is read only from variables and module
+inputs, never from other resources' attributes.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from prodstack.catalog.resolve_eval import Encoded, Evaluator, Key, step, unreso
 from prodstack.tf.hcl_config import Expressions, Module
 from prodstack.tf.hcl_expr import Body, Tree
 from prodstack.tf.plan import UNKNOWN, Plan, Resource, Unknown
-from prodstack.tf.resource import Unresolved, join_path
+from prodstack.tf.resource import Unresolved, join_path, strip_instance_keys
 
 POLICY_DOC = "data.aws_iam_policy_document"
 _CACHE: weakref.WeakKeyDictionary[Plan, Resolver] = weakref.WeakKeyDictionary()
@@ -206,16 +207,37 @@ class Resolver:
         if "constant_value" in node:
             return node["constant_value"]
         refs = [r for r in node.get("references") or [] if isinstance(r, str)]
-        if refs and all(self._known_reference(res.module_path, r) for r in refs):
+        precise = [r for r in refs if not any(o.startswith(r + ".") for o in refs)]
+        if precise and all(self._known_reference(res.module_path, r) for r in precise):
             return None
         return Unresolved(f"{shown} of {res.address}: written as an expression over "
                           f"{', '.join(refs) or 'values'} that the plan does not keep")
 
-    def _known_reference(self, module_path: str, ref: str) -> bool:
-        parts = ref.split(".")
+    def _known_reference(self, module_path: str, ref: str, depth: int = 0) -> bool:
+        """Did Terraform know the value of `ref` at plan time? A root variable with a value,
+        a module input that is a constant, a default, or an expression over such values."""
+        parts = strip_instance_keys(ref).split(".")
+        if depth > 32:
+            return False
         if parts[0] == "var" and len(parts) > 1:
-            return not isinstance(self._variable(module_path, parts[1]), Unknown)
-        return False
+            if not module_path:
+                return not isinstance(self._variable("", parts[1]), Unknown)
+            parent, _, call = module_path.rpartition(".module.")
+            call = call if parent else module_path.removeprefix("module.")
+            written = self._plan_call(parent, call).get("expressions", {}).get(parts[1])
+            if not isinstance(written, dict) or "constant_value" in written:
+                return True  # a constant, or the default
+            refs = [r for r in written.get("references") or [] if isinstance(r, str)]
+            return bool(refs) and all(self._known_reference(parent, r, depth + 1)
+                                      for r in refs)
+        return False  # resources' attributes: a plan known in part is not evidence enough
+
+    def _plan_call(self, parent: str, call: str) -> dict[str, Any]:
+        node: Any = (self.plan.data.get("configuration") or {}).get("root_module") or {}
+        for name in [p for p in parent.split(".") if p and p != "module"]:
+            node = ((node.get("module_calls") or {}).get(name) or {}).get("module") or {}
+        entry = (node.get("module_calls") or {}).get(call)
+        return entry if isinstance(entry, dict) else {}
 
     def _scope(self, res: Resource) -> dict[str, Any]:
         return {"\x00module": res.module_path, "\x00index": res.index,
@@ -278,10 +300,7 @@ class Resolver:
 
     def _plan_input(self, parent: str, call: str, name: str) -> Any:
         """A module input from the plan's configuration: a constant, or the default."""
-        node: Any = (self.plan.data.get("configuration") or {}).get("root_module") or {}
-        for step_name in [p for p in parent.split(".") if p and p != "module"]:
-            node = ((node.get("module_calls") or {}).get(step_name) or {}).get("module") or {}
-        entry = (node.get("module_calls") or {}).get(call) or {}
+        entry = self._plan_call(parent, call)
         written = (entry.get("expressions") or {}).get(name)
         if isinstance(written, dict):
             if "constant_value" in written:

@@ -95,7 +95,8 @@ def documented_statement_for_the_account() -> Made:
     return _stack(_logs(f"arn:aws:logs:us-east-1:{ACCOUNT}:*")), None
 
 
-@cases.cannot_see('module.logs.aws_cloudwatch_log_group.this["app"]', 'module.logs.aws_cloudwatch_log_group.this["worker"]')
+@cases.cannot_see('module.logs.aws_cloudwatch_log_group.this["app"]',
+                  'module.logs.aws_cloudwatch_log_group.this["worker"]')
 def policy_known_only_after_apply() -> Made:
     return _stack(unknown_policy=True), None
 
