@@ -81,8 +81,10 @@ def test_unseen_in_sarif_junit_and_markdown(tmp_path: Path) -> None:
     result = _audit(tmp_path)
     document = json.loads(render("sarif", result))
     validate(document)
-    [review] = [r for r in document["runs"][0]["results"] if r.get("kind") == "review"]
-    assert review["ruleId"] == "FM-6.1" and review["level"] == "none"
+    [review] = [r for r in document["runs"][0]["results"]
+                if r.get("properties", {}).get("unseen")]
+    assert review["ruleId"] == "FM-6.1" and review["level"] == "note"
+    assert review["message"]["text"].startswith("FM-6.1 could not check")
     physical = review["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"]["uri"] == "main.tf"
     assert physical["region"]["startLine"] == 10

@@ -48,7 +48,12 @@ def _refused(plan: Plan, doc: Document | Unknown, who: tuple[str, str],
                 context = {"aws:SourceAccount": account_id(plan), "aws:SourceArn":
                            f"arn:{partition(plan)}:cloudwatch:{region(plan)}:"
                            f"{account_id(plan)}:alarm:{name if isinstance(name, str) else HOLE}"}
-            results.append(evaluate(doc, Request(action, (key_arn,), who, context)))
+            # EventBridge publishing to an encrypted topic sends neither aws:SourceArn nor
+            # aws:SourceAccount (AWS's SNS key management page): a key policy that asks for
+            # them refuses it
+            absent = ("aws:SourceArn", "aws:SourceAccount") if "events" in who[1] else ()
+            results.append(evaluate(doc, Request(action, (key_arn,), who, context,
+                                                 absent=absent)))
         if any(r is False for r in results):
             out.append(action + ("*" if action.endswith("DataKey") else ""))
         elif any(r is None for r in results) and not out:

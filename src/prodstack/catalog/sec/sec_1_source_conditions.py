@@ -1,6 +1,11 @@
-"""AR-12: a bucket, key or trust policy that grants a service principal AWS documents with
+"""SEC-1: a bucket, key or trust policy that grants a service principal AWS documents with
 `aws:SourceArn` / `aws:SourceAccount` without either condition (the confused deputy: the
-service may act on the resource for another account's trail, bucket or flow log)."""
+service may act on the resource for another account's trail, bucket or flow log).
+
+Hardening, not a refusal: AWS applies such a policy and the service delivers (this was AR-12;
+the AR family is for what AWS refuses or silently drops). Where AWS documents that a service
+does not send the conditions (the role CloudTrail assumes to write to CloudWatch Logs,
+EventBridge publishing to an encrypted SNS topic), the rule does not ask for them."""
 
 from __future__ import annotations
 
@@ -109,7 +114,7 @@ def source_arn_and_source_account() -> Made:
 
 
 ENTRY = Entry(
-    id="AR-12", title="Service principal grant without source conditions", severity="low",
+    id="SEC-1", title="Service principal grant without source conditions", severity="low",
     failure="a bucket, key or trust policy lets CloudTrail, Config, S3 log delivery, log "
             "delivery, VPC flow logs or RDS monitoring act without aws:SourceArn / "
             "aws:SourceAccount: the service can be used on the resource on behalf of another "

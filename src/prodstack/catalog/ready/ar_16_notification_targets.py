@@ -1,0 +1,130 @@
+"""AR-16: S3 event notifications to a queue, topic or function that does not let S3 deliver:
+PutBucketNotificationConfiguration validates every destination and refuses the whole
+configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
+from prodstack.catalog.policies import Request, evaluate
+from prodstack.catalog.ready_fixtures import ReadyBuilder, allow, policy
+from prodstack.catalog.ready_queries import account_id, document, linked, s3_arn
+from prodstack.catalog.ready_unseen import cannot_tell
+from prodstack.catalog.resolve import resolver
+
+S3 = ("Service", "s3.amazonaws.com")
+# destination block -> (attribute, type, policy resource and attribute, action)
+TARGETS = {
+    "queue": ("queue_arn", "aws_sqs_queue", "aws_sqs_queue_policy", "queue_url",
+              "sqs:SendMessage"),
+    "topic": ("topic_arn", "aws_sns_topic", "aws_sns_topic_policy", "arn", "sns:Publish"),
+}
+REFUSED = ("PutBucketNotificationConfiguration fails with InvalidArgument (\"Unable to "
+           "validate the following destination configurations\")")
+
+
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
+    plan = inp.plan
+    for note in plan.of("aws_s3_bucket_notification"):
+        buckets = linked(plan, note, ("bucket",), "aws_s3_bucket")
+        source = {"aws:SourceArn": s3_arn(plan, buckets[0]) if buckets else "*",
+                  "aws:SourceAccount": account_id(plan)}
+        for block, (attr, type_, policy_type, link, action) in TARGETS.items():
+            for target in linked(plan, note, (block, attr), type_):
+                policies = plan.referrers(target, policy_type, link)
+                doc = document(plan, policies[0]) if policies else \
+                    document(plan, target) if target.written("policy") else None
+                arn = resolver(plan).attribute(target, "arn")
+                verdict = evaluate(doc, Request(action, (str(arn),), S3, source))
+                if verdict is None:
+                    yield cannot_tell(note.address, f"the policy of {target.address} lets "
+                                      f"s3.amazonaws.com call {action}", doc)
+                elif verdict is False:
+                    yield Hit(note.address, f"the policy of {target.address} does not let "
+                              f"s3.amazonaws.com call {action}: {REFUSED}")
+                managed = target.get("kms_master_key_id")
+                if isinstance(managed, str) and managed.endswith(("alias/aws/sqs",
+                                                                  "alias/aws/sns")):
+                    yield Hit(note.address, f"{target.address} is encrypted with the AWS "
+                              f"managed key {managed}, whose policy cannot let S3 use it: "
+                              f"{REFUSED}")
+        for fn in linked(plan, note, ("lambda_function", "lambda_function_arn"),
+                         "aws_lambda_function"):
+            permits = [p for p in plan.referrers(fn, "aws_lambda_permission", "function_name")
+                       if p.get("principal") in ("s3.amazonaws.com", None)]
+            if not permits:
+                yield Hit(note.address, f"no aws_lambda_permission lets s3.amazonaws.com "
+                          f"invoke {fn.address}: {REFUSED}")
+
+
+cases = Cases()
+BUCKET = "arn:aws:s3:::acme-uploads"
+
+
+def _stack(queue_statement: dict[str, object] | None, kms: str | None = None) -> ReadyBuilder:
+    """An uploads bucket notifying a queue that a module creates, the policy jsonencoded."""
+    b = ReadyBuilder()
+    b.add("aws_s3_bucket.uploads", {"bucket": "acme-uploads"}, unknown={"arn": True,
+                                                                        "id": True})
+    b.add("module.queue.aws_sqs_queue.this[0]", {"name": "uploads", "kms_master_key_id": kms},
+          unknown={"arn": True, "id": True, "url": True})
+    b.module("module.queue", outputs={"arn": ["aws_sqs_queue.this[0].arn",
+                                              "aws_sqs_queue.this"]})
+    if queue_statement is not None:
+        b.add("module.queue.aws_sqs_queue_policy.this[0]", {"policy": policy(queue_statement)},
+              refs={"queue_url": ["aws_sqs_queue.this[0].url", "aws_sqs_queue.this"]},
+              unknown={"queue_url": True})
+    b.add("aws_s3_bucket_notification.uploads", {"queue": [{"events": ["s3:ObjectCreated:*"]}]},
+          refs={"bucket": ["aws_s3_bucket.uploads.id", "aws_s3_bucket.uploads"],
+                "queue.queue_arn": ["module.queue.arn", "module.queue"]},
+          unknown={"bucket": True, "queue": [{"queue_arn": True}]})
+    return b
+
+
+SEND = allow({"Service": "s3.amazonaws.com"}, "sqs:SendMessage",
+             "arn:aws:sqs:us-east-1:111122223333:uploads",
+             {"ArnEquals": {"aws:SourceArn": BUCKET}})
+
+
+@cases.fires("aws_s3_bucket_notification.uploads")
+def queue_without_a_policy() -> Made:
+    """hashicorp/terraform-provider-aws#11219."""
+    return _stack(None), None
+
+
+@cases.fires("aws_s3_bucket_notification.uploads")
+def queue_policy_for_another_bucket() -> Made:
+    """aws/aws-cdk#20127: the queue granted another bucket."""
+    return _stack({**SEND, "Condition": {"ArnEquals": {"aws:SourceArn":
+                                                      "arn:aws:s3:::other"}}}), None
+
+
+@cases.fires("aws_s3_bucket_notification.uploads")
+def queue_encrypted_with_the_aws_managed_key() -> Made:
+    """ministryofjustice/cloud-platform-environments#5404."""
+    return _stack(SEND, kms="alias/aws/sqs"), None
+
+
+@cases.passes
+def documented_queue_policy() -> Made:
+    """AWS's walkthrough: s3.amazonaws.com may SendMessage, conditioned on the bucket."""
+    return _stack(SEND), None
+
+
+ENTRY = Entry(
+    id="AR-16", title="Event notification destination refuses S3", severity="high",
+    failure="PutBucketNotificationConfiguration fails with \"Unable to validate the following "
+            "destination configurations\": each queue's or topic's policy must let "
+            "s3.amazonaws.com send (sqs:SendMessage, sns:Publish), a function needs an "
+            "aws_lambda_permission for s3.amazonaws.com, and an encrypted queue or topic needs "
+            "a customer managed key S3 may use (not alias/aws/sqs or alias/aws/sns)",
+    fix="an aws_sqs_queue_policy / aws_sns_topic_policy granting s3.amazonaws.com with "
+        "aws:SourceArn of the bucket, an aws_lambda_permission (principal s3.amazonaws.com, "
+        "source_arn the bucket), a customer managed key, and depends_on from the notification",
+    aws_docs="https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+             "grant-destinations-permissions-to-s3.html",
+    rule=Rule(types=("aws_s3_bucket_notification", "aws_sqs_queue", "aws_sqs_queue_policy",
+                     "aws_sns_topic", "aws_sns_topic_policy", "aws_lambda_permission"),
+              check=rule, cases=cases.plan),
+)
