@@ -39,7 +39,8 @@ def _home(audit_home: Path) -> Path:
 def test_ready_stack_gets_each_apply_readiness_finding() -> None:
     result = CliRunner().invoke(cli, ["audit", str(STACK), "--format", "json"])
     data = json.loads(result.stdout)
-    found = {(f["id"], f["address"]) for f in data["findings"] if f["id"].startswith(("AR-", "SEC-"))}
+    found = {(f["id"], f["address"]) for f in data["findings"]
+             if f["id"].startswith(("AR-", "SEC-"))}
     assert found == EXPECTED, sorted(found ^ EXPECTED)
     assert not data["errors"], data["errors"]
     messages = {f["id"]: f["message"] for f in data["findings"]}
