@@ -4,10 +4,9 @@ Which key, bucket or role a resource uses (by reference, through modules, or by 
 name or ARN); the documents that govern them: a KMS key's policy (its own, an
 `aws_kms_key_policy`, or AWS's default key policy), a bucket's policy, a role's trust policy and
 permissions (inline, attached customer policies, the AWS managed policies the rules need to know
-by name), whether a service may assume a role; and the account, region and partition of the
-plan (create-time ordering: `ready_order`). Data sources are read from the raw
-plan (`prior_state` when read at plan time, `resource_changes` when deferred to apply), as
-`Resource`s whose type carries the `data.` prefix, so `Plan.refs` resolves references to them.
+by name), whether a service may assume a role. A document the plan only knows after apply is
+resolved through the configuration (catalog/resolve.py). Data sources, the account, region and
+partition are plan_data's (re-exported here); create-time ordering is ready_order's.
 """
 
 from __future__ import annotations
