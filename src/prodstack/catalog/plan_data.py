@@ -89,18 +89,10 @@ def account_id(plan: Plan) -> str:
 
 
 def region(plan: Plan) -> str:
-    """The default provider's region (a constant, or a root variable's value), else an
-    `aws_region` data source's; HOLE when the plan does not say."""
-    config = (plan.data.get("configuration") or {}).get("provider_config") or {}
-    expr = ((config.get("aws") or {}).get("expressions") or {}).get("region") or {}
-    if isinstance(expr.get("constant_value"), str):
-        return expr["constant_value"]
-    for ref in expr.get("references") or []:
-        if ref.startswith("var."):
-            value = ((plan.data.get("variables") or {}).get(ref[4:]) or {}).get("value")
-            if isinstance(value, str):
-                return value
-    return _known(plan, "aws_region", "region") or _known(plan, "aws_region", "name") or HOLE
+    """The default provider's region (a constant, or a root variable's value: `Plan.region`),
+    else an `aws_region` data source's; HOLE when the plan does not say."""
+    return plan.region()[0] or _known(plan, "aws_region", "region") or \
+        _known(plan, "aws_region", "name") or HOLE
 
 
 def partition(plan: Plan) -> str:
@@ -112,3 +104,9 @@ def partition(plan: Plan) -> str:
         return HOLE
     return "aws-cn" if where.startswith("cn-") else \
         "aws-us-gov" if where.startswith("us-gov-") else "aws"
+
+
+def provider_region(plan: Plan, res: Resource) -> str | None:
+    """The region of the provider configuration a resource (or data source) uses (a constant
+    or a root variable's value); None when the plan does not say."""
+    return plan.region(str(res.config.get("provider_config_key") or "aws"))[0]

@@ -286,16 +286,24 @@ def join_prefix(prefix: Any, rest: str) -> str:
     return f"{text}/{rest}" if text else rest
 
 
-def sse_algorithms(plan: Plan, bucket: Resource) -> list[Any]:
-    """The bucket's default encryption algorithms (`AES256`, `aws:kms`, UNKNOWN…)."""
-    out: list[Any] = []
+def sse_settings(plan: Plan, bucket: Resource) -> list[tuple[Any, Any, list[Resource]]]:
+    """The bucket's default encryption rules: (algorithm: `AES256`, `aws:kms`, UNKNOWN…; the
+    written `kms_master_key_id`; the customer managed keys it names)."""
+    out: list[tuple[Any, Any, list[Resource]]] = []
     configs = plan.referrers(bucket, "aws_s3_bucket_server_side_encryption_configuration",
                              "bucket")
     for res in [*configs, *([bucket] if bucket.written(
             "server_side_encryption_configuration") else [])]:
         path = ("rule",) if res in configs else ("server_side_encryption_configuration", "rule")
-        out.append(res.get(*path, "apply_server_side_encryption_by_default", "sse_algorithm"))
+        path += ("apply_server_side_encryption_by_default",)
+        out.append((res.get(*path, "sse_algorithm"), res.get(*path, "kms_master_key_id"),
+                    keys(plan, res, *path, "kms_master_key_id")))
     return out
+
+
+def sse_algorithms(plan: Plan, bucket: Resource) -> list[Any]:
+    """The bucket's default encryption algorithms (`AES256`, `aws:kms`, UNKNOWN…)."""
+    return [algorithm for algorithm, _, _ in sse_settings(plan, bucket)]
 
 
 def role_arn(plan: Plan, role: Resource) -> str:
