@@ -22,6 +22,9 @@ from prodstack.catalog.ready import (
     ar_14_lifecycle_minimums,
     ar_15_lambda_trust,
     ar_16_notification_targets,
+    ar_17_delivery_targets,
+    ar_18_cloudfront_certificate,
+    ar_19_rds_gp3_performance,
 )
 from prodstack.catalog.ready_fixtures import ReadyBuilder, allow
 from tests.audit.helpers import hits
@@ -35,6 +38,7 @@ class Report(NamedTuple):
 
 
 A4, A7 = ar_4_alb_logs, ar_7_topic_key
+A17, A18, A19 = ar_17_delivery_targets, ar_18_cloudfront_certificate, ar_19_rds_gp3_performance
 A13, A14, A15, A16 = (ar_13_backup_windows, ar_14_lifecycle_minimums, ar_15_lambda_trust,
                       ar_16_notification_targets)
 NLB_PRINCIPAL = allow({"Service": "delivery.logs.amazonaws.com"}, "s3:PutObject",
@@ -68,6 +72,39 @@ def _elasticache(snapshot: str, maintenance: str) -> PlanBuilder:
     return PlanBuilder().add("aws_elasticache_replication_group.cache", {
         "replication_group_id": "cache", "snapshot_window": snapshot,
         "maintenance_window": maintenance}, unknown={"arn": True})
+
+
+def _sns_to_lambda(permission_for: str | None = None) -> PlanBuilder:
+    """A topic subscribed by a function module (by for_each), with or without a permission."""
+    b = ReadyBuilder()
+    b.add("aws_sns_topic.events", {"name": "events"}, unknown={"arn": True, "id": True})
+    b.add("module.handler.aws_lambda_function.this[0]", {"function_name": "handler"},
+          unknown={"arn": True})
+    b.module("module.handler", outputs={"arn": ["aws_lambda_function.this[0].arn",
+                                                "aws_lambda_function.this"]})
+    if permission_for is not None:
+        b.add("aws_lambda_permission.topic", {"principal": permission_for,
+                                              "action": "lambda:InvokeFunction"},
+              refs={"function_name": ["module.handler.arn", "module.handler"]},
+              unknown={"function_name": True})
+    b.add('aws_sns_topic_subscription.this["handler"]', {"protocol": "lambda"},
+          refs={"topic_arn": ["aws_sns_topic.events.arn", "aws_sns_topic.events"],
+                "endpoint": ["module.handler.arn", "module.handler"]},
+          unknown={"topic_arn": True, "endpoint": True, "arn": True})
+    return b
+
+
+def _queue_at_the_root() -> PlanBuilder:
+    """An SNS topic and a queue side by side at the root, the queue without a policy."""
+    b = ReadyBuilder()
+    b.add("aws_sns_topic.updates", {"name": "user-updates"}, unknown={"arn": True})
+    b.add("aws_sqs_queue.updates", {"name": "user-updates"},
+          unknown={"arn": True, "url": True, "policy": True}, unset=("policy",))
+    b.add("aws_sns_topic_subscription.updates", {"protocol": "sqs"},
+          refs={"topic_arn": ["aws_sns_topic.updates.arn", "aws_sns_topic.updates"],
+                "endpoint": ["aws_sqs_queue.updates.arn", "aws_sqs_queue.updates"]},
+          unknown={"topic_arn": True, "endpoint": True})
+    return b
 
 
 CORPUS = [
@@ -176,6 +213,87 @@ CORPUS = [
     Report("https://github.com/cloudposse/terraform-aws-lb-s3-bucket/issues/9",
            "Access Denied for the log bucket when it is encrypted with SSE-KMS", "AR-4",
            lambda: A4._stack(A4.ELB_ACCOUNT, A4.DELIVERY, sse="aws:kms")),
+    Report("https://github.com/aws/aws-cdk/issues/8113",
+           "Network Load Balancer access logs: the stack creation fails because of missing "
+           "permissions on the S3 Bucket (Access Denied for bucket)", "AR-4",
+           lambda: A4._stack(A4.ELB_ACCOUNT, kind="network")),
+    Report("https://github.com/trussworks/terraform-aws-logs/pull/27",
+           "to enable access logging the bucket must allow the NLB to write (the log bucket "
+           "granted only the ALB's ELB account)", "AR-4",
+           lambda: A4._stack(A4.DENY_HTTP, {**A4.ELB_ACCOUNT, "Resource": f"{A4.LOGS}/*"},
+                             kind="network", region="us-west-2")),
+    # CloudFront certificates outside us-east-1
+    Report("https://github.com/milliHQ/terraform-aws-next-js/issues/61",
+           "error creating CloudFront Distribution: InvalidViewerCertificate: The specified SSL "
+           "certificate doesn't exist, isn't in us-east-1 region, isn't valid, or doesn't "
+           "include a valid certificate chain.", "AR-18",
+           lambda: A18._site(region="us-west-2")),
+    Report("https://github.com/cloudposse/terraform-aws-cloudfront-s3-cdn/issues/10",
+           "InvalidViewerCertificate: The specified SSL certificate doesn't exist, isn't in "
+           "us-east-1 region, isn't valid, or doesn't include a valid certificate chain. "
+           "(a certificate ARN of ap-southeast-2)", "AR-18",
+           lambda: A18._site(region="ap-southeast-2", literal="arn:aws:acm:ap-southeast-2:"
+                             "111122223333:certificate/5e1c")),
+    Report("https://github.com/cloudposse/terraform-aws-cloudfront-s3-cdn/issues/55",
+           "creating CloudFront Distribution: InvalidViewerCertificate (the certificate looked "
+           "up through the eu-west-1 provider)", "AR-18",
+           lambda: A18._site(lookup=True)),
+    # SNS subscriptions and EventBridge targets (silently dropped)
+    Report("https://github.com/hashicorp/terraform-provider-aws/issues/1342",
+           "The created SQS queue can not receive messages published to the created SNS topic "
+           "(no queue policy)", "AR-17", lambda: A17._subscription(None)),
+    Report("https://github.com/hashicorp/terraform/issues/5973",
+           "sending message from SNS to SQS not done: no permission in the SQS queue allows "
+           "it to receive messages from SNS", "AR-17", _queue_at_the_root),
+    Report("https://github.com/microsoft/aspire/pull/3333",
+           "is not authorized to perform: sqs:sendmessage on resource ... because no "
+           "resource-based policy allows the sqs:sendmessage action", "AR-17",
+           lambda: A17._subscription(None, kms="alias/aws/sqs")),
+    Report("https://github.com/hashicorp/terraform/issues/27347",
+           "Cloudwatch Custom Events SQS fails to work (the queue's access policy did not "
+           "allow EventBridge to send)", "AR-17", lambda: A17._rule_to("queue")),
+    Report("https://github.com/hashicorp/terraform-provider-aws/issues/16080",
+           "aws_cloudwatch_event_target does not trigger SNS topic until edited via AWS "
+           "console (no topic policy for events.amazonaws.com)", "AR-17",
+           lambda: A17._rule_to("topic")),
+    Report("https://github.com/terraform-aws-modules/terraform-aws-eventbridge/issues/88",
+           "the event bridge fails to send to SNS due to a permissions issue", "AR-17",
+           lambda: A17._rule_to("topic", allow({"Service": "sns.amazonaws.com"},
+                                               "sns:Publish"))),
+    Report("https://github.com/alphagov/govuk-infrastructure/pull/3069",
+           "Testing of the rule resulted with a FailedInvocation status (EventBridge to SNS)",
+           "AR-17", lambda: A17._rule_to("topic")),
+    Report("https://github.com/hashicorp/terraform/issues/10748",
+           "the Lambda doesn't register this under its trigger, and with this missing I "
+           "cannot get any lambda triggering (no aws_lambda_permission)", "AR-17",
+           _sns_to_lambda),
+    Report("https://github.com/hashicorp/terraform/issues/2885",
+           "the subscription is correctly added ... but the lambda function never seems to get "
+           "the notifications", "AR-17",
+           lambda: _sns_to_lambda(permission_for="s3.amazonaws.com")),
+    Report("https://github.com/aws/aws-sdk-js-v3/issues/2272",
+           "PutTargetsCommand successfully adds a Lambda function as a target to scheduled "
+           "rule, however, the Lambda does not trigger", "AR-17",
+           lambda: A17._rule_to("function")),
+    # gp3 IOPS and throughput
+    Report("https://github.com/hashicorp/terraform-provider-aws/issues/28271",
+           "Create a mariadb with gp3 while setting IOPS to 3000: InvalidParameterCombination",
+           "AR-19", lambda: A19._db(20, iops=3000, engine="mariadb")),
+    Report("https://github.com/braintrustdata/terraform-aws-braintrust-data-plane/pull/288",
+           "AWS RDS PostgreSQL rejects explicit gp3 IOPS or throughput settings when allocated "
+           "storage is less than 400 GiB: CreateDBInstance fails with "
+           "InvalidParameterCombination", "AR-19",
+           lambda: A19._db(100, iops=3000, throughput=125)),
+    Report("https://github.com/cloud-gov/terraform-provision/pull/1556",
+           "You can't specify IOPS or storage throughput for engine postgres and a storage size "
+           "less than 400.", "AR-19", lambda: A19._db(200, iops=3000)),
+    Report("https://github.com/braintrustdata/terraform-aws-braintrust-data-plane/pull/126",
+           "a gp3 volume >= 400GB must have a minimum of 12000 IOPS and 500 Mbps throughput: "
+           "the module defaults were causing apply errors", "AR-19",
+           lambda: A19._db(1000, iops=3000, throughput=125)),
+    Report("https://github.com/cloudtools/troposphere/issues/2141",
+           "You can't specify IOPS or storage throughput for engine postgres and a storage size "
+           "less than 400.", "AR-19", lambda: A19._db(20, iops=3000)),
 ]
 
 
@@ -187,5 +305,5 @@ def test_each_real_refusal_is_named(report: Report) -> None:
 
 def test_the_corpus_cites_distinct_reports() -> None:
     urls = [r.url for r in CORPUS]
-    assert len(urls) == len(set(urls))
+    assert len(urls) == len(set(urls)) >= 40
     assert all(r.error for r in CORPUS)
