@@ -95,11 +95,13 @@ def is_set(value: Any) -> bool:
     return value not in (None, "", False)
 
 
-def object_lock_enabled(plan: Plan, bucket: Resource) -> bool:
-    """Object Lock on the bucket (inline, or by a lock configuration resource); an unknown
-    value counts as on."""
-    if bucket.effective("object_lock_enabled", False) in (True, UNKNOWN):
+def object_lock_enabled(plan: Plan, bucket: Resource) -> bool | None:
+    """Object Lock on the bucket (inline, or by a lock configuration resource); None when a
+    value only known after apply decides it."""
+    inline = bucket.effective("object_lock_enabled", False)
+    if inline is True or bucket.get("object_lock_configuration",
+                                    "object_lock_enabled") == "Enabled":
         return True
-    if bucket.get("object_lock_configuration", "object_lock_enabled") == "Enabled":
+    if plan.referrers(bucket, "aws_s3_bucket_object_lock_configuration", "bucket"):
         return True
-    return bool(plan.referrers(bucket, "aws_s3_bucket_object_lock_configuration", "bucket"))
+    return None if inline is UNKNOWN else False

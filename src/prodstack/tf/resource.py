@@ -155,6 +155,16 @@ class Resource:
             node = node[part]
         return True
 
+    def references(self, *path: str) -> list[str]:
+        """The references of the expression at `path` (a plan keeps only these of an
+        expression that is not a constant)."""
+        node: Any = self.expressions
+        for part in path:
+            if isinstance(node, list):
+                node = node[0] if node else None
+            node = node.get(part) if isinstance(node, dict) else None
+        return collect_references(node)
+
     def effective(self, attr: str, default: Any) -> Any:
         """The value, or AWS's `default` when the attribute is unset and computed by AWS."""
         value = self.get(attr)

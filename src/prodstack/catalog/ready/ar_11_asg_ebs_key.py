@@ -18,7 +18,7 @@ from prodstack.catalog.ready_queries import (
     partition,
     region,
 )
-from prodstack.catalog.ready_unseen import cannot_tell
+from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import Plan, Resource
 
 SLR = "AWSServiceRoleForAutoScaling"

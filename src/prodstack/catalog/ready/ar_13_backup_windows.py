@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import GOOD_DB
 from prodstack.catalog.planbuilder import PlanBuilder
-from prodstack.tf.plan import Resource
+from prodstack.catalog.unseen import unknown_value
+from prodstack.tf.plan import Resource, Unknown
 
 # type -> (daily window attribute, weekly window attribute, what AWS calls the daily one)
 WINDOWS = {
@@ -50,13 +51,17 @@ def overlap(daily: str, weekly: str) -> bool | None:
     return False
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     for res in plan.of(*WINDOWS):
         daily_attr, weekly_attr, kind = WINDOWS[res.type]
         daily, weekly = res.get(daily_attr), res.get(weekly_attr)
         if not (_written(res, daily_attr) and _written(res, weekly_attr)):
             continue  # AWS picks the other one so that they do not meet
+        for attr, value in ((daily_attr, daily), (weekly_attr, weekly)):
+            if isinstance(value, Unknown):
+                yield unknown_value(plan, res, f"its {kind} window and maintenance window "
+                                    "stay apart", attr)
         if isinstance(daily, str) and isinstance(weekly, str) and overlap(daily, weekly):
             yield Hit(res.address, f"{daily_attr} {daily} overlaps {weekly_attr} {weekly} "
                       f"(UTC): AWS answers InvalidParameterValue (\"The {kind} window and "

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
 from prodstack.catalog.plan_queries import dicts
 from prodstack.catalog.planbuilder import PlanBuilder
+from prodstack.catalog.unseen import unknown_value
+from prodstack.tf.plan import Resource, Unknown
 
 # storage classes whose transitions AWS refuses before 30 days (objects, and noncurrent
 # versions after they become noncurrent)
@@ -38,12 +40,32 @@ def problems(rule_block: dict[str, Any]) -> list[str]:
     return out
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def undecided(res: Resource, i: int) -> list[tuple[str | int, ...]]:
+    """The paths of rule `i`'s days and storage classes only known after apply."""
+    out: list[tuple[str | int, ...]] = []
+    for kind, attrs in (("transition", ("days", "storage_class")),
+                        ("noncurrent_version_transition", ("noncurrent_days", "storage_class")),
+                        ("expiration", ("days",))):
+        blocks = res.get("rule", i, kind)
+        if isinstance(blocks, Unknown):
+            out.append(("rule", i, kind))
+        for j in range(len(blocks) if isinstance(blocks, list) else 0):
+            out += [("rule", i, kind, j, a) for a in attrs
+                    if isinstance(res.get("rule", i, kind, j, a), Unknown)]
+    return out
+
+
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     for res in plan.of("aws_s3_bucket_lifecycle_configuration"):
-        for block in dicts(res.get("rule")):
+        if isinstance(res.get("rule"), Unknown):
+            yield unknown_value(plan, res, "AWS accepts its lifecycle rules", "rule")
+        for i, block in enumerate(dicts(res.get("rule"))):
             if block.get("status") == "Disabled":
                 continue
+            for path in undecided(res, i)[:1]:
+                yield unknown_value(plan, res, f"AWS accepts lifecycle rule {block.get('id')!r}",
+                                    *path)
             for problem in problems(block):
                 yield Hit(res.address, f"rule {block.get('id')!r}: {problem}: "
                           "PutBucketLifecycleConfiguration fails with InvalidArgument")

@@ -14,7 +14,7 @@ from prodstack.catalog.ready_queries import (
     region,
     service_may_assume,
 )
-from prodstack.catalog.ready_unseen import cannot_tell
+from prodstack.catalog.unseen import cannot_tell
 
 # type -> (role attribute, service, source ARN after `arn:<partition>:`, what AWS answers)
 USERS = {

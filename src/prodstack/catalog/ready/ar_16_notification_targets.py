@@ -10,8 +10,8 @@ from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, U
 from prodstack.catalog.policies import Request, evaluate
 from prodstack.catalog.ready_fixtures import ReadyBuilder, allow, policy
 from prodstack.catalog.ready_queries import account_id, document, linked, s3_arn
-from prodstack.catalog.ready_unseen import cannot_tell
 from prodstack.catalog.resolve import resolver
+from prodstack.catalog.unseen import cannot_tell
 
 S3 = ("Service", "s3.amazonaws.com")
 # destination block -> (attribute, type, policy resource and attribute, action)

@@ -16,8 +16,8 @@ from prodstack.catalog.ready_destinations import (
 )
 from prodstack.catalog.ready_fixtures import ACCOUNT, ReadyBuilder, allow, key, policy
 from prodstack.catalog.ready_queries import linked
-from prodstack.catalog.ready_unseen import cannot_tell
 from prodstack.catalog.resolve import resolver
+from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import Plan, Resource, Unknown
 from prodstack.tf.resource import why_unknown
 

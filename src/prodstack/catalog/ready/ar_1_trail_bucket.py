@@ -19,7 +19,7 @@ from prodstack.catalog.ready_queries import (
     region,
     s3_arn,
 )
-from prodstack.catalog.ready_unseen import cannot_tell
+from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import Plan, Resource
 
 CLOUDTRAIL = ("Service", "cloudtrail.amazonaws.com")

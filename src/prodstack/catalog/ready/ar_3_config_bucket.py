@@ -18,7 +18,7 @@ from prodstack.catalog.ready_queries import (
     role_permissions,
     s3_arn,
 )
-from prodstack.catalog.ready_unseen import cannot_tell
+from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import UNKNOWN, Plan, Resource, Unknown
 
 SLR = "AWSServiceRoleForConfig"

@@ -32,7 +32,7 @@ from prodstack.catalog.ready_queries import (
     sse_algorithms,
     sse_settings,
 )
-from prodstack.catalog.ready_unseen import cannot_tell
+from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import Plan, Resource, Unknown
 
 LOG_DELIVERY = ("Service", "logdelivery.elasticloadbalancing.amazonaws.com")

@@ -10,7 +10,7 @@ from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, U
 from prodstack.catalog.policies import Request, evaluate
 from prodstack.catalog.ready_fixtures import ACCOUNT, DENY_HTTP, ReadyBuilder, allow, bucket
 from prodstack.catalog.ready_queries import account_id, bucket_policy, linked, present, s3_arn
-from prodstack.catalog.ready_unseen import cannot_tell
+from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import UNKNOWN, Plan, Resource
 
 LOGGING = ("Service", "logging.s3.amazonaws.com")

@@ -10,7 +10,7 @@ from prodstack.catalog.policies import Request, evaluate
 from prodstack.catalog.policy_match import HOLE
 from prodstack.catalog.ready_fixtures import ACCOUNT, ReadyBuilder, allow, key
 from prodstack.catalog.ready_queries import account_id, key_policy, keys, partition, region
-from prodstack.catalog.ready_unseen import cannot_tell
+from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import Plan, Resource
 
 ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")

@@ -12,7 +12,7 @@ from prodstack.catalog.policies import Document, Request, evaluate
 from prodstack.catalog.policy_match import HOLE
 from prodstack.catalog.ready_fixtures import ReadyBuilder, allow, key
 from prodstack.catalog.ready_queries import account_id, key_policy, keys, partition, region
-from prodstack.catalog.ready_unseen import cannot_tell
+from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import Plan, Resource, Unknown
 
 ALARMS = ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm")

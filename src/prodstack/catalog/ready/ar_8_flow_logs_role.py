@@ -19,7 +19,7 @@ from prodstack.catalog.ready_queries import (
     role_permissions,
     service_may_assume,
 )
-from prodstack.catalog.ready_unseen import cannot_tell
+from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import Plan, Resource
 
 FLOW_LOGS = ("Service", "vpc-flow-logs.amazonaws.com")

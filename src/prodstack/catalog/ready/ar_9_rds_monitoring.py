@@ -16,7 +16,7 @@ from prodstack.catalog.ready_queries import (
     region,
     service_may_assume,
 )
-from prodstack.catalog.ready_unseen import cannot_tell
+from prodstack.catalog.unseen import cannot_tell
 
 MONITORING = ("Service", "monitoring.rds.amazonaws.com")
 TYPES = ("aws_db_instance", "aws_rds_cluster", "aws_rds_cluster_instance")
