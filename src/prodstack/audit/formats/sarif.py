@@ -161,7 +161,7 @@ def to_sarif(result: AuditResult) -> dict[str, Any]:
                          "toolExecutionNotifications": _notifications(result)}],
         "results": results,
         "properties": {"source": result.source, "env": result.env,
-                       "resources": result.resources,
+                       "resources": result.resources, "unseen": len(result.unseen),
                        **({"roots": list(result.roots)} if result.roots else {})},
     }
     if result.locations is not None:
