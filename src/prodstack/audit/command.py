@@ -1,8 +1,14 @@
 """`prodstack audit [PATH] [--env ENV] [--format text|json|sarif|junit|markdown]
 [--fail-on SEVERITY] [--suppressions FILE] [--path-base DIR] [--var NAME=VALUE]...
-[--var-file FILE]... [--recursive] [--catalog]`.
+[--var-file FILE]... [--config-dir DIR] [--recursive] [--catalog]`.
 
-PATH a plan JSON file (`terraform show -json`): audit it. PATH a folder of Terraform
+PATH a plan JSON file (`terraform show -json`): audit it. A plan keeps only the references of
+an expression that is not a constant, so a policy written with `jsonencode` over resources
+being created cannot be read from it alone: with `--config-dir DIR` (the folder the plan was
+made in; by default the plan file's own folder, when its configuration is the plan's) the
+audit reads that folder's configuration beside the plan (its HCL expressions for the value
+resolver, its locals, backend and `ignore_changes`) and locates findings in its files.
+PATH a folder of Terraform
 configuration: plan it offline against the embedded emulator as it stands (relative module
 sources, the modules its `terraform init` installed, every aws provider configuration; the
 user's files untouched; `--var`/`--var-file` passed to the plan), audit the plan, read the
@@ -45,7 +51,7 @@ from prodstack.tf.plan import load_plan
 _LOG_HINT = re.compile(r"[;,]?\s*\(?full log: [^)]*\)?\s*$")
 
 
-def _read_plan_file(path: Path) -> AuditInput:
+def _read_plan_file(path: Path, config_dir: Path | None = None) -> AuditInput:
     text = read_input(path)
     try:
         data = json.loads(text)
@@ -58,7 +64,44 @@ def _read_plan_file(path: Path) -> AuditInput:
     except ValueError as exc:  # an integer beyond Python's limit of digits
         raise UserError(f"{path}: cannot read its JSON ({str(exc).split(':')[0]})",
                         exit_code=2) from None
-    return AuditInput(plan=load_plan(data, str(path)))
+    config = read_folder(config_dir) if config_dir is not None else None
+    return AuditInput(plan=load_plan(data, str(path), locals=config.locals if config else None),
+                      config=config)
+
+
+def config_dir_of(path: Path | None, given: Path | None) -> Path | None:
+    """The configuration folder read beside a plan file: `--config-dir`, else the plan
+    file's own folder when its root module is the plan's (a block or module call in
+    common); None for a folder audit, or when there is none."""
+    if given is not None:
+        if not given.is_dir():
+            raise UserError(f"{given}: --config-dir is not a folder", exit_code=2)
+        if not any(given.glob("*.tf")) and not any(given.glob("*.tf.json")):
+            raise UserError(f"{given}: no Terraform configuration (*.tf, *.tf.json) in it",
+                            exit_code=2)
+        return given
+    if path is None or path.is_dir() or not path.is_file():
+        return None
+    folder = path.parent
+    if not any(folder.glob("*.tf")) and not any(folder.glob("*.tf.json")):
+        return None
+    return folder if _same_root(path, folder) else None
+
+
+def _same_root(plan_file: Path, folder: Path) -> bool:
+    from prodstack.tf.hcl_config import read_module_folder
+
+    try:
+        data = json.loads(plan_file.read_text(errors="replace"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    root = ((data.get("configuration") or {}).get("root_module") or {}) \
+        if isinstance(data, dict) else {}
+    planned = {f"{'data.' if r.get('mode') == 'data' else ''}{r.get('type')}.{r.get('name')}"
+               for r in root.get("resources") or [] if isinstance(r, dict)}
+    module = read_module_folder(folder)
+    return bool(planned & set(module.blocks)) or \
+        bool(set(root.get("module_calls") or {}) & set(module.calls))
 
 
 def _with_emulator(func: Any, *args: Any) -> dict[str, Any]:
@@ -105,22 +148,23 @@ def own_stack_input(settings: Settings) -> AuditInput:
 
 
 def load_input(path: Path | None, settings: Settings, variables: Sequence[str] = (),
-               var_files: Sequence[Path] = ()) -> AuditInput:
+               var_files: Sequence[Path] = (), config_dir: Path | None = None) -> AuditInput:
     if path is None:
         return own_stack_input(settings)
     if path.is_dir():
         return plan_folder_input(path, settings, variables, var_files)
     if not path.exists():
         raise UserError(f"{path}: no such file or folder", exit_code=2)
-    return _read_plan_file(path)
+    return _read_plan_file(path, config_dir)
 
 
-def locations_of(path: Path | None) -> Locations | None:
-    """Where the blocks of a folder (or the entries of a plan file) are written."""
+def locations_of(path: Path | None, config_dir: Path | None = None) -> Locations | None:
+    """Where the blocks of a folder (or of the configuration read beside a plan file, or the
+    entries of a plan file) are written."""
     if path is None or not path.exists():
         return None
-    if path.is_dir():
-        return read_folder_locations(path)
+    if path.is_dir() or config_dir is not None:
+        return read_folder_locations(config_dir or path)
     try:
         return plan_file_locations(path, path.read_text(errors="replace"))
     except OSError:
@@ -129,14 +173,15 @@ def locations_of(path: Path | None) -> Locations | None:
 
 def audit(path: Path | None, settings: Settings, suppressions: Path | None = None,
           path_base: Path | None = None, variables: Sequence[str] = (),
-          var_files: Sequence[Path] = ()) -> AuditResult:
+          var_files: Sequence[Path] = (), config_dir: Path | None = None) -> AuditResult:
     """Audit PATH (or prodstack's own stack), then apply the suppressions written for it."""
     try:
-        locations = locations_of(path)
+        config_dir = config_dir_of(path, config_dir)
+        locations = locations_of(path, config_dir)
         if locations is not None and path_base is not None:
             locations.base = path_base.absolute()
         written = suppress.load(path, suppressions, locations)
-        inp = load_input(path, settings, variables, var_files)
+        inp = load_input(path, settings, variables, var_files, config_dir)
     except OSError as exc:
         raise cannot_read(path, exc) from None
     return audit_input(inp, settings.env, locations, written)
@@ -173,6 +218,11 @@ def audit_input(inp: AuditInput, env: str | None, locations: Locations | None = 
 @click.option("--var-file", "var_files", multiple=True, type=click.Path(path_type=Path),
               metavar="FILE", help="A .tfvars file for the offline plan of a folder "
                                    "(repeatable).")
+@click.option("--config-dir", type=click.Path(path_type=Path), default=None, metavar="DIR",
+              help="With a plan file: the folder it was planned from, read beside it to "
+                   "resolve expressions the plan does not keep (jsonencode'd policies) "
+                   "[default: the plan file's folder, when it holds the plan's "
+                   "configuration].")
 @click.option("--recursive", is_flag=True,
               help="Audit every root module under the folder (a folder that declares a "
                    "backend or a provider, or that no other folder calls), in parallel, in "
@@ -182,8 +232,8 @@ def audit_input(inp: AuditInput, env: str | None, locations: Locations | None = 
 @synth_options
 def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, suppressions: Path | None,
               path_base: Path | None, variables: tuple[str, ...], var_files: tuple[Path, ...],
-              recursive: bool, show_catalog: bool, config_file: str | None,
-              overrides: tuple[str, ...]) -> None:
+              config_dir: Path | None, recursive: bool, show_catalog: bool,
+              config_file: str | None, overrides: tuple[str, ...]) -> None:
     """Check a Terraform plan (file), a configuration folder, or prodstack's own stack
     against the failure-mode catalog."""
     if show_catalog:
@@ -199,6 +249,9 @@ def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, suppressions:
     if (variables or var_files) and (path is None or not path.is_dir()):
         raise UserError("--var and --var-file apply to the offline plan of a folder",
                         exit_code=2)
+    if config_dir is not None and (path is None or path.is_dir()):
+        raise UserError("--config-dir goes with a plan file (a folder is read as it is)",
+                        exit_code=2)
     var_args(variables, var_files)  # a malformed --var or a missing file before any planning
     settings = load_settings(env=env, config_file=config_file, overrides=overrides)
     if recursive:
@@ -212,7 +265,8 @@ def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, suppressions:
         if path is None or path.is_dir():
             click.echo(f"planning {path or f'the {env} stack'} offline against the "
                        "emulator...", err=True)
-        result = audit(path, settings, suppressions, path_base, variables, var_files)
+        result = audit(path, settings, suppressions, path_base, variables, var_files,
+                       config_dir)
     click.echo(render(fmt, result, fail_on))
     for rule_id, error in result.errors:
         click.echo(f"prodstack: rule {rule_id} could not run: {error}", err=True)
