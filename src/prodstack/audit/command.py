@@ -45,7 +45,6 @@ from prodstack.errors import UserError, cannot_read, read_input
 from prodstack.options import synth_options
 from prodstack.profiles import PROFILES
 from prodstack.settings import Settings, load_settings
-from prodstack.tf.offline_env import var_args
 from prodstack.tf.plan import load_plan
 
 _LOG_HINT = re.compile(r"[;,]?\s*\(?full log: [^)]*\)?\s*$")
@@ -252,8 +251,13 @@ def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, suppressions:
     if config_dir is not None and (path is None or path.is_dir()):
         raise UserError("--config-dir goes with a plan file (a folder is read as it is)",
                         exit_code=2)
-    var_args(variables, var_files)  # a malformed --var or a missing file before any planning
-    settings = load_settings(env=env, config_file=config_file, overrides=overrides)
+    if variables or var_files:  # a malformed --var or a missing file before any planning
+        from prodstack.tf.offline_env import var_args
+
+        var_args(variables, var_files)
+    # a plan file reads no setting but the profile's trades: no target to validate
+    settings = Settings(env=env) if path is not None and path.is_file() else \
+        load_settings(env=env, config_file=config_file, overrides=overrides)
     if recursive:
         from prodstack.audit.recursive import audit_recursive
 

@@ -5,19 +5,17 @@ plan does not know it.
 values are read exactly as the plan gives them); otherwise the attribute's expression,
 evaluated (resolve_eval.py) against the plan and the configuration: variables (the plan's
 values, which hold defaults, `-var` and tfvars), module inputs through every module call,
-locals, outputs, `jsonencode` and templates, `aws_iam_policy_document` blocks. A reference to
-an attribute the plan does not know is derived where AWS builds it from known parts (a
-bucket's ARN from its name, a role's from its path and name) and is otherwise a *symbol*
-("the name of aws_s3_bucket.logs", policy_match) that the policy evaluator matches against
-itself. What stays undecidable, a data source that reads AWS at apply, is `Unresolved` with
-that reason, and a rule that meets it reports the resource as unseen.
+locals, outputs, `jsonencode` and templates, `aws_iam_policy_document` blocks
+(resolve_policy_doc.py). A reference to an attribute the plan does not know is derived where
+AWS builds it from known parts (resolve_derive.py) and is otherwise a *symbol* ("the name of
+aws_s3_bucket.logs", policy_match) that the policy evaluator matches against itself. What
+stays undecidable, a data source that reads AWS at apply, is `Unresolved` with that reason,
+and a rule that meets it reports the resource as unseen.
 
-The configuration's expressions come from the folder in directory mode (`plan.expressions`,
-tf/hcl_config.py); a plan file alone holds only each expression's references, and there an
-attribute whose references are all known but whose planned value is not was written null
-(Terraform computes every expression over known values at plan time, so only a null left to
-the provider's computed default stays unknown); this is read only from variables and module
-inputs, never from other resources' attributes.
+The configuration's expressions come from the folder (`plan.expressions`, tf/hcl_config.py):
+in directory mode, and for a plan file audited with the folder it was planned from. A plan
+file alone holds each expression's references, its constants and the text of `.tf.json`
+templates (resolve_plan.py).
 """
 
 from __future__ import annotations
@@ -26,22 +24,26 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from prodstack.catalog.plan_data import account_id, data_instances, partition, region
-from prodstack.catalog.policy_match import HOLE, symbol
+from prodstack.catalog import resolve_plan
+from prodstack.catalog.plan_data import data_instances
+from prodstack.catalog.policy_match import symbol
+from prodstack.catalog.resolve_derive import DERIVED
 from prodstack.catalog.resolve_eval import Encoded, Evaluator, Key, step, unresolved_in
+from prodstack.catalog.resolve_policy_doc import document
 from prodstack.tf.hcl_config import Expressions, Module
 from prodstack.tf.hcl_expr import Body, Tree
 from prodstack.tf.plan import UNKNOWN, Plan, Resource, Unknown
-from prodstack.tf.resource import Unresolved, join_path, strip_instance_keys
+from prodstack.tf.resource import Unresolved, join_path
 
 POLICY_DOC = "data.aws_iam_policy_document"
 _CACHE: weakref.WeakKeyDictionary[Plan, Resolver] = weakref.WeakKeyDictionary()
 
 
 def resolver(plan: Plan) -> Resolver:
+    """The plan's resolver (one per plan and configuration, kept while the plan lives)."""
     found = _CACHE.get(plan)
-    if found is None:
-        found = _CACHE[plan] = Resolver(plan, getattr(plan, "expressions", None))
+    if found is None or found.expressions is not plan.expressions:
+        found = _CACHE[plan] = Resolver(plan, plan.expressions)
     return found
 
 
@@ -64,56 +66,9 @@ def plain(value: Any) -> tuple[Any, tuple[str, ...]]:
     return convert(value), why
 
 
-def _arn(service: str, resource: Callable[[Resolver, Resource], Any],
-         regional: bool = True) -> Callable[[Resolver, Resource], Any]:
-    def build(r: Resolver, res: Resource) -> Any:
-        tail = resource(r, res)
-        if not isinstance(tail, str):
-            return tail
-        where = region(r.plan) if regional else ""
-        account = account_id(r.plan) if service not in ("s3",) else ""
-        return f"arn:{partition(r.plan)}:{service}:{where}:{account}:{tail}"
-    return build
-
-
-def _name(attr: str, prefix: str = "") -> Callable[[Resolver, Resource], Any]:
-    def build(r: Resolver, res: Resource) -> Any:
-        value = r.attribute(res, attr)
-        return f"{prefix}{value}" if isinstance(value, str) else value
-    return build
-
-
-def _iam(kind: str) -> Callable[[Resolver, Resource], Any]:
-    def build(r: Resolver, res: Resource) -> Any:
-        name, path = r.attribute(res, "name"), r.attribute(res, "path")
-        path = path if isinstance(path, str) and path else "/"
-        return f"{kind}{path}{name}" if isinstance(name, str) else name
-    return build
-
-
-# Attributes AWS builds from others: (type, attribute) -> how.
-DERIVED: dict[tuple[str, str], Callable[[Resolver, Resource], Any]] = {
-    ("aws_s3_bucket", "arn"): _arn("s3", _name("bucket"), regional=False),
-    ("aws_s3_bucket", "id"): _name("bucket"),
-    ("aws_iam_role", "arn"): _arn("iam", _iam("role"), regional=False),
-    ("aws_iam_role", "id"): _name("name"),
-    ("aws_iam_policy", "arn"): _arn("iam", _iam("policy"), regional=False),
-    ("aws_cloudwatch_log_group", "arn"): _arn("logs", _name("name", "log-group:")),
-    ("aws_cloudwatch_log_group", "id"): _name("name"),
-    ("aws_sns_topic", "arn"): _arn("sns", _name("name")),
-    ("aws_sns_topic", "id"): _arn("sns", _name("name")),
-    ("aws_sqs_queue", "arn"): _arn("sqs", _name("name")),
-    ("aws_lambda_function", "arn"): _arn("lambda", _name("function_name", "function:")),
-    ("aws_cloudtrail", "arn"): _arn("cloudtrail", _name("name", "trail/")),
-    ("aws_kms_key", "arn"): _arn("kms", _name("key_id", "key/")),
-    ("aws_kms_alias", "arn"): _arn("kms", _name("name")),
-    ("aws_cloudwatch_event_rule", "arn"): _arn("events", _name("name", "rule/")),
-    ("aws_kinesis_firehose_delivery_stream", "arn"): _arn(
-        "firehose", _name("name", "deliverystream/")),
-}
-
-
 class Resolver:
+    """Values of one plan's resources, through its configuration's expressions."""
+
     def __init__(self, plan: Plan, expressions: Expressions | None) -> None:
         self.plan = plan
         self.expressions = expressions
@@ -173,8 +128,8 @@ class Resolver:
     def _evaluate_at(self, res: Resource, path: tuple[str | int, ...]) -> Any:
         body = self._body(res)
         if body is None:
-            return self._from_plan_config(res, path)
-        scope = self._scope(res)
+            return resolve_plan.from_plan_config(self, res, path)
+        scope = self.scope(res)
         for i, key in enumerate(path):
             if isinstance(key, int):
                 continue
@@ -192,54 +147,8 @@ class Resolver:
             body = blocks[nxt if isinstance(nxt, int) else 0]
         return Unresolved(f"the {'.'.join(map(str, path))} block of {res.address}")
 
-    def _from_plan_config(self, res: Resource, path: tuple[str | int, ...]) -> Any:
-        """A plan file: a constant, or null when every reference is known (see above)."""
-        node: Any = res.expressions
-        for key in path:
-            if isinstance(node, list):
-                node = node[key] if isinstance(key, int) and key < len(node) else \
-                    (node[0] if node and isinstance(key, str) else None)
-            if isinstance(key, str):
-                node = node.get(key) if isinstance(node, dict) else None
-        shown = ".".join(str(k) for k in path)
-        if not isinstance(node, dict):
-            return Unresolved(f"{shown} of {res.address}, computed at apply")
-        if "constant_value" in node:
-            return node["constant_value"]
-        refs = [r for r in node.get("references") or [] if isinstance(r, str)]
-        precise = [r for r in refs if not any(o.startswith(r + ".") for o in refs)]
-        if precise and all(self._known_reference(res.module_path, r) for r in precise):
-            return None
-        return Unresolved(f"{shown} of {res.address}: written as an expression over "
-                          f"{', '.join(refs) or 'values'} that the plan does not keep")
-
-    def _known_reference(self, module_path: str, ref: str, depth: int = 0) -> bool:
-        """Did Terraform know the value of `ref` at plan time? A root variable with a value,
-        a module input that is a constant, a default, or an expression over such values."""
-        parts = strip_instance_keys(ref).split(".")
-        if depth > 32:
-            return False
-        if parts[0] == "var" and len(parts) > 1:
-            if not module_path:
-                return not isinstance(self._variable("", parts[1]), Unknown)
-            parent, _, call = module_path.rpartition(".module.")
-            call = call if parent else module_path.removeprefix("module.")
-            written = self._plan_call(parent, call).get("expressions", {}).get(parts[1])
-            if not isinstance(written, dict) or "constant_value" in written:
-                return True  # a constant, or the default
-            refs = [r for r in written.get("references") or [] if isinstance(r, str)]
-            return bool(refs) and all(self._known_reference(parent, r, depth + 1)
-                                      for r in refs)
-        return False  # resources' attributes: a plan known in part is not evidence enough
-
-    def _plan_call(self, parent: str, call: str) -> dict[str, Any]:
-        node: Any = (self.plan.data.get("configuration") or {}).get("root_module") or {}
-        for name in [p for p in parent.split(".") if p and p != "module"]:
-            node = ((node.get("module_calls") or {}).get(name) or {}).get("module") or {}
-        entry = (node.get("module_calls") or {}).get(call)
-        return entry if isinstance(entry, dict) else {}
-
-    def _scope(self, res: Resource) -> dict[str, Any]:
+    def scope(self, res: Resource) -> dict[str, Any]:
+        """The evaluation scope of a resource's own expressions."""
         return {"\x00module": res.module_path, "\x00index": res.index,
                 "\x00block": f"{res.type}.{res.name}"}
 
@@ -251,7 +160,7 @@ class Resolver:
             return _walk(scope[name], steps)
         names = [s for s in steps if isinstance(s, str)]
         if name == "var" and names:
-            return _walk(self._variable(module_path, names[0]), steps[1:])
+            return _walk(self.variable(module_path, names[0]), steps[1:])
         if name == "local" and names:
             return _walk(self._local(module_path, names[0]), steps[1:])
         if name == "module" and len(steps) >= 2:
@@ -275,7 +184,8 @@ class Resolver:
             return self._resource(module_path, name, steps[0], steps[1:], scope)
         return Unresolved(f"{name}, which prodstack cannot read")
 
-    def _variable(self, module_path: str, name: str) -> Any:
+    def variable(self, module_path: str, name: str) -> Any:
+        """A variable of a module: the root's from the plan, a module's from its call."""
         if not module_path:
             variables = self.plan.data.get("variables") or {}
             entry = variables.get(name) if isinstance(variables, dict) else None
@@ -285,8 +195,7 @@ class Resolver:
             default = module.variables.get(name) if module else None
             return self.evaluator.eval(default, {}) if default is not None else \
                 Unresolved(f"var.{name}")
-        parent, _, call = module_path.rpartition(".module.")
-        call = call if parent else module_path.removeprefix("module.")
+        parent, call = resolve_plan.split_call(module_path)
         module = self._module(parent)
         if module is not None and call in module.calls:
             written = module.calls[call].attrs.get(name)
@@ -296,19 +205,7 @@ class Resolver:
             default = child.variables.get(name) if child else None
             return self.evaluator.eval(default, {"\x00module": module_path}) \
                 if default is not None else None
-        return self._plan_input(parent, call, name)
-
-    def _plan_input(self, parent: str, call: str, name: str) -> Any:
-        """A module input from the plan's configuration: a constant, or the default."""
-        entry = self._plan_call(parent, call)
-        written = (entry.get("expressions") or {}).get(name)
-        if isinstance(written, dict):
-            if "constant_value" in written:
-                return written["constant_value"]
-            return Unresolved(f"the input {name} of module.{call}, an expression the plan "
-                              "does not keep")
-        declared = ((entry.get("module") or {}).get("variables") or {}).get(name)
-        return declared.get("default") if isinstance(declared, dict) else None
+        return resolve_plan.plan_input(self, parent, call, name)
 
     def _local(self, module_path: str, name: str) -> Any:
         module = self._module(module_path)
@@ -352,9 +249,6 @@ class Resolver:
             wanted = steps[0].value
             instances = [r for r in instances if r.index == wanted]
             steps = steps[1:]
-        elif len(instances) > 1:
-            same = [r for r in instances if r.index == scope.get("\x00index")]
-            instances = same or instances
         if len(instances) != 1:
             why = "is not in the plan" if not instances else \
                 f"has {len(instances)} instances"
@@ -369,88 +263,8 @@ class Resolver:
         body = self._body(ds)
         if body is None:
             return Unresolved(f"{ds.address} (its statements: the plan's)")
-        return self._guarded(ds, ("json",), lambda: self._document(ds, body))
-
-    def _document(self, ds: Resource, body: Body) -> Any:
-        scope = self._scope(ds)
-        ev = self.evaluator.eval
-        if any(t == "dynamic" for t, _, _ in body.blocks):
-            return Unresolved(f"the dynamic blocks of {ds.address}")
-        statements: list[Any] = []
-        for source_attr in ("source_policy_documents", "source_json"):
-            if source_attr in body.attrs:
-                statements += _statements(ev(body.attrs[source_attr], scope))
-        for inner in body.children("statement"):
-            statements.append(self._statement(inner, scope))
-        for override_attr in ("override_policy_documents", "override_json"):
-            if override_attr in body.attrs:
-                for st in _statements(ev(body.attrs[override_attr], scope)):
-                    sid = st.get("Sid") if isinstance(st, dict) else None
-                    statements = [s for s in statements
-                                  if not (sid and isinstance(s, dict) and s.get("Sid") == sid)]
-                    statements.append(st)
-        return Encoded({"Version": "2012-10-17", "Statement": statements})
-
-    def _statement(self, body: Body, scope: Mapping[str, Any]) -> Any:
-        ev = self.evaluator.eval
-        if any(t == "dynamic" for t, _, _ in body.blocks):
-            return Unresolved("a statement with dynamic blocks")
-        out: dict[str, Any] = {"Effect": ev(body.attrs["effect"], scope)
-                               if "effect" in body.attrs else "Allow"}
-        if "sid" in body.attrs:
-            out["Sid"] = ev(body.attrs["sid"], scope)
-        for attr, key in (("actions", "Action"), ("not_actions", "NotAction"),
-                          ("resources", "Resource"), ("not_resources", "NotResource")):
-            if attr in body.attrs:
-                out[key] = ev(body.attrs[attr], scope)
-        for block, key in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
-            found: dict[str, Any] = {}
-            for inner in body.children(block):
-                kind = ev(inner.attrs.get("type", ("lit", None)), scope)
-                ids = ev(inner.attrs.get("identifiers", ("tuple", ())), scope)
-                if not isinstance(kind, str):
-                    return Unresolved("a principal type known after apply")
-                if kind == "*":
-                    found = "*"  # type: ignore[assignment]
-                    break
-                before = found.get(kind, [])
-                found[kind] = before + ids if isinstance(before, list) and \
-                    isinstance(ids, list) else Unresolved("principals known after apply")
-            if found:
-                out[key] = found
-        conditions: dict[str, Any] = {}
-        for inner in body.children("condition"):
-            test = ev(inner.attrs.get("test", ("lit", None)), scope)
-            variable = ev(inner.attrs.get("variable", ("lit", None)), scope)
-            if not isinstance(test, str) or not isinstance(variable, str):
-                return Unresolved("a condition known after apply")
-            conditions.setdefault(test, {})[variable] = ev(
-                inner.attrs.get("values", ("tuple", ())), scope)
-        if conditions:
-            out["Condition"] = conditions
-        return out
-
-
-def _statements(value: Any) -> list[Any]:
-    """The statements of policy documents given as JSON (strings, `jsonencode`, lists)."""
-    import json
-
-    docs = value if isinstance(value, list) else [value]
-    out: list[Any] = []
-    for doc in docs:
-        if isinstance(doc, Encoded):
-            doc = doc.value
-        elif isinstance(doc, str) and HOLE not in doc:
-            try:
-                doc = json.loads(doc)
-            except ValueError:
-                continue
-        if isinstance(doc, dict):
-            found = doc.get("Statement", [])
-            out += found if isinstance(found, list) else [found]
-        elif isinstance(doc, Unknown):
-            out.append(doc)
-    return out
+        return self._guarded(ds, ("json",), lambda: document(
+            ds, body, self.evaluator.eval, self.scope(ds)))
 
 
 def _walk(value: Any, steps: list[Any]) -> Any:

@@ -8,19 +8,27 @@ statement by statement. References are the caller's (`Evaluator.reference`): the
 answers them from the plan and the configuration.
 
 Only the functions policies and the rules' attributes are written with are evaluated
-(`FUNCTIONS`); any other call is `Unresolved`, naming the function.
+(`FUNCTIONS`); any other call is `Unresolved`, naming the function. An expression that
+certainly fails once its values are known (a key a known map does not hold, a function given
+the wrong kind of value) is `Failed`, which `try()` and `can()` tell apart from a value only
+known after apply: `try(unknown, "x")` is unknown, not "x".
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from prodstack.catalog.policy_match import HOLE, opaque
+from prodstack.catalog.policy_match import opaque
 from prodstack.tf.hcl_expr import Tree
 from prodstack.tf.resource import Unknown, Unresolved, why_unknown
+
+
+class Failed(Unresolved):
+    """An expression Terraform would refuse whatever apply reveals (what `try()` skips)."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +82,8 @@ def _text(value: Any) -> str | Unresolved:
     if isinstance(value, int | float | str):
         return str(value)
     if value is None:
-        return Unresolved("a null value in a string template")
-    return Unresolved("a collection in a string template")
+        return Failed("a null value in a string template")
+    return Failed("a collection in a string template")
 
 
 def _truth(value: Any) -> bool | Unresolved:
@@ -193,7 +201,7 @@ def _coalesce(*args: Any) -> Any:
 def _lookup(mapping: Any, key: Any, *default: Any) -> Any:
     if not isinstance(mapping, dict) or isinstance(key, Unknown):
         return Unresolved("lookup in a map known after apply")
-    return mapping.get(str(key), default[0] if default else Unresolved(f"no key {key}"))
+    return mapping.get(str(key), default[0] if default else Failed(f"no key {key}"))
 
 
 def _element(items: Any, index: Any) -> Any:
@@ -264,14 +272,43 @@ def _distinct(items: Any) -> Any:
     return out
 
 
+_VERB = re.compile(r"%(.)")
+
+
+def _format(spec: str, *args: str) -> Any:
+    """`format` with the verbs %s, %d, %v and %% (others: not evaluated)."""
+    values = iter(args)
+    out: list[str] = []
+    last = 0
+    for match in _VERB.finditer(spec):
+        out.append(spec[last:match.start()])
+        last = match.end()
+        verb = match.group(1)
+        if verb == "%":
+            out.append("%")
+        elif verb in "sdv":
+            value = next(values, None)
+            if value is None:
+                return Failed("format() with too few arguments")
+            out.append(value)
+        else:
+            return Unresolved(f"format() with the verb %{verb}")
+    return "".join(out) + spec[last:]
+
+
+def _replace(text: str, old: str, new: str) -> Any:
+    if len(old) > 1 and old.startswith("/") and old.endswith("/"):
+        return Unresolved("replace() with a regular expression")
+    return text.replace(old, new)
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "jsonencode": Encoded, "jsondecode": _jsondecode,
-    "format": _strings(lambda f, *a: f.replace("%%", "\x04").replace("%s", "{}")
-                       .replace("%d", "{}").replace("%v", "{}").format(*a).replace("\x04", "%")),
+    "format": _strings(_format),
     "join": _join, "lower": _strings(str.lower), "upper": _strings(str.upper),
     "trimspace": _strings(str.strip), "trimsuffix": _strings(str.removesuffix),
     "trimprefix": _strings(str.removeprefix),
-    "replace": _strings(lambda s, a, b: s.replace(a, b)),
+    "replace": _strings(_replace),
     "merge": _merge, "concat": _concat, "flatten": _flatten, "coalesce": _coalesce,
     "lookup": _lookup, "element": _element, "one": _one, "length": _length, "keys": _keys,
     "values": _values, "compact": _compact, "distinct": _distinct,
@@ -306,14 +343,15 @@ class Evaluator:
                 if part[0] == "directive":
                     return Unresolved("a %{…} template directive")
                 text = _text(self.eval(part, scope))
-                if isinstance(text, Unresolved):
+                if isinstance(text, Unknown):
                     return text
                 out.append(text)
             return "".join(out)
         if kind == "call":
             return self._call(tree, scope)
         if kind == "tuple":
-            return [self.eval(t, scope) for t in tree[1]]
+            items = [self.eval(t, scope) for t in tree[1]]
+            return _failed(*items) or items
         if kind == "object":
             obj: dict[str, Any] = {}
             for key_tree, value_tree in tree[1]:
@@ -321,18 +359,22 @@ class Evaluator:
                 if isinstance(key, Unresolved) or opaque(key):
                     return Unresolved("an object key known after apply")
                 obj[key] = self.eval(value_tree, scope)
-            return obj
+            return _failed(*obj.values()) or obj
         if kind == "op":
-            return _binary(tree[1], self.eval(tree[2], scope), self.eval(tree[3], scope))
+            a, b = self.eval(tree[2], scope), self.eval(tree[3], scope)
+            return _failed(a, b) or _binary(tree[1], a, b)
         if kind == "not":
-            value = _truth(self.eval(tree[1], scope))
-            return value if isinstance(value, Unresolved) else not value
+            value = self.eval(tree[1], scope)
+            truth = _truth(value)
+            return _failed(value) or (truth if isinstance(truth, Unresolved) else not truth)
         if kind == "neg":
-            return _binary("-", 0, self.eval(tree[1], scope))
+            value = self.eval(tree[1], scope)
+            return _failed(value) or _binary("-", 0, value)
         if kind == "cond":
-            test = _truth(self.eval(tree[1], scope))
+            value = self.eval(tree[1], scope)
+            test = _truth(value)
             if isinstance(test, Unresolved):
-                return test
+                return _failed(value) or test
             return self.eval(tree[2] if test else tree[3], scope)
         if kind == "for":
             return self._for(tree, scope)
@@ -366,10 +408,10 @@ class Evaluator:
     def _call(self, tree: Tree, scope: Mapping[str, Any]) -> Any:
         name, args, expand = tree[1], [self.eval(a, scope) for a in tree[2]], tree[3]
         if name in ("try", "can"):
-            good = [a for a in args if not isinstance(a, Unknown)]
-            if name == "can":
-                return bool(good) if good or not args else Unresolved("can()")
-            return good[0] if good else Unresolved("try() of values known after apply")
+            return _try(name, args)
+        failed = _failed(*args)
+        if failed:
+            return failed
         fn = FUNCTIONS.get(name)
         if fn is None:
             return Unresolved(f"the function {name}()")
@@ -380,7 +422,7 @@ class Evaluator:
         try:
             return fn(*args)
         except (TypeError, ValueError, IndexError, KeyError):
-            return Unresolved(f"{name}() of values prodstack cannot read")
+            return Failed(f"{name}() of values it does not take")
 
     def _for(self, tree: Tree, scope: Mapping[str, Any]) -> Any:
         _, is_object, key_name, value_name, coll_tree, key_tree, value_tree, cond, group = tree
@@ -415,6 +457,26 @@ class Evaluator:
         return obj if is_object else items
 
 
+def _failed(*values: Any) -> Failed | None:
+    """The first error among values (an error anywhere in an expression fails it all)."""
+    return next((v for v in values if isinstance(v, Failed)), None)
+
+
+def _try(name: str, args: list[Any]) -> Any:
+    """`try()`: the first argument that does not fail (unknown while an earlier one may);
+    `can()`: whether the first does not fail."""
+    if name == "can":
+        if not args:
+            return Failed("can() of nothing")
+        return False if isinstance(args[0], Failed) else \
+            Unresolved(*why_unknown(args[0])) if isinstance(args[0], Unknown) else True
+    for arg in args:
+        if isinstance(arg, Failed):
+            continue
+        return arg  # a value, or unknown: what apply gives decides
+    return Failed("try() where every argument fails")
+
+
 def step(value: Any, key: Any) -> Any:
     """One attribute or index step into a value (unknown stays unknown)."""
     if isinstance(key, Key):
@@ -424,12 +486,12 @@ def step(value: Any, key: Any) -> Any:
     if isinstance(key, Unknown):
         return Unresolved(*why_unknown(key))
     if isinstance(value, dict):
-        return value.get(str(key), Unresolved(f"no {key} in the value"))
+        return value.get(str(key), Failed(f"no {key} in the value"))
     if isinstance(value, list):
         if isinstance(key, str) and value and isinstance(value[0], dict):
             return step(value[0], key)  # a block written once: its attributes
         if isinstance(key, int | float) and -len(value) <= int(key) < len(value):
             return value[int(key)]
-    if isinstance(value, str) and HOLE in value:
+    if isinstance(value, str) and opaque(value):
         return Unresolved("a value known after apply")
-    return Unresolved(f"no {key} in the value")
+    return Failed(f"no {key} in the value")

@@ -26,8 +26,10 @@ def _template_versions(plan: Plan, group: Resource) -> list[object]:
     reference to `latest_version` stays a symbol; `Unknown` when nothing decides it)."""
     out: list[object] = []
     for path in PATHS:
+        if group.has_config and not group.written(*path):
+            continue
         value = group.get(*path)
-        if isinstance(value, Unknown) and group.written(*path):
+        if isinstance(value, Unknown):
             value = resolver(plan).value(group, *path)
             if isinstance(value, Unknown) and _template_version_only(group.references(*path)):
                 value = "a version number"
