@@ -79,3 +79,29 @@ def test_the_resolver_follows_the_configuration_given_later() -> None:
     first = resolver(plan)
     plan.expressions = object()
     assert resolver(plan) is not first
+
+
+def test_a_tf_json_policy_in_a_plan_file_is_read_not_taken_for_no_policy() -> None:
+    """A false positive before: the template's text was read as the policy, which is not
+    JSON, hence "no policy", hence a bucket that refuses Elastic Load Balancing."""
+    from prodstack.catalog.ready import ar_4_alb_logs as a4
+    from tests.audit.helpers import hits, unseen
+
+    b = a4._stack(a4.ELB_ACCOUNT)
+    [change] = [c for c in b.changes if c["type"] == "aws_s3_bucket_policy"]
+    change["change"]["after"]["policy"] = None
+    change["change"]["after_unknown"]["policy"] = True
+    [config] = [r for r in b.config["module_calls"]["logs"]["module"]["resources"]
+                if r["type"] == "aws_s3_bucket_policy"]
+    config["expressions"]["policy"] = {
+        "constant_value": '${jsonencode({Statement = [{Effect = "Allow", Principal = '
+                          '{AWS = "arn:aws:iam::127311923021:root"}, Action = "s3:PutObject", '
+                          'Resource = "${aws_s3_bucket.this[0].arn}/*"}]})}',
+        "references": ["aws_s3_bucket.this[0].arn", "aws_s3_bucket.this"]}
+    assert not hits("AR-4", b)
+    assert not unseen("AR-4", b)  # read: the statement covers the bucket's objects
+    config["expressions"]["policy"]["constant_value"] = (
+        '${jsonencode({Statement = [{Effect = "Allow", Principal = {Service = '
+        '"delivery.logs.amazonaws.com"}, Action = "s3:PutObject", '
+        'Resource = "${aws_s3_bucket.this[0].arn}/*"}]})}')
+    assert [h.address for h in hits("AR-4", b)] == ["aws_lb.web"]

@@ -19,7 +19,8 @@ from prodstack.verify.context import Result, VerifyContext
 def delete_protected(plan: Plan, bucket: Resource) -> bool | None:
     """Object Lock or MFA delete on the bucket; None when a value only known after apply
     decides it."""
-    inline = bucket.get("versioning", "mfa_delete")
+    inline = bucket.get("versioning", "mfa_delete") \
+        if not bucket.has_config or bucket.written("versioning") else False
     answers = [object_lock_enabled(plan, bucket),
                None if isinstance(inline, Unknown) else inline is True]
     for versioning in plan.referrers(bucket, "aws_s3_bucket_versioning", "bucket"):
