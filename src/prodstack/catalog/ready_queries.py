@@ -149,7 +149,7 @@ def _data_document(plan: Plan, ds: Resource, seen: set[str]) -> Document | Unkno
         return parse(known) or EMPTY
     own = from_blocks(ds.get)
     if isinstance(own, Unknown):
-        return UNKNOWN
+        return Unresolved(f"the statements of {ds.address}, known after apply")
     parts: list[Document | Unknown] = [own]
     for attr in ("source_policy_documents", "override_policy_documents", "source_json",
                  "override_json"):

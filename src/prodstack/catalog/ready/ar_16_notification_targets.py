@@ -7,18 +7,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
-from prodstack.catalog.policies import Request, evaluate
+from prodstack.catalog.ready_destinations import (
+    aws_managed_key,
+    delivers,
+    destination_policy,
+    invokers,
+)
 from prodstack.catalog.ready_fixtures import ReadyBuilder, allow, policy
-from prodstack.catalog.ready_queries import account_id, document, linked, s3_arn
-from prodstack.catalog.resolve import resolver
+from prodstack.catalog.ready_queries import linked, s3_arn
 from prodstack.catalog.unseen import cannot_tell
 
-S3 = ("Service", "s3.amazonaws.com")
-# destination block -> (attribute, type, policy resource and attribute, action)
+S3 = "s3.amazonaws.com"
+# destination block -> (attribute, type, the action S3 calls)
 TARGETS = {
-    "queue": ("queue_arn", "aws_sqs_queue", "aws_sqs_queue_policy", "queue_url",
-              "sqs:SendMessage"),
-    "topic": ("topic_arn", "aws_sns_topic", "aws_sns_topic_policy", "arn", "sns:Publish"),
+    "queue": ("queue_arn", "aws_sqs_queue", "sqs:SendMessage"),
+    "topic": ("topic_arn", "aws_sns_topic", "sns:Publish"),
 }
 REFUSED = ("PutBucketNotificationConfiguration fails with InvalidArgument (\"Unable to "
            "validate the following destination configurations\")")
@@ -28,33 +31,25 @@ def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     for note in plan.of("aws_s3_bucket_notification"):
         buckets = linked(plan, note, ("bucket",), "aws_s3_bucket")
-        source = {"aws:SourceArn": s3_arn(plan, buckets[0]) if buckets else "*",
-                  "aws:SourceAccount": account_id(plan)}
-        for block, (attr, type_, policy_type, link, action) in TARGETS.items():
+        source = s3_arn(plan, buckets[0]) if buckets else "*"
+        for block, (attr, type_, action) in TARGETS.items():
             for target in linked(plan, note, (block, attr), type_):
-                policies = plan.referrers(target, policy_type, link)
-                doc = document(plan, policies[0]) if policies else \
-                    document(plan, target) if target.written("policy") else None
-                arn = resolver(plan).attribute(target, "arn")
-                verdict = evaluate(doc, Request(action, (str(arn),), S3, source))
+                verdict = delivers(plan, target, S3, source)
                 if verdict is None:
                     yield cannot_tell(note.address, f"the policy of {target.address} lets "
-                                      f"s3.amazonaws.com call {action}", doc)
+                                      f"{S3} call {action}", destination_policy(plan, target))
                 elif verdict is False:
                     yield Hit(note.address, f"the policy of {target.address} does not let "
-                              f"s3.amazonaws.com call {action}: {REFUSED}")
-                managed = target.get("kms_master_key_id")
-                if isinstance(managed, str) and managed.endswith(("alias/aws/sqs",
-                                                                  "alias/aws/sns")):
+                              f"{S3} call {action}: {REFUSED}")
+                managed = aws_managed_key(target)
+                if managed:
                     yield Hit(note.address, f"{target.address} is encrypted with the AWS "
                               f"managed key {managed}, whose policy cannot let S3 use it: "
                               f"{REFUSED}")
         for fn in linked(plan, note, ("lambda_function", "lambda_function_arn"),
                          "aws_lambda_function"):
-            permits = [p for p in plan.referrers(fn, "aws_lambda_permission", "function_name")
-                       if p.get("principal") in ("s3.amazonaws.com", None)]
-            if not permits:
-                yield Hit(note.address, f"no aws_lambda_permission lets s3.amazonaws.com "
+            if not invokers(plan, fn, S3):
+                yield Hit(note.address, f"no aws_lambda_permission lets {S3} "
                           f"invoke {fn.address}: {REFUSED}")
 
 
