@@ -9,8 +9,8 @@ from typing import Any
 
 from prodstack.catalog.policy_match import HOLE
 from prodstack.catalog.resolve import resolver
-from prodstack.catalog.resolve_eval import Failed
 from prodstack.catalog.resolve_policy_doc import statements_of
+from prodstack.catalog.resolve_values import Failed
 from prodstack.tf.hcl_expr import parse_expression
 from prodstack.tf.resource import Unknown
 from tests.audit.helpers import PlanBuilder, plan_of

@@ -28,8 +28,9 @@ from prodstack.catalog import resolve_plan
 from prodstack.catalog.plan_data import data_instances
 from prodstack.catalog.policy_match import symbol
 from prodstack.catalog.resolve_derive import DERIVED
-from prodstack.catalog.resolve_eval import Encoded, Evaluator, Key, step, unresolved_in
+from prodstack.catalog.resolve_eval import Evaluator, step
 from prodstack.catalog.resolve_policy_doc import document
+from prodstack.catalog.resolve_values import Encoded, Key, unresolved_in
 from prodstack.tf.hcl_config import Expressions, Module
 from prodstack.tf.hcl_expr import Body, Tree
 from prodstack.tf.plan import UNKNOWN, Plan, Resource, Unknown

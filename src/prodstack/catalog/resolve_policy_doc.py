@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from prodstack.catalog.policy_match import HOLE
-from prodstack.catalog.resolve_eval import Encoded
+from prodstack.catalog.resolve_values import Encoded
 from prodstack.tf.hcl_expr import Body, Tree
 from prodstack.tf.plan import Resource
 from prodstack.tf.resource import Unknown, Unresolved
