@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
 from prodstack.catalog.policies import Document, Request, evaluate
 from prodstack.catalog.policy_match import HOLE
+from prodstack.catalog.ready_destinations import aws_managed_key
 from prodstack.catalog.ready_fixtures import ReadyBuilder, allow, key
 from prodstack.catalog.ready_queries import account_id, key_policy, keys, partition, region
 from prodstack.catalog.unseen import cannot_tell
@@ -17,7 +18,7 @@ from prodstack.tf.plan import Plan, Resource, Unknown
 
 ALARMS = ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm")
 ACTION_ATTRS = ("alarm_actions", "ok_actions", "insufficient_data_actions")
-AWS_MANAGED = "alias/aws/sns"
+AWS_MANAGED = "alias/aws/sns"  # the fixtures' (ready_destinations knows the managed keys)
 
 
 def publishers(plan: Plan, topic: Resource) -> dict[tuple[str, str], list[Resource]]:
@@ -67,12 +68,12 @@ def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
         senders = publishers(plan, topic)
         if not senders:
             continue
-        literal = topic.get("kms_master_key_id")
+        managed = aws_managed_key(topic)
         for who, found in senders.items():
             what = f"{len(found)} {'alarm' if 'cloudwatch' in who[1] else 'EventBridge target'}" \
                    f"{'s' if len(found) != 1 else ''}"
-            if isinstance(literal, str) and literal.endswith(AWS_MANAGED):
-                yield Hit(topic.address, f"encrypted with the AWS managed key {AWS_MANAGED}, "
+            if managed:
+                yield Hit(topic.address, f"encrypted with the AWS managed key {managed}, "
                           f"whose policy cannot grant {who[1]}: the notifications of {what} "
                           "are dropped (\"does not have authorization to access the SNS topic "
                           "encryption key\")")
