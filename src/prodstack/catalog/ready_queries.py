@@ -174,6 +174,15 @@ def _override(doc: Document | Unknown, override: Document) -> Document | Unknown
     return Document(tuple(s for s in doc.statements if not s.sid or s.sid not in sids))
 
 
+def verdicts(doc: Document | Unknown | None, asks: dict[str, Request]
+             ) -> tuple[list[str], list[str]]:
+    """The asks the document certainly refuses, and those the plan cannot decide (each
+    request evaluated once)."""
+    found = {what: evaluate(doc, req) for what, req in asks.items()}
+    return ([w for w, v in found.items() if v is False],
+            [w for w, v in found.items() if v is None])
+
+
 def default_key_policy(plan: Plan) -> Document:
     """AWS's default key policy: the account may use IAM policies; nothing for services."""
     root = f"arn:{partition(plan)}:iam::{account_id(plan)}:root"

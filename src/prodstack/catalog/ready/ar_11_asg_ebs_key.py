@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import GOOD_ASG
-from prodstack.catalog.policies import Request, evaluate
+from prodstack.catalog.policies import Request
 from prodstack.catalog.policy_match import HOLE
 from prodstack.catalog.ready_fixtures import ACCOUNT, ROOT, ReadyBuilder, allow, key
 from prodstack.catalog.ready_queries import (
@@ -17,6 +17,7 @@ from prodstack.catalog.ready_queries import (
     linked,
     partition,
     region,
+    verdicts,
 )
 from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import Plan, Resource
@@ -82,8 +83,7 @@ def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
                     ("AWS", role), {**context, **({"kms:GrantIsForAWSResource": "true"}
                                                   if a == "kms:CreateGrant" else {})})
                     for a in ACTIONS}
-                refused = [a for a, req in asks.items() if evaluate(doc, req) is False]
-                undecided = [a for a, req in asks.items() if evaluate(doc, req) is None]
+                refused, undecided = verdicts(doc, asks)
                 if undecided and not refused:
                     yield cannot_tell(asg.address, f"the policy of {used.address} lets the "
                                       f"Auto Scaling service-linked role call "

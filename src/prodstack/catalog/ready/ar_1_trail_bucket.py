@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
-from prodstack.catalog.policies import Request, denied_by, evaluate
+from prodstack.catalog.policies import Request, denied_by
 from prodstack.catalog.policy_match import HOLE
 from prodstack.catalog.ready_fixtures import ACCOUNT, DENY_HTTP, ReadyBuilder, allow, bucket
 from prodstack.catalog.ready_order import ordered_after
@@ -18,6 +18,7 @@ from prodstack.catalog.ready_queries import (
     partition,
     region,
     s3_arn,
+    verdicts,
 )
 from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import Plan, Resource
@@ -58,8 +59,7 @@ def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
             name = target.get("bucket") if isinstance(target.get("bucket"), str) \
                 else target.address
             asks = requests(plan, trail, target)
-            refused = [what for what, req in asks.items() if evaluate(doc, req) is False]
-            undecided = [what for what, req in asks.items() if evaluate(doc, req) is None]
+            refused, undecided = verdicts(doc, asks)
             if undecided and not refused:
                 yield cannot_tell(trail.address, f"the policy of bucket {name} lets "
                                   f"cloudtrail.amazonaws.com do {' and '.join(undecided)}",

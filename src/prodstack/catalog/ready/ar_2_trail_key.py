@@ -11,7 +11,14 @@ from prodstack.catalog.policies import Request, evaluate
 from prodstack.catalog.policy_match import HOLE
 from prodstack.catalog.ready.ar_1_trail_bucket import trail_arn
 from prodstack.catalog.ready_fixtures import ACCOUNT, ReadyBuilder, allow, key
-from prodstack.catalog.ready_queries import account_id, key_policy, keys, partition, region
+from prodstack.catalog.ready_queries import (
+    account_id,
+    key_policy,
+    keys,
+    partition,
+    region,
+    verdicts,
+)
 from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import Plan, Resource
 
@@ -38,8 +45,7 @@ def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
         asks = requests(plan, trail)
         for found in keys(plan, trail, "kms_key_id"):
             doc = key_policy(plan, found)
-            refused = [what for what, req in asks.items() if evaluate(doc, req) is False]
-            undecided = [what for what, req in asks.items() if evaluate(doc, req) is None]
+            refused, undecided = verdicts(doc, asks)
             if undecided and not refused:
                 yield cannot_tell(trail.address, f"the policy of {found.address} lets "
                                   f"cloudtrail.amazonaws.com call {' and '.join(undecided)}",

@@ -6,10 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
-from prodstack.catalog.policies import Request, evaluate
+from prodstack.catalog.policies import Request
 from prodstack.catalog.policy_match import HOLE
 from prodstack.catalog.ready_fixtures import ACCOUNT, ReadyBuilder, allow, key
-from prodstack.catalog.ready_queries import account_id, key_policy, keys, partition, region
+from prodstack.catalog.ready_queries import (
+    account_id,
+    key_policy,
+    keys,
+    partition,
+    region,
+    verdicts,
+)
 from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import Plan, Resource
 
@@ -33,8 +40,7 @@ def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
             asks = {a: Request(
                 a, (f"arn:{partition(plan)}:kms:{region(plan)}:{account_id(plan)}:key/{HOLE}",),
                 logs, {CONTEXT_KEY: arn}) for a in ACTIONS}
-            refused = [a for a, req in asks.items() if evaluate(doc, req) is False]
-            undecided = [a for a, req in asks.items() if evaluate(doc, req) is None]
+            refused, undecided = verdicts(doc, asks)
             if undecided and not refused:
                 yield cannot_tell(group.address, f"the policy of {found.address} lets "
                                   f"{logs[1]} call {', '.join(undecided)}", doc, arn)
