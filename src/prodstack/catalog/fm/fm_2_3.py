@@ -24,7 +24,9 @@ def delete_protected(plan: Plan, bucket: Resource) -> bool | None:
     answers = [object_lock_enabled(plan, bucket),
                None if isinstance(inline, Unknown) else inline is True]
     for versioning in plan.referrers(bucket, "aws_s3_bucket_versioning", "bucket"):
-        mfa = versioning.get("versioning_configuration", "mfa_delete")
+        mfa = versioning.get("versioning_configuration", "mfa_delete") \
+            if not versioning.has_config or versioning.written(
+                "versioning_configuration", "mfa_delete") else "Disabled"
         answers.append(None if isinstance(mfa, Unknown) else mfa == "Enabled")
     return tri_or(*answers)
 
