@@ -10,20 +10,45 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
-from botocore.exceptions import BotoCoreError, ClientError
 
-from prodstack import emulator, synth
+from prodstack import emulator
 from prodstack.errors import UserError
 from prodstack.options import stack_options
 from prodstack.settings import STRICT_ENV, Settings
-from prodstack.workflow import Workspace, describe_plan, outputs, plan, up
+
+# The commands import what they drive (the stack, Terraform's workflow, boto3) when they run,
+# so that `prodstack audit plan.json` starts in a fraction of a second (bench/audit_speed.py).
+
+
+def _aws_error(exc: BaseException) -> bool:
+    """An error of botocore (loaded only by commands that call AWS themselves)."""
+    found = sys.modules.get("botocore.exceptions")
+    return found is not None and isinstance(exc, found.ClientError | found.BotoCoreError)
 
 
 class ProdstackGroup(click.Group):
-    """The one place where errors become one line on stderr and an exit code."""
+    """The one place where errors become one line on stderr and an exit code; the commands
+    that live with their own packages are imported when they are called (`LAZY`)."""
+
+    LAZY: ClassVar[dict[str, str]] = {"audit": "prodstack.audit.command:audit_cmd",
+                                      "backup": "prodstack.backup.command:backup_group",
+                                      "cost": "prodstack.cost.command:cost_cmd",
+                                      "loadtest": "prodstack.loadtest:loadtest_cmd",
+                                      "loadtest-worker": "prodstack.loadtest:worker_cmd"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            import importlib
+
+            module, _, name = self.LAZY[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -31,7 +56,9 @@ class ProdstackGroup(click.Group):
         except UserError as exc:
             click.echo(f"prodstack: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except (ClientError, BotoCoreError) as exc:
+        except Exception as exc:
+            if not _aws_error(exc):
+                raise
             # An AWS API refused or failed a call that prodstack makes itself (not Terraform).
             url = emulator.gone(exc)
             click.echo(f"prodstack: error: {emulator.stopped_message(url)}" if url else
@@ -59,6 +86,7 @@ def cli() -> None:
               help="Folder for the Terraform JSON [default: .prodstack/<target>-<env>].")
 def synth_cmd(settings: Settings, out_dir: str | None) -> None:
     """Write the stack's Terraform JSON (and, for aws, its backend settings)."""
+    from prodstack import synth
     from prodstack.paths import stack_dir
 
     target = Path(out_dir) if out_dir else stack_dir(settings.target, settings.env)
@@ -90,6 +118,7 @@ def bootstrap_cmd(settings: Settings) -> None:
               help="Local target: start from empty state if the emulator lost its resources.")
 def plan_cmd(settings: Settings, detailed_exitcode: bool, reset_state: bool) -> None:
     """Show what `up` would change."""
+    from prodstack.workflow import Workspace, describe_plan, plan
     result = plan(Workspace(settings), reset_state=reset_state)
     click.echo(describe_plan(result))
     for address, action in result.planned:
@@ -104,6 +133,7 @@ def plan_cmd(settings: Settings, detailed_exitcode: bool, reset_state: bool) -> 
               help="Local target: start from empty state if the emulator lost its resources.")
 def up_cmd(settings: Settings, reset_state: bool) -> None:
     """Deploy the stack (plan, then apply) and print its outputs."""
+    from prodstack.workflow import Workspace, up
     values = up(Workspace(settings), reset_state=reset_state)
     _print_outputs(values, "text")
 
@@ -119,6 +149,7 @@ def up_cmd(settings: Settings, reset_state: bool) -> None:
 def down_cmd(settings: Settings, yes: bool, purge: bool, reset_state: bool) -> None:
     """Tear the stack down in a safe order, keeping audit logs unless --purge."""
     from prodstack.teardown import down
+    from prodstack.workflow import Workspace
 
     what = f"{settings.env} on {settings.target}" + (" and PURGE its audit logs" if purge else "")
     if not yes:
@@ -145,6 +176,7 @@ def down_cmd(settings: Settings, yes: bool, purge: bool, reset_state: bool) -> N
               show_default=True)
 def outputs_cmd(settings: Settings, fmt: str) -> None:
     """Print the deployed stack's outputs."""
+    from prodstack.workflow import Workspace, outputs
     _print_outputs(outputs(Workspace(settings)), fmt)
 
 
@@ -156,6 +188,7 @@ def verify_cmd(settings: Settings, fmt: str) -> None:
     """Check the deployed stack live, one check per catalog fix and per part (exit 1 on fail)."""
     from prodstack.verify.context import VerifyContext
     from prodstack.verify.runner import render, run_checks
+    from prodstack.workflow import Workspace, outputs
 
     ws = Workspace(settings, show_progress=False)
     values = outputs(ws)
@@ -189,6 +222,7 @@ def deploy_cmd(settings: Settings, image_id: str | None, user_data_file: Path | 
     from prodstack.deploy import Deployer, Options
     from prodstack.journal import Journal
     from prodstack.locking import state_lock
+    from prodstack.workflow import Workspace, outputs
 
     weights = _parse_steps(steps)
     if rollback and (image_id or user_data_file):
@@ -230,6 +264,7 @@ def _parse_steps(text: str) -> tuple[int, ...]:
 def resume_cmd(settings: Settings) -> None:
     """Finish or undo an operation that was cut off (deploy, down, backup verify)."""
     from prodstack.resume import resume
+    from prodstack.workflow import Workspace
 
     click.echo(resume(Workspace(settings, show_progress=False)))
 
@@ -242,23 +277,6 @@ def validate_cmd(settings: Settings) -> None:
 
     count = validate_settings(settings)
     click.echo(f"valid: {settings.env} on {settings.target}, {count} resources")
-
-
-def _register_commands() -> None:
-    """Commands that live with their own packages."""
-    from prodstack.audit.command import audit_cmd
-    from prodstack.backup.command import backup_group
-    from prodstack.cost.command import cost_cmd
-    from prodstack.loadtest import loadtest_cmd, worker_cmd
-
-    cli.add_command(audit_cmd)
-    cli.add_command(backup_group)
-    cli.add_command(cost_cmd)
-    cli.add_command(loadtest_cmd)
-    cli.add_command(worker_cmd)
-
-
-_register_commands()
 
 
 def _print_outputs(values: dict[str, Any], fmt: str) -> None:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from prodstack.stack.edge import LIVE_COLOUR
-
 
 def live_colour(ssm: Any, parameter: str | None) -> str:
     """The live colour the release record names (the stack's first live colour when the
     stack has no record)."""
+    from prodstack.stack.edge import LIVE_COLOUR  # the stack, only when a check runs
+
     if not parameter:
         return LIVE_COLOUR
     value = ssm.get_parameter(Name=parameter)["Parameter"]["Value"]

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from prodstack.catalog.plan_data import ACCOUNT
 from prodstack.catalog.policies import (
     ANYTHING,
     EMPTY,
@@ -22,7 +23,7 @@ from prodstack.catalog.policies import (
     merge,
     parse,
 )
-from prodstack.catalog.policy_match import HOLE, arn_glob, glob
+from prodstack.catalog.policy_match import HOLE, arn_glob, glob, unknowns
 from prodstack.catalog.ready_fixtures import ReadyBuilder, allow, bucket, policy
 from prodstack.catalog.ready_order import ordered_after
 from prodstack.catalog.ready_queries import (
@@ -35,7 +36,8 @@ from prodstack.catalog.ready_queries import (
     region,
     role_permissions,
 )
-from prodstack.tf.plan import UNKNOWN
+from prodstack.tf.plan import UNKNOWN, Unknown
+from prodstack.tf.resource import Unresolved
 from tests.audit.helpers import plan_of
 
 CT = ("Service", "cloudtrail.amazonaws.com")
@@ -255,13 +257,17 @@ def test_policy_attribute_from_a_data_source_in_a_module() -> None:
         "logging.s3.amazonaws.com",)
 
 
-def test_policies_computed_from_anything_else_are_unknown() -> None:
+def test_policies_computed_from_anything_else_are_unknown_and_say_why() -> None:
+    """A plan file keeps only the references of a `jsonencode` over values known after
+    apply: the document is unknown, and says what it is written over."""
     b = ReadyBuilder()
     bucket(b, "aws_s3_bucket.b", "acme-b", policy_unknown=True)
     plan = plan_of(b)
     pol = plan.of("aws_s3_bucket_policy")[0]
-    assert document(plan, pol) is UNKNOWN
-    assert bucket_policy(plan, plan.of("aws_s3_bucket")[0]) is UNKNOWN
+    found = document(plan, pol)
+    assert isinstance(found, Unresolved)
+    assert "over aws_s3_bucket.b.arn" in found.why[0]
+    assert isinstance(bucket_policy(plan, plan.of("aws_s3_bucket")[0]), Unknown)
 
 
 def test_key_without_a_policy_gets_the_default_key_policy() -> None:
@@ -297,7 +303,8 @@ def test_account_region_partition_from_the_plan() -> None:
                                                                  "aws")
     from prodstack.catalog.planbuilder import PlanBuilder
     bare = plan_of(PlanBuilder().add("aws_sns_topic.t", {"name": "t"}))
-    assert account_id(bare) == HOLE and region(bare) == HOLE and partition(bare) == HOLE
+    assert account_id(bare) == ACCOUNT and region(bare) == HOLE and partition(bare) == HOLE
+    assert unknowns(account_id(bare)) == ["the account id"]  # a symbol: it matches itself
 
 
 def test_ordering_by_reference_depends_on_and_module() -> None:

@@ -75,14 +75,19 @@ def test_unseen_in_text_and_json_with_its_block(tmp_path: Path) -> None:
         "id": "FM-6.1", "title": "No deployment strategy", "address": "aws_lb_listener.this",
         "message": result.unseen[0].message, "file": "main.tf", "line": 10}]
     assert "roots" not in data  # only a recursive audit has roots
+    assert data["counts"]["unseen"] == 1
+    assert "1 not seen" in text.splitlines()[0]
 
 
 def test_unseen_in_sarif_junit_and_markdown(tmp_path: Path) -> None:
     result = _audit(tmp_path)
     document = json.loads(render("sarif", result))
     validate(document)
-    [review] = [r for r in document["runs"][0]["results"] if r.get("kind") == "review"]
-    assert review["ruleId"] == "FM-6.1" and review["level"] == "none"
+    [review] = [r for r in document["runs"][0]["results"]
+                if r.get("properties", {}).get("unseen")]
+    assert review["ruleId"] == "FM-6.1" and review["level"] == "note"
+    assert document["runs"][0]["properties"]["unseen"] == 1
+    assert review["message"]["text"].startswith("FM-6.1 could not check")
     physical = review["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"]["uri"] == "main.tf"
     assert physical["region"]["startLine"] == 10

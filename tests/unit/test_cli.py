@@ -95,7 +95,8 @@ def test_an_aws_api_error_is_one_line(monkeypatch, capsys):
         raise ClientError({"Error": {"Code": "ValidationError", "Message": "no\nsuch group"}},
                           "UpdateAutoScalingGroup")
 
-    monkeypatch.setattr(cli, "outputs", lambda _ws: refuse())
+    # the command imports it when it runs
+    monkeypatch.setattr("prodstack.workflow.outputs", lambda _ws: refuse())
     monkeypatch.setattr("sys.argv", ["prodstack", "outputs"])
     with pytest.raises(SystemExit) as exit_:
         cli.main()

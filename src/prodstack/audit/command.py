@@ -1,8 +1,15 @@
 """`prodstack audit [PATH] [--env ENV] [--format text|json|sarif|junit|markdown]
 [--fail-on SEVERITY] [--suppressions FILE] [--path-base DIR] [--var NAME=VALUE]...
-[--var-file FILE]... [--allow-provider NAMESPACE/NAME]... [--recursive] [--catalog]`.
+[--var-file FILE]... [--allow-provider NAMESPACE/NAME]... [--config-dir DIR] [--recursive]
+[--catalog]`.
 
-PATH a plan JSON file (`terraform show -json`): audit it. PATH a folder of Terraform
+PATH a plan JSON file (`terraform show -json`): audit it. A plan keeps only the references of
+an expression that is not a constant, so a policy written with `jsonencode` over resources
+being created cannot be read from it alone: with `--config-dir DIR` (the folder the plan was
+made in; by default the plan file's own folder, when its configuration is the plan's) the
+audit reads that folder's configuration beside the plan (its HCL expressions for the value
+resolver, its locals, backend and `ignore_changes`) and locates findings in its files.
+PATH a folder of Terraform
 configuration: plan it offline against the embedded emulator as it stands (relative module
 sources, the modules its `terraform init` installed, every aws provider configuration; the
 user's files untouched; `--var`/`--var-file` passed to the plan; only the providers the
@@ -31,12 +38,11 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from prodstack.audit import catalog, suppress
-from prodstack.audit.allow import allowlist, not_honoured
 from prodstack.audit.config import from_document, read_folder
 from prodstack.audit.engine import AuditResult, run
 from prodstack.audit.formats import FORMATS, render
@@ -46,14 +52,15 @@ from prodstack.errors import UserError, cannot_read, read_input
 from prodstack.options import synth_options
 from prodstack.profiles import PROFILES
 from prodstack.settings import Settings, load_settings
-from prodstack.tf.allowlist import Allowlist
-from prodstack.tf.offline_env import Unplannable, var_args
 from prodstack.tf.plan import load_plan
+
+if TYPE_CHECKING:
+    from prodstack.tf.allowlist import Allowlist
 
 _LOG_HINT = re.compile(r"[;,]?\s*\(?full log: [^)]*\)?\s*$")
 
 
-def _read_plan_file(path: Path) -> AuditInput:
+def _read_plan_file(path: Path, config_dir: Path | None = None) -> AuditInput:
     text = read_input(path)
     try:
         data = json.loads(text)
@@ -66,7 +73,44 @@ def _read_plan_file(path: Path) -> AuditInput:
     except ValueError as exc:  # an integer beyond Python's limit of digits
         raise UserError(f"{path}: cannot read its JSON ({str(exc).split(':')[0]})",
                         exit_code=2) from None
-    return AuditInput(plan=load_plan(data, str(path)))
+    config = read_folder(config_dir) if config_dir is not None else None
+    return AuditInput(plan=load_plan(data, str(path), locals=config.locals if config else None),
+                      config=config)
+
+
+def config_dir_of(path: Path | None, given: Path | None) -> Path | None:
+    """The configuration folder read beside a plan file: `--config-dir`, else the plan
+    file's own folder when its root module is the plan's (a block or module call in
+    common); None for a folder audit, or when there is none."""
+    if given is not None:
+        if not given.is_dir():
+            raise UserError(f"{given}: --config-dir is not a folder", exit_code=2)
+        if not any(given.glob("*.tf")) and not any(given.glob("*.tf.json")):
+            raise UserError(f"{given}: no Terraform configuration (*.tf, *.tf.json) in it",
+                            exit_code=2)
+        return given
+    if path is None or path.is_dir() or not path.is_file():
+        return None
+    folder = path.parent
+    if not any(folder.glob("*.tf")) and not any(folder.glob("*.tf.json")):
+        return None
+    return folder if _same_root(path, folder) else None
+
+
+def _same_root(plan_file: Path, folder: Path) -> bool:
+    from prodstack.tf.hcl_config import read_module_folder
+
+    try:
+        data = json.loads(plan_file.read_text(errors="replace"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    root = ((data.get("configuration") or {}).get("root_module") or {}) \
+        if isinstance(data, dict) else {}
+    planned = {f"{'data.' if r.get('mode') == 'data' else ''}{r.get('type')}.{r.get('name')}"
+               for r in root.get("resources") or [] if isinstance(r, dict)}
+    module = read_module_folder(folder)
+    return bool(planned & set(module.blocks)) or \
+        bool(set(root.get("module_calls") or {}) & set(module.calls))
 
 
 @contextlib.contextmanager
@@ -99,6 +143,7 @@ def folder_input(folder: Path, settings: Settings | None = None, variables: Sequ
     """A folder planned offline, with its configuration (backends, locals, ...), and why it
     was not planned (one line per reason; then the plan is empty and only the configuration
     was read). A folder that cannot be read at all is a `UserError`."""
+    from prodstack.tf.offline_env import Unplannable
     from prodstack.tf.offline_plan import plan_folder
     from prodstack.tf.runner import TerraformError
 
@@ -113,6 +158,8 @@ def folder_input(folder: Path, settings: Settings | None = None, variables: Sequ
             data = plan_folder(folder, settings, False, variables, var_files, declared_only,
                                allow)
         except Unplannable as exc:
+            from prodstack.audit.allow import not_honoured
+
             reasons = exc.reasons + not_honoured(folder, exc.reasons)
         except TerraformError as exc:
             reasons = [_LOG_HINT.sub("", str(exc))]
@@ -124,6 +171,8 @@ def plan_folder_input(folder: Path, settings: Settings | None = None,
                       variables: Sequence[str] = (), var_files: Sequence[Path] = (),
                       declared_only: bool = False) -> AuditInput:
     """A folder planned offline, with its configuration; `Unplannable` when it was not."""
+    from prodstack.tf.offline_env import Unplannable
+
     inp, reasons = folder_input(folder, settings, variables, var_files, declared_only)
     if reasons:
         raise Unplannable(folder, reasons)
@@ -144,8 +193,8 @@ def own_stack_input(settings: Settings) -> AuditInput:
 
 
 def load_input(path: Path | None, settings: Settings, variables: Sequence[str] = (),
-               var_files: Sequence[Path] = (), allow: Allowlist | None = None
-               ) -> tuple[AuditInput, list[str]]:
+               var_files: Sequence[Path] = (), allow: Allowlist | None = None,
+               config_dir: Path | None = None) -> tuple[AuditInput, list[str]]:
     """The input for PATH (or prodstack's own stack), and why a folder was not planned."""
     if path is None:
         return own_stack_input(settings), []
@@ -153,32 +202,46 @@ def load_input(path: Path | None, settings: Settings, variables: Sequence[str] =
         return folder_input(path, settings, variables, var_files, allow=allow)
     if not path.exists():
         raise UserError(f"{path}: no such file or folder", exit_code=2)
-    return _read_plan_file(path), []
+    return _read_plan_file(path, config_dir), []
 
 
-def locations_of(path: Path | None) -> Locations | None:
-    """Where the blocks of a folder (or the entries of a plan file) are written."""
+def locations_of(path: Path | None, config_dir: Path | None = None) -> Locations | None:
+    """Where the blocks of a folder (or of the configuration read beside a plan file, or the
+    entries of a plan file) are written."""
     if path is None or not path.exists():
         return None
-    if path.is_dir():
-        return read_folder_locations(path)
+    if path.is_dir() or config_dir is not None:
+        return read_folder_locations(config_dir or path)
     try:
         return plan_file_locations(path, path.read_text(errors="replace"))
     except OSError:
         return None  # load_input says why
 
 
+def _allowlist(path: Path | None, given: Sequence[str], suppressions: Path | None
+               ) -> Allowlist | None:
+    """The providers a folder's offline plan may run (a plan file runs nothing)."""
+    if path is None or not path.is_dir():
+        return None
+    from prodstack.audit.allow import allowlist
+
+    return allowlist(given, suppressions)
+
+
 def audit(path: Path | None, settings: Settings, suppressions: Path | None = None,
           path_base: Path | None = None, variables: Sequence[str] = (),
-          var_files: Sequence[Path] = (), allow_providers: Sequence[str] = ()) -> AuditResult:
+          var_files: Sequence[Path] = (), allow_providers: Sequence[str] = (),
+          config_dir: Path | None = None) -> AuditResult:
     """Audit PATH (or prodstack's own stack), then apply the suppressions written for it."""
     try:
-        locations = locations_of(path)
+        config_dir = config_dir_of(path, config_dir)
+        locations = locations_of(path, config_dir)
         if locations is not None and path_base is not None:
             locations.base = path_base.absolute()
         written = suppress.load(path, suppressions, locations)
-        allowed = allowlist(allow_providers, suppressions)
-        inp, not_planned = load_input(path, settings, variables, var_files, allowed)
+        allowed = _allowlist(path, allow_providers, suppressions)
+        inp, not_planned = load_input(path, settings, variables, var_files, allowed,
+                                      config_dir)
     except OSError as exc:
         raise cannot_read(path, exc) from None
     return audit_input(inp, settings.env, locations, written, not_planned)
@@ -222,6 +285,11 @@ def audit_input(inp: AuditInput, env: str | None, locations: Locations | None = 
               help="On trusted code: a provider the offline plan of a folder may install and "
                    "run beyond the defaults (aws and pure HashiCorp utilities), its data "
                    "sources included (repeatable).")
+@click.option("--config-dir", type=click.Path(path_type=Path), default=None, metavar="DIR",
+              help="With a plan file: the folder it was planned from, read beside it to "
+                   "resolve expressions the plan does not keep (jsonencode'd policies) "
+                   "[default: the plan file's folder, when it holds the plan's "
+                   "configuration].")
 @click.option("--recursive", is_flag=True,
               help="Audit every root module under the folder (a folder that declares a "
                    "backend or a provider, or that no other folder calls), in parallel, in "
@@ -231,7 +299,8 @@ def audit_input(inp: AuditInput, env: str | None, locations: Locations | None = 
 @synth_options
 def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, suppressions: Path | None,
               path_base: Path | None, variables: tuple[str, ...], var_files: tuple[Path, ...],
-              allow_providers: tuple[str, ...], recursive: bool, show_catalog: bool,
+              allow_providers: tuple[str, ...], config_dir: Path | None, recursive: bool,
+              show_catalog: bool,
               config_file: str | None, overrides: tuple[str, ...]) -> None:
     """Check a Terraform plan (file), a configuration folder, or prodstack's own stack
     against the failure-mode catalog."""
@@ -250,9 +319,20 @@ def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, suppressions:
                         exit_code=2)
     if allow_providers and (path is None or not path.is_dir()):
         raise UserError("--allow-provider applies to the offline plan of a folder", exit_code=2)
-    var_args(variables, var_files)  # a malformed --var or a missing file before any planning
-    Allowlist.of(allow_providers)  # a malformed --allow-provider too
-    settings = load_settings(env=env, config_file=config_file, overrides=overrides)
+    if allow_providers:  # a malformed --allow-provider before any planning
+        from prodstack.tf.allowlist import Allowlist
+
+        Allowlist.of(allow_providers)
+    if config_dir is not None and (path is None or path.is_dir()):
+        raise UserError("--config-dir goes with a plan file (a folder is read as it is)",
+                        exit_code=2)
+    if variables or var_files:  # a malformed --var or a missing file before any planning
+        from prodstack.tf.offline_env import var_args
+
+        var_args(variables, var_files)
+    # a plan file reads no setting but the profile's trades: no target to validate
+    settings = Settings(env=env) if path is not None and path.is_file() else \
+        load_settings(env=env, config_file=config_file, overrides=overrides)
     if recursive:
         from prodstack.audit.recursive import audit_recursive
 
@@ -266,7 +346,7 @@ def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, suppressions:
             click.echo(f"planning {path or f'the {env} stack'} offline against the "
                        "emulator...", err=True)
         result = audit(path, settings, suppressions, path_base, variables, var_files,
-                       allow_providers)
+                       allow_providers, config_dir)
     click.echo(render(fmt, result, fail_on))
     for rule_id, error in result.errors:
         click.echo(f"prodstack: rule {rule_id} could not run: {error}", err=True)

@@ -45,6 +45,9 @@ class FolderConfig:
     # module path -> local name -> the references in its expression (tf/plan.Locals); None
     # when not read (the plan reader then cannot follow `local.*`)
     locals: dict[str, dict[str, list[str]]] | None = None
+    # every module's expressions, read on first use (tf/hcl_config.Expressions), for the
+    # audit's value resolver; None when not read
+    expressions: Any = None
 
     def ignored(self, type_: str, name: str, attr: str) -> bool:
         attrs = self.ignore_changes.get((type_, name), frozenset())
@@ -302,6 +305,7 @@ def read_texts(files: dict[str, str], root_files: set[str] | None = None) -> Fol
 
 def from_document(doc: dict[str, Any], source: str) -> FolderConfig:
     """The configuration of a Terraform JSON document built in memory (prodstack's own)."""
+    from prodstack.tf import hcl_config
     from prodstack.tf.modtree import document_locals
 
     ignores: dict[tuple[str, str], set[str]] = {}
@@ -309,18 +313,23 @@ def from_document(doc: dict[str, Any], source: str) -> FolderConfig:
         ignores.setdefault(key, set()).update(attrs)
     return FolderConfig(backends=backends_from_json(doc, source),
                         ignore_changes={k: frozenset(v) for k, v in ignores.items()},
-                        locals={"": document_locals(doc)})
+                        locals={"": document_locals(doc)},
+                        expressions=hcl_config.from_document(doc))
 
 
-def read_locals(folder: Path) -> dict[str, dict[str, list[str]]]:
+def read_locals(folder: Path) -> tuple[dict[str, dict[str, list[str]]], Any]:
     """The locals of every module the folder's root reaches (local sources, and the modules
-    its `terraform init` installed), by module path (tf/plan.Locals)."""
+    its `terraform init` installed), by module path (tf/plan.Locals); and their expressions
+    (tf/hcl_config.Expressions, each module read on first use)."""
+    from prodstack.tf.hcl_config import Expressions, read_module_folder
     from prodstack.tf.modtree import normal, read_tree
 
     out: dict[str, dict[str, list[str]]] = {}
+    loaders: dict[str, Any] = {}
     for node in read_tree(normal(folder.absolute())).nodes:
         out.setdefault(node.address, node.folder.locals)
-    return out
+        loaders.setdefault(node.address, lambda p=node.folder.path: read_module_folder(p))
+    return out, Expressions(loaders)
 
 
 def read_folder(folder: Path) -> FolderConfig:
@@ -356,5 +365,5 @@ def read_folder(folder: Path) -> FolderConfig:
         why = "nested too deeply to read" if isinstance(exc, RecursionError) else \
             f"cannot read it ({str(exc).split(':')[0]})"
         raise UserError(f"{folder / bad}: {why}", exit_code=2) from None
-    config.locals = read_locals(folder)
+    config.locals, config.expressions = read_locals(folder)
     return config

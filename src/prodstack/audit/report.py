@@ -55,6 +55,8 @@ def to_json(result: AuditResult) -> dict[str, Any]:
         "skipped": [{"id": rule_id, "reason": reason} for rule_id, reason in result.skipped],
         "errors": [{"id": rule_id, "error": error} for rule_id, error in result.errors],
         "unseen": [_with_location(result, u.to_dict()) for u in result.unseen],
+        "counts": {"findings": len(result.findings), "accepted": len(result.accepted),
+                   "suppressed": len(result.suppressed), "unseen": len(result.unseen)},
         **({"roots": list(result.roots)} if result.roots else {}),
         **({"root_errors": [{"root": root, "error": error}
                             for root, error in result.root_errors]}

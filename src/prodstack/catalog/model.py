@@ -34,10 +34,15 @@ def severity_rank(severity: str) -> int:
 
 @dataclass
 class AuditInput:
-    """What the rules read: the plan, and the configuration folder when there is one."""
+    """What the rules read: the plan, and the configuration folder when there is one (whose
+    expressions the plan's value resolver then reads: catalog/resolve.py)."""
 
     plan: Plan
     config: FolderConfig | None = None
+
+    def __post_init__(self) -> None:
+        if self.config is not None and self.config.expressions is not None:
+            self.plan.expressions = self.config.expressions
 
 
 class Hit(NamedTuple):

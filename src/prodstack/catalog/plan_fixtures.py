@@ -37,7 +37,9 @@ def asg(policy: str | None = "ref", **values: Any) -> PlanBuilder:
     """An ASG on `aws_launch_template.web.latest_version`; a policy by reference, by name
     (`policy="name"`) or none."""
     b = PlanBuilder().add("aws_autoscaling_group.web", {**GOOD_ASG, **values},
-                          refs={"launch_template.version": ["aws_launch_template.web"]},
+                          refs={"launch_template.version": [
+                              "aws_launch_template.web.latest_version",
+                              "aws_launch_template.web"]},
                           unknown={"launch_template": [{"version": True}], "arn": True})
     if policy == "ref":
         b.add("aws_autoscaling_policy.cpu", {"policy_type": "TargetTrackingScaling"},
@@ -48,15 +50,20 @@ def asg(policy: str | None = "ref", **values: Any) -> PlanBuilder:
     return b
 
 
-def network(nat_per_az: bool, endpoint: str | None = "routed") -> PlanBuilder:
-    """Two AZs, private subnets and route tables by `count`, like terraform-aws-modules/vpc;
-    an S3 gateway endpoint in the private route tables (`routed`), in none, or absent."""
+def network(nat_per_az: bool, endpoint: str | None = "routed",
+            zones: tuple[str | None, str | None] = ("us-west-1a", "us-west-1b")) -> PlanBuilder:
+    """Two AZs (`zones`: None for one only known after apply), private subnets and route
+    tables by `count`, like terraform-aws-modules/vpc; an S3 gateway endpoint in the private
+    route tables (`routed`), in none, or absent."""
     b = PlanBuilder().add("aws_vpc.main", {"cidr_block": "10.0.0.0/16"}, unknown={"id": True})
     nats = 2 if nat_per_az else 1
-    for i, zone in enumerate(("us-west-1a", "us-west-1b")):
+    for i, zone in enumerate(zones):
         for tier in ("public", "private"):
             b.add(f"aws_subnet.{tier}[{i}]", {"availability_zone": zone},
-                  refs={"vpc_id": ["aws_vpc.main.id", "aws_vpc.main"]}, unknown={"id": True})
+                  refs={"vpc_id": ["aws_vpc.main.id", "aws_vpc.main"],
+                        **({"availability_zone": ["data.aws_availability_zones.this.names"]}
+                           if zone is None else {})},
+                  unknown={"id": True, **({"availability_zone": True} if zone is None else {})})
         if i < nats:
             b.add(f"aws_nat_gateway.this[{i}]", {"connectivity_type": "public"},
                   refs={"subnet_id": ["aws_subnet.public", "count.index"]},

@@ -8,7 +8,7 @@ from typing import Any
 
 from prodstack.audit.config import Backend
 from prodstack.catalog.model import AuditInput
-from prodstack.tf.plan import UNKNOWN, Plan, Resource
+from prodstack.tf.plan import UNKNOWN, Plan, Resource, Unknown
 
 LB_TYPES = ("aws_lb", "aws_alb")
 LISTENER_TYPES = ("aws_lb_listener", "aws_alb_listener")
@@ -50,12 +50,32 @@ def application_lbs(plan: Plan) -> list[Resource]:
             if lb.get("load_balancer_type") in ("application", None)]
 
 
+def internal(plan: Plan, lb: Resource) -> Any:
+    """`internal` as the load balancer gets it: written, resolved through variables and
+    module inputs (catalog/resolve.py), or the provider's default, false, when unset or null;
+    `Unresolved` when the plan and the configuration cannot tell."""
+    from prodstack.catalog.resolve import resolver
+
+    value = lb.effective("internal", False)
+    if value is UNKNOWN:
+        value = resolver(plan).value(lb, "internal")
+    return False if value is None else value
+
+
 def internet_facing_albs(plan: Plan) -> Iterator[Resource]:
-    """ALBs that are not internal; `internal` left unset is the provider's default, false
-    (an unknown value from a variable or module input is given the benefit of the doubt)."""
+    """ALBs that are not internal (`internal` unset, or null through a variable, is the
+    provider's default: internet-facing); those whose `internal` cannot be told are
+    `undecided_albs`."""
     for lb in application_lbs(plan):
-        if lb.effective("internal", False) in (False, None):
+        if internal(plan, lb) is False:
             yield lb
+
+
+def undecided_albs(plan: Plan) -> Iterator[tuple[Resource, Unknown]]:
+    for lb in application_lbs(plan):
+        value = internal(plan, lb)
+        if isinstance(value, Unknown):
+            yield lb, value
 
 
 def policies(plan: Plan, asg: Resource) -> list[Resource]:
@@ -75,11 +95,13 @@ def is_set(value: Any) -> bool:
     return value not in (None, "", False)
 
 
-def object_lock_enabled(plan: Plan, bucket: Resource) -> bool:
-    """Object Lock on the bucket (inline, or by a lock configuration resource); an unknown
-    value counts as on."""
-    if bucket.effective("object_lock_enabled", False) in (True, UNKNOWN):
+def object_lock_enabled(plan: Plan, bucket: Resource) -> bool | None:
+    """Object Lock on the bucket (inline, or by a lock configuration resource); None when a
+    value only known after apply decides it."""
+    inline = bucket.effective("object_lock_enabled", False)
+    if inline is True or bucket.get("object_lock_configuration",
+                                    "object_lock_enabled") == "Enabled":
         return True
-    if bucket.get("object_lock_configuration", "object_lock_enabled") == "Enabled":
+    if plan.referrers(bucket, "aws_s3_bucket_object_lock_configuration", "bucket"):
         return True
-    return bool(plan.referrers(bucket, "aws_s3_bucket_object_lock_configuration", "bucket"))
+    return None if inline is UNKNOWN else False

@@ -45,6 +45,7 @@ class PlanBuilder:
         self.changes: list[dict[str, Any]] = []
         self.planned: dict[str, list[dict[str, Any]]] = {}
         self.config: dict[str, Any] = {"resources": [], "module_calls": {}}
+        self.variables: dict[str, Any] = {}  # root variables' values, as the plan gives them
 
     def _config_module(self, module_path: str) -> dict[str, Any]:
         node = self.config
@@ -128,4 +129,6 @@ class PlanBuilder:
                                                                        "hashicorp/aws"}},
                               "root_module": self.config},
             "applyable": True, "complete": True, "errored": False,
+            **({"variables": {k: {"value": v} for k, v in self.variables.items()}}
+               if self.variables else {}),
         }

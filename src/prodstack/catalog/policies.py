@@ -30,11 +30,14 @@ from prodstack.catalog.policy_match import (
     arn_glob,
     glob,
     numeric,
+    opaque,
     tri_and,
     tri_not,
     tri_or,
+    unknowns,
 )
 from prodstack.tf.plan import UNKNOWN, Unknown
+from prodstack.tf.resource import why_unknown
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ROOT = re.compile(r"^arn:[^:]+:iam::(?P<account>[^:]+):root$")
@@ -79,12 +82,17 @@ class Statement:
 @dataclass(frozen=True)
 class Document:
     statements: tuple[Statement, ...] = ()
+    # what the document depends on that the plan and the configuration do not decide (a
+    # data source read from AWS at apply, …): the reason a rule cannot tell
+    unresolved: tuple[str, ...] = ()
 
     def __add__(self, other: Document) -> Document:
-        return Document(self.statements + other.statements)
+        return Document(self.statements + other.statements,
+                        tuple(dict.fromkeys(self.unresolved + other.unresolved)))
 
     def uncertain(self) -> Document:
-        return Document(tuple(replace(s, certain=False) for s in self.statements))
+        return Document(tuple(replace(s, certain=False) for s in self.statements),
+                        self.unresolved)
 
 
 # A document only known after apply: anything may be allowed (never a definite "no").
@@ -97,10 +105,32 @@ def merge(documents: Iterable[Document | Unknown | None]) -> Document:
     out = EMPTY
     for doc in documents:
         if isinstance(doc, Unknown):
-            out += ANYTHING
+            out += replace(ANYTHING, unresolved=why_unknown(doc))
         elif doc is not None:
             out += doc
     return out
+
+
+def unresolved(doc: Document | Unknown | None) -> tuple[str, ...]:
+    """What a document depends on that neither the plan nor the configuration decides: its
+    `unresolved`, and the symbols and holes in its strings."""
+    if isinstance(doc, Unknown):
+        return why_unknown(doc)
+    if doc is None:
+        return ()
+    out = list(doc.unresolved)
+    for st in doc.statements:
+        for values in (st.actions, st.not_actions, st.resources, st.not_resources):
+            if isinstance(values, tuple):
+                out += [u for v in values for u in unknowns(v)]
+        for principals in (st.principals, st.not_principals):
+            if isinstance(principals, Mapping):
+                out += [u for ids in principals.values() if isinstance(ids, tuple)
+                        for v in ids for u in unknowns(v)]
+        if isinstance(st.conditions, tuple):
+            out += [u for c in st.conditions if isinstance(c.values, tuple)
+                    for v in c.values for u in unknowns(v)]
+    return tuple(dict.fromkeys(out))
 
 
 def _strings(value: Any) -> Strings | None:
@@ -337,7 +367,7 @@ def _compare(base: str, patterns: tuple[str, ...], item: Any) -> Tri:
     elif positive in ("ArnEquals", "ArnLike"):
         results = [arn_glob(p, text) for p in patterns]
     elif positive == "Bool":
-        results = [None if HOLE in text else p.lower() == text.lower() for p in patterns]
+        results = [None if opaque(text) else p.lower() == text.lower() for p in patterns]
     elif positive.startswith("Numeric"):
         results = [numeric(positive, p, text) for p in patterns]
     else:  # Date*, IpAddress, Binary…: not met by the requests the rules model

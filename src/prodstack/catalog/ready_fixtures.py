@@ -38,6 +38,9 @@ class ReadyBuilder(PlanBuilder):
         self.region = region
         self.read: dict[str, list[dict[str, Any]]] = {}
         self.deferred: list[dict[str, Any]] = []
+        # aliased provider configurations: key ("aws.us_east_1") -> region (None: not
+        # written, as when it comes from the environment)
+        self.providers: dict[str, str | None] = {}
         self.data("data.aws_caller_identity.current",
                   {"account_id": account, "arn": f"arn:aws:iam::{account}:user/ci",
                    "id": account})
@@ -86,10 +89,25 @@ class ReadyBuilder(PlanBuilder):
                 entry["depends_on"] = list(on)
         return self
 
+    def provider_of(self, address: str, key: str) -> ReadyBuilder:
+        """`provider = <key>` on the resource or data source at `address`."""
+        data = address.startswith("data.") or ".data." in address
+        module, type_, name = split(address.replace("data.", "", 1) if data else address)
+        mode = "data" if data else "managed"
+        for entry in self._config_module(re.sub(r"\[[^\]]*\]", "", module))["resources"]:
+            if (entry["mode"], entry["type"], entry["name"]) == (mode, type_, name):
+                entry["provider_config_key"] = key
+        return self
+
     def build(self) -> dict[str, Any]:
         out = super().build()
-        out["configuration"]["provider_config"]["aws"]["expressions"] = {
-            "region": {"constant_value": self.region}}
+        configs = out["configuration"]["provider_config"]
+        configs["aws"]["expressions"] = {"region": {"constant_value": self.region}}
+        for key, where in self.providers.items():
+            configs[key] = {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws",
+                            "alias": key.split(".", 1)[1],
+                            "expressions": {"region": {"constant_value": where}}
+                            if where else {}}
         out["resource_changes"] = [*self.deferred, *out["resource_changes"]]
         root: dict[str, Any] = {"resources": self.read.get("", [])}
         children = [{"address": m, "resources": r} for m, r in self.read.items() if m]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prodstack.catalog.ready_queries import config_modules
+from prodstack.catalog.plan_data import config_modules
 from prodstack.tf.plan import Plan, Resource
 
 

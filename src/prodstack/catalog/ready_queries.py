@@ -4,18 +4,23 @@ Which key, bucket or role a resource uses (by reference, through modules, or by 
 name or ARN); the documents that govern them: a KMS key's policy (its own, an
 `aws_kms_key_policy`, or AWS's default key policy), a bucket's policy, a role's trust policy and
 permissions (inline, attached customer policies, the AWS managed policies the rules need to know
-by name), whether a service may assume a role; and the account, region and partition of the
-plan (create-time ordering: `ready_order`). Data sources are read from the raw
-plan (`prior_state` when read at plan time, `resource_changes` when deferred to apply), as
-`Resource`s whose type carries the `data.` prefix, so `Plan.refs` resolves references to them.
+by name), whether a service may assume a role. A document the plan only knows after apply is
+resolved through the configuration (catalog/resolve.py). Data sources, the account, region and
+partition are plan_data's (re-exported here); create-time ordering is ready_order's.
 """
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
+from prodstack.catalog.plan_data import (  # noqa: F401  (re-exported for the rules)
+    account_id,
+    data_instances,
+    data_of,
+    partition,
+    region,
+)
 from prodstack.catalog.policies import (
     ANYTHING,
     EMPTY,
@@ -26,9 +31,12 @@ from prodstack.catalog.policies import (
     from_blocks,
     merge,
     parse,
+    statement_of,
 )
 from prodstack.catalog.policy_match import HOLE
-from prodstack.tf.plan import UNKNOWN, Plan, Resource, Unknown, strip_instance_keys
+from prodstack.catalog.resolve import plain, resolver
+from prodstack.tf.plan import UNKNOWN, Plan, Resource, Unknown
+from prodstack.tf.resource import Unresolved
 
 POLICY_DOC = "aws_iam_policy_document"
 # The Elastic Load Balancing account of each Region opened before August 2022 (AWS documents
@@ -68,117 +76,52 @@ MANAGED_POLICIES = {
     "service-role/AWSConfigRole": _CONFIG_ROLE,  # its deprecated name
 }
 
-_INDEX: weakref.WeakKeyDictionary[Plan, dict[str, list[Resource]]] = weakref.WeakKeyDictionary()
-
-
-# -- data sources ----------------------------------------------------------------------------
-
-def config_modules(node: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict]]:
-    yield path, node
-    for name, call in (node.get("module_calls") or {}).items():
-        if isinstance(call, dict) and isinstance(call.get("module"), dict):
-            yield from config_modules(call["module"], f"{path}.module.{name}".lstrip("."))
-
-
-def _state_modules(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in node.get("child_modules") or []:
-        if isinstance(child, dict):
-            yield from _state_modules(child)
-
-
-def data_instances(plan: Plan) -> dict[str, list[Resource]]:
-    """Every data instance, by configuration key (`module.m.data.aws_iam_policy_document.x`)."""
-    if plan in _INDEX:
-        return _INDEX[plan]
-    modules = dict(config_modules((plan.data.get("configuration") or {}).get("root_module")
-                                   or {}))
-    found: dict[str, Resource] = {}
-
-    def make(entry: dict[str, Any], module: str, values: Any, unknown: Any) -> Resource:
-        type_, name = str(entry.get("type", "")), str(entry.get("name", ""))
-        entries = modules.get(strip_instance_keys(module), {}).get("resources") or []
-        config = next((r for r in entries if r.get("mode") == "data"
-                       and r.get("type") == type_ and r.get("name") == name), {})
-        return Resource(address=str(entry.get("address", "")), module=module,
-                        type=f"data.{type_}", name=name, index=entry.get("index"),
-                        values=values if isinstance(values, dict) else {},
-                        unknown=unknown if isinstance(unknown, dict) else {},
-                        actions=("read",), config=config)
-
-    for change in plan.data.get("resource_changes") or []:
-        if isinstance(change, dict) and change.get("mode") == "data":
-            body = change.get("change") or {}
-            found[change.get("address", "")] = make(change, str(change.get("module_address")
-                                                                or ""), body.get("after"),
-                                                    body.get("after_unknown"))
-    state = ((plan.data.get("prior_state") or {}).get("values") or {}).get("root_module") or {}
-    for module in _state_modules(state):
-        for entry in module.get("resources") or []:
-            if entry.get("mode") == "data" and entry.get("address") not in found:
-                found[entry["address"]] = make(entry, str(module.get("address") or ""),
-                                               entry.get("values"), {})
-    index: dict[str, list[Resource]] = {}
-    for res in found.values():
-        index.setdefault(res.config_key, []).append(res)
-    _INDEX[plan] = index
-    return index
-
-
-def data_of(plan: Plan, type_: str) -> list[Resource]:
-    return [r for rs in data_instances(plan).values() for r in rs if r.type == f"data.{type_}"]
-
-
-def _known(plan: Plan, type_: str, attr: str) -> str | None:
-    for ds in data_of(plan, type_):
-        value = ds.get(attr)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
-# -- account, region, partition ------------------------------------------------------------
-
-def account_id(plan: Plan) -> str:
-    return _known(plan, "aws_caller_identity", "account_id") or HOLE
-
-
-def region(plan: Plan) -> str:
-    """The default provider's region (a constant, or a root variable's value), else an
-    `aws_region` data source's; HOLE when the plan does not say."""
-    config = (plan.data.get("configuration") or {}).get("provider_config") or {}
-    expr = ((config.get("aws") or {}).get("expressions") or {}).get("region") or {}
-    if isinstance(expr.get("constant_value"), str):
-        return expr["constant_value"]
-    for ref in expr.get("references") or []:
-        if ref.startswith("var."):
-            value = ((plan.data.get("variables") or {}).get(ref[4:]) or {}).get("value")
-            if isinstance(value, str):
-                return value
-    return _known(plan, "aws_region", "region") or _known(plan, "aws_region", "name") or HOLE
-
-
-def partition(plan: Plan) -> str:
-    known = _known(plan, "aws_partition", "partition")
-    if known:
-        return known
-    where = region(plan)
-    if where == HOLE:
-        return HOLE
-    return "aws-cn" if where.startswith("cn-") else \
-        "aws-us-gov" if where.startswith("us-gov-") else "aws"
-
 
 # -- documents -------------------------------------------------------------------------------
 
 def document(plan: Plan, res: Resource, attr: str = "policy") -> Document | Unknown | None:
-    """The policy document at `attr`: its JSON when known; when only known after apply, the
-    `data.aws_iam_policy_document` it is taken from (rebuilt from its statement blocks); else
-    UNKNOWN. None when there is no policy."""
+    """The policy document at `attr`: its JSON when known; when only known after apply, its
+    expression resolved through the configuration (catalog/resolve.py: `jsonencode`, an
+    `aws_iam_policy_document`, references as symbols), or the `data.aws_iam_policy_document`
+    it is taken from, rebuilt from its planned statement blocks; else `Unresolved` with why.
+    None when there is no policy."""
     value = res.get(attr)
     if value is not UNKNOWN:
         return parse(value)
-    return _from_references(plan, res, attr, set())
+    resolved = resolver(plan).value(res, attr)
+    if not isinstance(resolved, Unknown):
+        return from_resolved(resolved)
+    found = _from_references(plan, res, attr, set())
+    if isinstance(found, Unknown):
+        return resolved if isinstance(resolved, Unresolved) else found
+    return found
+
+
+def from_resolved(value: Any) -> Document | Unknown | None:
+    """A document from a resolved value (a string, `jsonencode`'s structure): statements
+    whose parts are unknown stay in it, as uncertain or with unknown elements."""
+    data, why = plain(value)
+    if isinstance(data, str):
+        doc = parse(data)
+        return replace(doc, unresolved=why) if isinstance(doc, Document) else doc
+    if not isinstance(data, dict):
+        return None
+    raw = data.get("Statement", [])
+    if raw is UNKNOWN:
+        return Unresolved(*why)
+    raws = [raw] if isinstance(raw, dict) else raw if isinstance(raw, list) else []
+    out: list[Statement] = []
+    for item in raws:
+        if not isinstance(item, dict):
+            out.append(ANYTHING.statements[0])  # a statement known after apply
+            continue
+        st = statement_of(item)
+        if item.get("Effect", "Allow") is UNKNOWN:
+            out += [replace(st, effect="Allow", certain=False),
+                    replace(st, effect="Deny", certain=False)]
+        else:
+            out.append(st)
+    return Document(tuple(out), why)
 
 
 def _from_references(plan: Plan, res: Resource, attr: str,
@@ -206,7 +149,7 @@ def _data_document(plan: Plan, ds: Resource, seen: set[str]) -> Document | Unkno
         return parse(known) or EMPTY
     own = from_blocks(ds.get)
     if isinstance(own, Unknown):
-        return UNKNOWN
+        return Unresolved(f"the statements of {ds.address}, known after apply")
     parts: list[Document | Unknown] = [own]
     for attr in ("source_policy_documents", "override_policy_documents", "source_json",
                  "override_json"):
@@ -229,6 +172,15 @@ def _override(doc: Document | Unknown, override: Document) -> Document | Unknown
         return doc
     sids = {s.sid for s in override.statements if s.sid}
     return Document(tuple(s for s in doc.statements if not s.sid or s.sid not in sids))
+
+
+def verdicts(doc: Document | Unknown | None, asks: dict[str, Request]
+             ) -> tuple[list[str], list[str]]:
+    """The asks the document certainly refuses, and those the plan cannot decide (each
+    request evaluated once)."""
+    found = {what: evaluate(doc, req) for what, req in asks.items()}
+    return ([w for w, v in found.items() if v is False],
+            [w for w, v in found.items() if v is None])
 
 
 def default_key_policy(plan: Plan) -> Document:
@@ -255,8 +207,9 @@ def bucket_policy(plan: Plan, bucket: Resource) -> Document | Unknown:
         document(plan, p) for p in plan.referrers(bucket, "aws_s3_bucket_policy", "bucket")]
     if bucket.written("policy") or isinstance(bucket.get("policy"), str):
         docs.append(document(plan, bucket))  # inline, or read from AWS for a bucket in state
-    if any(isinstance(d, Unknown) for d in docs):
-        return UNKNOWN
+    unknown = [d for d in docs if isinstance(d, Unknown)]
+    if unknown:
+        return unknown[0]  # UNKNOWN, or `Unresolved` with what it depends on
     return merge(docs)
 
 
@@ -342,16 +295,24 @@ def join_prefix(prefix: Any, rest: str) -> str:
     return f"{text}/{rest}" if text else rest
 
 
-def sse_algorithms(plan: Plan, bucket: Resource) -> list[Any]:
-    """The bucket's default encryption algorithms (`AES256`, `aws:kms`, UNKNOWN…)."""
-    out: list[Any] = []
+def sse_settings(plan: Plan, bucket: Resource) -> list[tuple[Any, Any, list[Resource]]]:
+    """The bucket's default encryption rules: (algorithm: `AES256`, `aws:kms`, UNKNOWN…; the
+    written `kms_master_key_id`; the customer managed keys it names)."""
+    out: list[tuple[Any, Any, list[Resource]]] = []
     configs = plan.referrers(bucket, "aws_s3_bucket_server_side_encryption_configuration",
                              "bucket")
     for res in [*configs, *([bucket] if bucket.written(
             "server_side_encryption_configuration") else [])]:
         path = ("rule",) if res in configs else ("server_side_encryption_configuration", "rule")
-        out.append(res.get(*path, "apply_server_side_encryption_by_default", "sse_algorithm"))
+        path += ("apply_server_side_encryption_by_default",)
+        out.append((res.get(*path, "sse_algorithm"), res.get(*path, "kms_master_key_id"),
+                    keys(plan, res, *path, "kms_master_key_id")))
     return out
+
+
+def sse_algorithms(plan: Plan, bucket: Resource) -> list[Any]:
+    """The bucket's default encryption algorithms (`AES256`, `aws:kms`, UNKNOWN…)."""
+    return [algorithm for algorithm, _, _ in sse_settings(plan, bucket)]
 
 
 def role_arn(plan: Plan, role: Resource) -> str:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from prodstack.app.userdata import PAGE_MARKER
-from prodstack.stack.edge import TLS_POLICY
 
 REGION = "us-west-1"
 ZONES = ("us-west-1a", "us-west-1b")
@@ -88,12 +87,15 @@ class World:
         extra = {"CertificateAuthorityArn": FAKE_CA} if issued else {"ValidationMethod": "DNS"}
         return str(acm.request_certificate(DomainName=domain, **extra)["CertificateArn"])
 
-    def edge(self, scheme: str = "internet-facing", tls_policy: str = TLS_POLICY,
+    def edge(self, scheme: str = "internet-facing", tls_policy: str | None = None,
              issued: bool = True, waf: str | None = "rate", redirect: bool = True,
              drop_invalid: bool = True, access_logs: bool = True,
              weights: dict[str, int] | None = None) -> World:
         """ALB, blue and green target groups, HTTPS (weighted forward) and HTTP listeners,
-        WAF; needs `network()` first."""
+        WAF; needs `network()` first (`tls_policy`: the stack's own by default)."""
+        from prodstack.stack.edge import TLS_POLICY
+
+        tls_policy = tls_policy or TLS_POLICY
         elbv2, ec2 = self.client("elbv2"), self.client("ec2")
         vpc = self.outputs["vpc_id"]
         sg = ec2.create_security_group(GroupName="alb", Description="alb", VpcId=vpc)["GroupId"]

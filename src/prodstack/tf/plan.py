@@ -49,6 +49,9 @@ class Plan:
         self.source = source
         self.data = data
         self.locals = locals  # None: not known (a plan file)
+        # the configuration's expressions (tf/hcl_config.Expressions), for the audit's value
+        # resolver; None: a plan file's configuration only (see catalog/resolve.py)
+        self.expressions: Any = None
         config = _dict(data.get("configuration"))
         self._modules: dict[str, dict[str, Any]] = {}
         todo = [("", _dict(config.get("root_module")))]
@@ -129,14 +132,16 @@ class Plan:
     def instances(self, config_key: str) -> list[Resource]:
         return self._by_key.get(config_key, [])
 
-    def region(self) -> tuple[str | None, str]:
-        """(region, where it is written) of the default `aws` provider: a constant, or a
-        root variable's value; (None, why not) otherwise."""
-        aws = _dict(_dict(_dict(self.data.get("configuration")).get("provider_config")).get("aws"))
-        expr = _dict(_dict(aws.get("expressions")).get("region"))
+    def region(self, key: str = "aws") -> tuple[str | None, str]:
+        """(region, where it is written) of a provider configuration (`key`: `aws`,
+        `aws.east`, `module.m:aws`): a constant, or a root variable's value; (None, why not)
+        otherwise (a module's provider reads the module's variables, which a plan omits)."""
+        config = _dict(_dict(_dict(self.data.get("configuration")).get("provider_config"))
+                       .get(key))
+        expr = _dict(_dict(config.get("expressions")).get("region"))
         if isinstance(expr.get("constant_value"), str):
-            return expr["constant_value"], "the plan's aws provider"
-        for ref in _list(expr.get("references")):
+            return expr["constant_value"], f"the plan's {key} provider"
+        for ref in _list(expr.get("references")) if ":" not in key else []:
             if str(ref).startswith("var."):
                 name = str(ref)[4:]
                 value = _dict(_dict(self.data.get("variables")).get(name)).get("value")
@@ -245,9 +250,13 @@ def _action_name(actions: tuple[str, ...]) -> str:
 
 
 def _expression_at(res: Resource, path: tuple[str, ...]) -> Any:
+    """The expressions at `path`; through nested blocks (lists of bodies, at any depth), the
+    list of what each block writes there."""
     node: Any = res.expressions
     for part in path:
         if isinstance(node, list):
+            while any(isinstance(item, list) for item in node):
+                node = [x for item in node for x in (item if isinstance(item, list) else [item])]
             node = [item.get(part) for item in node if isinstance(item, dict)]
         elif isinstance(node, dict):
             node = node.get(part)

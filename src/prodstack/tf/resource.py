@@ -26,6 +26,23 @@ class Unknown:
 UNKNOWN = Unknown()
 
 
+class Unresolved(Unknown):
+    """A value only known after apply, with what it depends on ("the policy of
+    data.aws_s3_bucket.shared, read from AWS at apply"): the value resolver's answer where
+    the configuration does not decide it either."""
+
+    def __init__(self, *why: str) -> None:
+        self.why = tuple(dict.fromkeys(why))
+
+    def __repr__(self) -> str:
+        return f"(known after apply: {'; '.join(self.why)})"
+
+
+def why_unknown(value: object) -> tuple[str, ...]:
+    """What an unknown value depends on, as far as it is known."""
+    return value.why if isinstance(value, Unresolved) else ("a value known after apply",)
+
+
 def strip_instance_keys(address: str) -> str:
     """`module.a[0].module.b["x"]` -> `module.a.module.b`; quoted keys may hold `]`."""
     return _INSTANCE_KEY.sub("", address)
@@ -137,6 +154,16 @@ class Resource:
                 return False
             node = node[part]
         return True
+
+    def references(self, *path: str) -> list[str]:
+        """The references of the expression at `path` (a plan keeps only these of an
+        expression that is not a constant)."""
+        node: Any = self.expressions
+        for part in path:
+            if isinstance(node, list):
+                node = node[0] if node else None
+            node = node.get(part) if isinstance(node, dict) else None
+        return collect_references(node)
 
     def effective(self, attr: str, default: Any) -> Any:
         """The value, or AWS's `default` when the attribute is unset and computed by AWS."""

@@ -7,10 +7,11 @@ that block's first line, the file relative to the audited folder (or `--path-bas
 the base id `%SRCROOT%`; for a plan file, the plan file. Suppressed findings and the profile's
 accepted trades are results too, with a `suppressions` entry (kind inSource for a comment,
 external for prodstack-audit.toml and profile trades; justification = the reason). What a
-rule could not check is a result of kind `review` (level `none`: nothing failed, a person
-should look). Rules that could not run, or were skipped, and why a root was not planned are
-tool execution notifications (and the run is not `executionSuccessful`); a finding of a recursive
-audit names its root in its properties and its file relative to the same base.
+rule could not check is a note-level result (property `unseen`, message "… could not check
+…: cannot tell whether …"), which code scanning shows, where a `review` result of level `none`
+would be hidden. Rules that could not run, or were skipped, and why a root was not planned
+are tool execution notifications (and the run is not `executionSuccessful`); a finding of a
+recursive audit names its root in its properties and its file relative to the same base.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def _notifications(result: AuditResult) -> list[dict[str, Any]]:
 
 def _unseen(result: AuditResult, note: UnseenCheck, index: dict[str, int]) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "ruleId": note.id, "kind": "review", "level": "none",
+        "ruleId": note.id, "level": "note",
         "message": {"text": unseen_line(note)},
         "locations": [_location(result, note)],
         "properties": {"unseen": True, "address": note.address,
@@ -160,7 +161,7 @@ def to_sarif(result: AuditResult) -> dict[str, Any]:
                          "toolExecutionNotifications": _notifications(result)}],
         "results": results,
         "properties": {"source": result.source, "env": result.env,
-                       "resources": result.resources,
+                       "resources": result.resources, "unseen": len(result.unseen),
                        **({"roots": list(result.roots)} if result.roots else {})},
     }
     if result.locations is not None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_queries import LISTENER_TYPES
 from prodstack.catalog.planbuilder import PlanBuilder
+from prodstack.catalog.unseen import unknown_value
 from prodstack.catalog.world import World
 from prodstack.placeholders import is_placeholder
-from prodstack.tf.plan import Plan, Resource
+from prodstack.tf.plan import Plan, Resource, Unknown
 from prodstack.verify.context import Result, VerifyContext
 
 
@@ -22,13 +23,19 @@ def _certificates_used(plan: Plan, listener: Resource) -> list[Resource]:
     return certs
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     users: dict[str, list[str]] = {}
     for listener in plan.of(*LISTENER_TYPES, "aws_lb_listener_certificate"):
         for cert in _certificates_used(plan, listener):
             users.setdefault(cert.address, []).append(listener.address)
     for cert in plan.of("aws_acm_certificate"):
+        unknown = [a for a in ("domain_name", "subject_alternative_names", "validation_method")
+                   if isinstance(cert.get(a), Unknown) and cert.written(a)]
+        for attr in unknown:
+            yield unknown_value(plan, cert, "the certificate can validate", attr)
+        if unknown:
+            continue
         domains = cert.strings("domain_name") + cert.strings("subject_alternative_names")
         bad = sorted({d for d in domains if is_placeholder(d)})
         if bad:

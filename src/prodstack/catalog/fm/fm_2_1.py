@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import alb
-from prodstack.catalog.plan_queries import LB_TYPES, dicts, internet_facing_albs
+from prodstack.catalog.plan_queries import LB_TYPES, dicts, internet_facing_albs, undecided_albs
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.world import World
 from prodstack.tf.plan import UNKNOWN, Resource
+from prodstack.tf.resource import why_unknown
 from prodstack.verify.context import Result, VerifyContext
 
 
@@ -28,8 +29,11 @@ def _has_rate_rule(acl: Resource) -> bool | None:
     return False
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
+    for lb, why in undecided_albs(plan):
+        yield Unseen(lb.address, "cannot tell whether the load balancer is internet-facing: "
+                     f"`internal` depends on {'; '.join(why_unknown(why))}")
     for lb in internet_facing_albs(plan):
         associations = plan.referrers(lb, "aws_wafv2_web_acl_association", "resource_arn")
         if not associations:
@@ -80,6 +84,31 @@ def alb_without_waf() -> Made:
 def alb_internal_left_to_the_default_without_waf() -> Made:
     """terraform-aws-modules/alb leaves `internal` null: the provider makes it public."""
     return alb(PlanBuilder(), internal=None), None
+
+
+def _module_alb(internal: list[str], root_value: object = None) -> PlanBuilder:
+    """terraform-aws-modules/alb's shape: `internal = var.internal` in the module, the
+    root passing its own variable (null by default); the plan cannot know `internal`."""
+    b = PlanBuilder()
+    b.variables["internal"] = root_value
+    b.add("module.alb.aws_lb.this[0]", {"name": "web", "load_balancer_type": "application",
+                                        "internal": None},
+          refs={"internal": internal}, unknown={"arn": True, "id": True, "internal": True})
+    b.module("module.alb", inputs={"internal": ["var.internal"]})
+    return b
+
+
+@cases.fires("module.alb.aws_lb.this[0]")
+def module_alb_whose_internal_comes_from_a_null_variable() -> Made:
+    """Every input of `internal` is known at plan time, yet its planned value is not: it was
+    null, and the provider's default makes the load balancer internet-facing."""
+    return _module_alb(["var.internal"]), None
+
+
+@cases.cannot_see("module.alb.aws_lb.this[0]")
+def module_alb_whose_internal_comes_from_a_local() -> Made:
+    """A plan file keeps no locals: whether the ALB is internal cannot be told."""
+    return _module_alb(["local.internal"]), None
 
 
 @cases.fires("aws_wafv2_web_acl.web")

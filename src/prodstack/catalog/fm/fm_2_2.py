@@ -6,16 +6,20 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.live_queries import database
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import db
 from prodstack.catalog.planbuilder import PlanBuilder
+from prodstack.catalog.unseen import unknown_value
 from prodstack.catalog.world import World
 from prodstack.verify.context import Result, VerifyContext
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     for instance in inp.plan.of("aws_db_instance", "aws_rds_cluster_instance"):
-        if instance.get("publicly_accessible") is True:
+        if not instance.known("publicly_accessible") and instance.written("publicly_accessible"):
+            yield unknown_value(inp.plan, instance, "the database is private",
+                                "publicly_accessible")
+        elif instance.get("publicly_accessible") is True:
             yield Hit(instance.address, "publicly_accessible = true: the database gets a "
                       "public address")
         elif instance.has_config and not instance.written("publicly_accessible"):

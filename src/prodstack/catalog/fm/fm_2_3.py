@@ -7,29 +7,44 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import trail
 from prodstack.catalog.plan_queries import object_lock_enabled
+from prodstack.catalog.policy_match import tri_or
 from prodstack.catalog.world import World
-from prodstack.tf.plan import Plan, Resource
+from prodstack.tf.plan import Plan, Resource, Unknown
 from prodstack.verify.context import Result, VerifyContext
 
 
-def delete_protected(plan: Plan, bucket: Resource) -> bool:
-    if object_lock_enabled(plan, bucket) or bucket.get("versioning", "mfa_delete") is True:
-        return True
-    return any(v.get("versioning_configuration", "mfa_delete") == "Enabled"
-               for v in plan.referrers(bucket, "aws_s3_bucket_versioning", "bucket"))
+def delete_protected(plan: Plan, bucket: Resource) -> bool | None:
+    """Object Lock or MFA delete on the bucket; None when a value only known after apply
+    decides it."""
+    inline = bucket.get("versioning", "mfa_delete") \
+        if not bucket.has_config or bucket.written("versioning") else False
+    answers = [object_lock_enabled(plan, bucket),
+               None if isinstance(inline, Unknown) else inline is True]
+    for versioning in plan.referrers(bucket, "aws_s3_bucket_versioning", "bucket"):
+        mfa = versioning.get("versioning_configuration", "mfa_delete") \
+            if not versioning.has_config or versioning.written(
+                "versioning_configuration", "mfa_delete") else "Disabled"
+        answers.append(None if isinstance(mfa, Unknown) else mfa == "Enabled")
+    return tri_or(*answers)
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     seen: set[str] = set()
     for each in plan.of("aws_cloudtrail"):
         for bucket in plan.linked(each, ("s3_bucket_name",), "aws_s3_bucket"):
-            if bucket.address in seen or delete_protected(plan, bucket):
+            protected = delete_protected(plan, bucket)
+            if bucket.address in seen or protected is True:
                 continue
             seen.add(bucket.address)
+            if protected is None:
+                yield Unseen(bucket.address, "cannot tell whether the bucket keeps the trail's "
+                             "logs from deletion: its Object Lock or MFA delete setting is only "
+                             "known after apply")
+                continue
             yield Hit(bucket.address, f"this bucket receives {each.address} but has neither "
                       "Object Lock nor MFA delete: whoever gets in can erase the trail")
 

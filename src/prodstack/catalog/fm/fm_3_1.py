@@ -6,17 +6,22 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.live_queries import database
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import db
 from prodstack.catalog.plan_queries import primaries
 from prodstack.catalog.planbuilder import PlanBuilder
+from prodstack.catalog.unseen import settled, unknown_value
 from prodstack.catalog.world import World
+from prodstack.tf.resource import Unknown
 from prodstack.verify.context import Result, VerifyContext
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     for instance in primaries(inp.plan):
-        if instance.effective("multi_az", False) in (False, None):
+        multi_az = settled(inp.plan, instance, "multi_az", False)
+        if isinstance(multi_az, Unknown):
+            yield unknown_value(inp.plan, instance, "the database is Multi-AZ", "multi_az")
+        elif multi_az in (False, None):
             yield Hit(instance.address, "the database runs in one availability zone: an AZ "
                       "outage or a host failure takes it down until it is rebuilt")
 
@@ -47,10 +52,10 @@ def multi_az_on() -> Made:
     return db(PlanBuilder()), None
 
 
-@cases.passes
-def multi_az_from_variable_unknown() -> Made:
+@cases.cannot_see("aws_db_instance.main")
+def multi_az_known_after_apply() -> Made:
     return db(PlanBuilder(), multi_az=None, unknown={"multi_az": True},
-              refs={"multi_az": ["var.multi_az"]}), None
+              refs={"multi_az": ["local.production"]}), None
 
 
 @cases.passes

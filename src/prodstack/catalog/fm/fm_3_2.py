@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.live_queries import nat_gateways, subnet_azs
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import network
 from prodstack.catalog.plan_queries import NAT, key_type
 from prodstack.catalog.world import World
@@ -37,6 +37,8 @@ def nat_route_tables(plan: Plan) -> dict[str, set[str]]:
 
 
 def subnet_zones(plan: Plan, subnet_key: str) -> set[str]:
+    """The AZs of the subnet's instances (a subnet whose AZ is only known after apply counts
+    as a zone of its own, `?<address>`)."""
     azs = set()
     for subnet in plan.instances(subnet_key):
         zone = subnet.get("availability_zone")
@@ -45,10 +47,12 @@ def subnet_zones(plan: Plan, subnet_key: str) -> set[str]:
             azs.add(zone)
         elif isinstance(zone_id, str) and zone_id:
             azs.add(zone_id)
+        else:
+            azs.add(f"?{subnet.address}")
     return azs
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     tables = nat_route_tables(plan)
     served: dict[str, set[str]] = {}  # NAT key -> AZs of the subnets routed through it
@@ -61,7 +65,14 @@ def rule(inp: AuditInput) -> Iterator[Hit]:
                     served.setdefault(nat, set()).update(subnet_zones(plan, subnet))
     for nat_key, azs in sorted(served.items()):
         instances = plan.instances(nat_key)
-        if instances and len(azs) > len(instances):
+        known = {z for z in azs if not z.startswith("?")}
+        if instances and len(azs) > len(instances) >= len(known):
+            yield Unseen(instances[0].address, "cannot tell whether the private subnets it "
+                         "serves are in more AZs than it has NAT gateways: the AZ of "
+                         f"{', '.join(sorted(z[1:] for z in azs - known))} is only known after "
+                         "apply")
+        elif instances and len(known) > len(instances):
+            azs = known
             yield Hit(instances[0].address,
                       f"{len(instances)} NAT gateway{'s' if len(instances) > 1 else ''} "
                       f"serve{'s' if len(instances) == 1 else ''} private subnets in "
@@ -91,6 +102,16 @@ def one_nat_for_two_azs() -> Made:
 @cases.passes
 def nat_per_az_by_count() -> Made:
     return network(nat_per_az=True), None
+
+
+@cases.passes
+def one_nat_for_subnets_in_one_az() -> Made:
+    return network(nat_per_az=False, zones=("us-west-1a", "us-west-1a")), None
+
+
+@cases.cannot_see("aws_nat_gateway.this[0]")
+def one_nat_for_subnets_whose_az_is_read_at_apply() -> Made:
+    return network(nat_per_az=False, zones=("us-west-1a", None)), None
 
 
 @cases.live("pass")

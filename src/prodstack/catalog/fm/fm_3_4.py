@@ -7,20 +7,27 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.live_queries import live_asg
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import asg
+from prodstack.catalog.unseen import settled, unknown_value
 from prodstack.catalog.world import World
+from prodstack.tf.resource import Unknown
 from prodstack.verify.context import Result, VerifyContext
 
 MIN_GRACE_SECONDS = 600
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     for group in inp.plan.of("aws_autoscaling_group"):
-        if group.get("health_check_type") != "ELB":
+        kind = settled(inp.plan, group, "health_check_type", "EC2")
+        grace = settled(inp.plan, group, "health_check_grace_period", 300)
+        if kind != "ELB" and not isinstance(kind, Unknown):
             continue
-        grace = group.effective("health_check_grace_period", 300)
-        if isinstance(grace, int) and grace < MIN_GRACE_SECONDS:
+        for attr, value in (("health_check_type", kind), ("health_check_grace_period", grace)):
+            if isinstance(value, Unknown):
+                yield unknown_value(inp.plan, group, "new instances get the time they need "
+                                    "before ELB health checks count", attr)
+        if isinstance(grace, int) and grace < MIN_GRACE_SECONDS and kind == "ELB":
             yield Hit(group.address, f"health_check_grace_period {grace} s with ELB health "
                       "checks: instances still installing are marked unhealthy and replaced "
                       "in a loop")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.live_queries import alarms
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import monitored
 from prodstack.catalog.plan_queries import (
     ALARMS,
@@ -16,6 +16,7 @@ from prodstack.catalog.plan_queries import (
     key_type,
     primaries,
 )
+from prodstack.catalog.policy_match import tri_and, tri_or
 from prodstack.catalog.world import World
 from prodstack.tf.plan import UNKNOWN, Plan, Resource
 from prodstack.verify.context import Result, VerifyContext
@@ -48,9 +49,12 @@ def _metrics(alarm: Resource) -> list[tuple[Any, Any]]:
     return pairs
 
 
-def _watches(alarm: Resource, namespace: str, names: tuple[str, ...]) -> bool:
-    return any((ns is UNKNOWN or ns == namespace) and (m is UNKNOWN or m in names)
-               for ns, m in _metrics(alarm))
+def _watches(alarm: Resource, namespace: str, names: tuple[str, ...]) -> bool | None:
+    """Does the alarm watch one of `names`? None when a metric only known after apply
+    decides it."""
+    return tri_or(*(tri_and(None if ns is UNKNOWN else ns == namespace,
+                            None if m is UNKNOWN else m in names)
+                    for ns, m in _metrics(alarm)))
 
 
 def _literals(value: Any) -> set[str]:
@@ -74,16 +78,22 @@ def _covers(plan: Plan, alarm: Resource, res: Resource, family: list[Resource]) 
     return not any(other.identities() & dims for other in family)
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     alarms = plan.of(*ALARMS)
     albs = application_lbs(plan)
     dbs = list(primaries(plan))
     for family, wanted in ((albs, ALB_METRICS), (dbs, RDS_METRICS)):
         for res in family:
-            missing = [what for what, namespace, names in wanted
-                       if not any(_watches(a, namespace, names) and
-                                  _covers(plan, a, res, family) for a in alarms)]
+            watched = {what: tri_or(*(tri_and(_watches(a, namespace, names),
+                                              _covers(plan, a, res, family)) for a in alarms))
+                       for what, namespace, names in wanted}
+            missing = [what for what, verdict in watched.items() if verdict is False]
+            undecided = [what for what, verdict in watched.items() if verdict is None]
+            if undecided:
+                yield Unseen(res.address, f"cannot tell whether an alarm watches its "
+                             f"{', '.join(undecided)}: an alarm's metric is only known after "
+                             "apply")
             if missing:
                 yield Hit(res.address, f"no alarm on {', '.join(missing)}: the failure is "
                           "found by users, not by the team")

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.live_queries import alarms
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import monitored
 from prodstack.catalog.plan_queries import ALL_ALARMS, application_lbs, primaries
+from prodstack.catalog.unseen import settled, unknown_value
 from prodstack.catalog.world import World
 from prodstack.tf.plan import UNKNOWN, Resource
+from prodstack.tf.resource import Unknown
 from prodstack.verify.context import Result, VerifyContext
 
 WATCHED = ("aws_autoscaling_group", "aws_instance")
@@ -22,11 +24,14 @@ def _no_actions(alarm: Resource) -> bool:
     return actions is not UNKNOWN and not actions
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     found = plan.of(*ALL_ALARMS)
     for alarm in found:
-        if alarm.get("actions_enabled") is False:
+        enabled = settled(plan, alarm, "actions_enabled", True)
+        if isinstance(enabled, Unknown):
+            yield unknown_value(plan, alarm, "the alarm's actions are on", "actions_enabled")
+        elif enabled is False:
             yield Hit(alarm.address, "actions_enabled = false: the alarm fires silently")
         elif _no_actions(alarm):
             yield Hit(alarm.address, "no alarm_actions: the alarm changes state and nobody "

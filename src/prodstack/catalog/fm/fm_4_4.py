@@ -6,23 +6,28 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.live_queries import database
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import db
 from prodstack.catalog.plan_queries import primaries
 from prodstack.catalog.planbuilder import PlanBuilder
+from prodstack.catalog.policy_match import tri_or
+from prodstack.catalog.unseen import settled, unknown_value
 from prodstack.catalog.world import World
 from prodstack.tf.plan import UNKNOWN, Plan, Resource
+from prodstack.tf.resource import Unknown
 from prodstack.verify.context import Result, VerifyContext
 
 MIN_BACKUP_DAYS = 7
 
 
-def _covered_by_selection(plan: Plan, instance: Resource, selection: Resource) -> bool:
+def _covered_by_selection(plan: Plan, instance: Resource, selection: Resource) -> bool | None:
+    """Does the selection pick the database? None when its resources are only known after
+    apply and name nothing the plan holds."""
     if plan.links(selection, ("resources",), instance):
         return True
     resources = selection.get("resources")
     if resources is UNKNOWN and not plan.refs(selection, "resources"):
-        return True  # the plan cannot tell: do not claim a gap
+        return None
     if any(r == "*" or ("*" in r and ":rds:" in r) for r in selection.strings("resources")):
         return True
     tags = instance.get("tags_all")
@@ -40,16 +45,22 @@ def _replicated(plan: Plan, instance: Resource) -> bool:
                                "source_db_instance_arn"))
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     selections = plan.of("aws_backup_selection")
     for instance in primaries(plan):
-        days = instance.effective("backup_retention_period", 1)
-        if isinstance(days, int) and days < MIN_BACKUP_DAYS:
+        days = settled(plan, instance, "backup_retention_period", 1)
+        if isinstance(days, Unknown):
+            yield unknown_value(plan, instance, f"backups are kept {MIN_BACKUP_DAYS} days",
+                                "backup_retention_period")
+        elif isinstance(days, int) and days < MIN_BACKUP_DAYS:
             yield Hit(instance.address, f"backups are kept {days} "
                       f"day{'s' if days != 1 else ''} (fewer than {MIN_BACKUP_DAYS})")
-        if not any(_covered_by_selection(plan, instance, s) for s in selections) and \
-                not _replicated(plan, instance):
+        covered = tri_or(*(_covered_by_selection(plan, instance, s) for s in selections))
+        if covered is None and not _replicated(plan, instance):
+            yield Unseen(instance.address, "cannot tell whether an AWS Backup plan covers the "
+                         "database: a backup selection's resources are only known after apply")
+        elif covered is False and not _replicated(plan, instance):
             yield Hit(instance.address, "no AWS Backup plan covers this database and its "
                       "backups are not replicated: there is no independent, restorable copy")
 

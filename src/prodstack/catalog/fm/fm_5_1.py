@@ -5,24 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import network
 from prodstack.catalog.plan_queries import NAT
+from prodstack.catalog.policy_match import tri_and
+from prodstack.catalog.unseen import settled, unknown_value
 from prodstack.catalog.world import World
 from prodstack.tf.plan import UNKNOWN, Plan, Resource
+from prodstack.tf.resource import Unknown
 from prodstack.verify.context import Result, VerifyContext
 
 
-def _s3_endpoint(endpoint: Resource) -> bool:
+def _s3_endpoint(endpoint: Resource) -> bool | None:
     """An S3 gateway endpoint, or an S3 interface endpoint with private DNS (which also
-    takes S3 traffic off the NAT)."""
+    takes S3 traffic off the NAT); None when values only known after apply decide it."""
     service = endpoint.get("service_name")
     kind = endpoint.effective("vpc_endpoint_type", "Gateway")
-    if not (service is UNKNOWN or (isinstance(service, str) and service.endswith(".s3"))):
-        return False
+    is_s3 = None if service is UNKNOWN else isinstance(service, str) and service.endswith(".s3")
     if kind == "Interface":
-        return endpoint.get("private_dns_enabled") in (True, UNKNOWN)
-    return kind in ("Gateway", UNKNOWN, None)
+        dns = endpoint.get("private_dns_enabled")
+        return tri_and(is_s3, None if dns is UNKNOWN else dns is True)
+    return tri_and(is_s3, None if kind is UNKNOWN else kind in ("Gateway", None))
 
 
 def _routes_something(plan: Plan, endpoint: Resource) -> bool:
@@ -43,12 +46,24 @@ def _nat_vpcs(plan: Plan, nat: Resource) -> list[Resource]:
     return vpcs
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
-    endpoints = [e for e in plan.of("aws_vpc_endpoint") if _s3_endpoint(e)]
+    maybe = [e for e in plan.of("aws_vpc_endpoint") if _s3_endpoint(e) is not False]
+    endpoints = [e for e in maybe if _s3_endpoint(e) is True]
     reported: set[str] = set()
     for nat in plan.of(NAT):
-        if nat.get("connectivity_type") == "private":
+        connectivity = settled(plan, nat, "connectivity_type", "public")
+        if isinstance(connectivity, Unknown):
+            yield unknown_value(plan, nat, "the NAT gateway carries internet traffic",
+                                "connectivity_type")
+            continue
+        if connectivity == "private":
+            continue
+        undecided = [e for e in maybe if e not in endpoints]
+        if undecided and not endpoints:
+            yield Unseen(nat.address, "cannot tell whether S3 traffic bypasses the NAT "
+                         f"gateway: whether {', '.join(e.address for e in undecided)} is an "
+                         "S3 endpoint is only known after apply")
             continue
         vpcs = _nat_vpcs(plan, nat)
         if not vpcs:

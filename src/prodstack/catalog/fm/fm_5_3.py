@@ -6,19 +6,25 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.live_queries import database
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import db
 from prodstack.catalog.plan_queries import is_aurora
 from prodstack.catalog.planbuilder import PlanBuilder
+from prodstack.catalog.unseen import settled, unknown_value
 from prodstack.catalog.world import World
+from prodstack.tf.resource import Unknown
 from prodstack.verify.context import Result, VerifyContext
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     for instance in inp.plan.of("aws_db_instance"):
         if is_aurora(instance):
             continue
-        if instance.get("max_allocated_storage") in (None, 0):
+        ceiling = settled(inp.plan, instance, "max_allocated_storage", None)
+        if isinstance(ceiling, Unknown):
+            yield unknown_value(inp.plan, instance, "storage grows on its own",
+                                "max_allocated_storage")
+        elif ceiling in (None, 0):
             yield Hit(instance.address, "max_allocated_storage is unset: storage is sized "
                       "for the peak up front, or the database stops when it fills")
 

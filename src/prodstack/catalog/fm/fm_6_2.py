@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import backend
 from prodstack.catalog.plan_queries import s3_backends
 from prodstack.catalog.planbuilder import PlanBuilder
@@ -44,10 +44,16 @@ def versioning_enabled(plan: Plan, bucket: Resource) -> bool | None:
     return False
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     buckets = _backend_buckets(inp)
     for bucket in inp.plan.of("aws_s3_bucket"):
-        if _is_state_bucket(bucket, buckets) and versioning_enabled(inp.plan, bucket) is False:
+        if not _is_state_bucket(bucket, buckets):
+            continue
+        versioned = versioning_enabled(inp.plan, bucket)
+        if versioned is None:
+            yield Unseen(bucket.address, "cannot tell whether this Terraform state bucket is "
+                         "versioned: its versioning status is only known after apply")
+        elif versioned is False:
             yield Hit(bucket.address, "this Terraform state bucket has no versioning: an "
                       "overwritten or deleted state cannot be recovered")
 

@@ -7,24 +7,56 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.live_queries import live_asg
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import GOOD_ASG, asg
 from prodstack.catalog.planbuilder import PlanBuilder
+from prodstack.catalog.resolve import resolver
 from prodstack.catalog.world import World
-from prodstack.tf.plan import Resource
+from prodstack.tf.plan import Plan, Resource, Unknown
+from prodstack.tf.resource import why_unknown
 from prodstack.verify.context import Result, VerifyContext
 
-
-def _template_versions(group: Resource) -> list[str]:
-    versions = group.strings("launch_template", "version")
-    versions += group.strings("mixed_instances_policy", "launch_template",
-                              "launch_template_specification", "version")
-    return versions
+PATHS = (("launch_template", "version"),
+         ("mixed_instances_policy", "launch_template", "launch_template_specification",
+          "version"))
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def _template_versions(plan: Plan, group: Resource) -> list[object]:
+    """The versions the group's launch templates are pinned to: planned, or resolved (a
+    reference to `latest_version` stays a symbol; `Unknown` when nothing decides it)."""
+    out: list[object] = []
+    for path in PATHS:
+        if group.has_config and not group.written(*path):
+            continue
+        value = group.get(*path)
+        if isinstance(value, Unknown):
+            value = resolver(plan).value(group, *path)
+            if isinstance(value, Unknown) and _template_version_only(group.references(*path)):
+                value = "a version number"
+        if value is not None and not (isinstance(value, list) and not value):
+            out.append(value)
+    return out
+
+
+def _template_version_only(refs: list[str]) -> bool:
+    """An expression over launch templates' `latest_version` / `default_version` only: a
+    version number once applied (a plan file keeps no more of the expression)."""
+    precise = [r for r in refs if not any(o.startswith(r + ".") for o in refs)]
+    return bool(precise) and all(
+        r.startswith("aws_launch_template.") and r.endswith((".latest_version",
+                                                              ".default_version"))
+        for r in precise)
+
+
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     for group in inp.plan.of("aws_autoscaling_group"):
-        if "$Latest" in _template_versions(group):
+        versions = _template_versions(inp.plan, group)
+        undecided = [v for v in versions if isinstance(v, Unknown)]
+        if undecided:
+            yield Unseen(group.address, "cannot tell whether the group follows \"$Latest\": "
+                         "its launch template version depends on "
+                         f"{'; '.join(w for v in undecided for w in why_unknown(v))}")
+        if "$Latest" in versions:
             yield Hit(group.address, "launch template version \"$Latest\": a new template "
                       "version changes nothing in the plan, so instance refresh never starts")
 

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.live_queries import database
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import db
 from prodstack.catalog.planbuilder import PlanBuilder
+from prodstack.catalog.unseen import settled, unknown_value
 from prodstack.catalog.world import World
+from prodstack.tf.resource import Unknown
 from prodstack.verify.context import Result, VerifyContext
 
 
@@ -25,9 +27,14 @@ def minor_pinned(version: str, engine: str) -> bool:
     return False
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     for instance in inp.plan.of("aws_db_instance"):
-        version, engine = instance.get("engine_version"), instance.get("engine")
+        version = settled(inp.plan, instance, "engine_version", None)
+        engine = settled(inp.plan, instance, "engine", None)
+        for attr, value in (("engine_version", version), ("engine", engine)):
+            if isinstance(value, Unknown):
+                yield unknown_value(inp.plan, instance, "the engine version pins a minor "
+                                    "version", attr)
         if not isinstance(version, str) or not isinstance(engine, str):
             continue
         if minor_pinned(version, engine) and \

@@ -6,18 +6,28 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.live_queries import database
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import db
 from prodstack.catalog.plan_queries import primaries
 from prodstack.catalog.planbuilder import PlanBuilder
+from prodstack.catalog.unseen import settled, unknown_value
 from prodstack.catalog.world import World
+from prodstack.tf.resource import Unknown
 from prodstack.verify.context import Result, VerifyContext
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     for instance in [*primaries(inp.plan), *inp.plan.of("aws_rds_cluster")]:
-        no_snapshot = instance.get("skip_final_snapshot") is True
-        unprotected = instance.get("deletion_protection") in (False, None)
+        skip = settled(inp.plan, instance, "skip_final_snapshot", False)
+        protection = settled(inp.plan, instance, "deletion_protection", False)
+        unknown = [a for a, v in (("skip_final_snapshot", skip),
+                                  ("deletion_protection", protection)) if isinstance(v, Unknown)]
+        for attr in unknown:
+            yield unknown_value(inp.plan, instance, "a destroy keeps the data", attr)
+        if unknown:
+            continue
+        no_snapshot = skip is True
+        unprotected = protection in (False, None)
         if no_snapshot and unprotected:
             yield Hit(instance.address, "skip_final_snapshot = true and deletion protection "
                       "off: one destroy loses the data")

@@ -6,20 +6,28 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.live_queries import live_asg
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.planbuilder import PlanBuilder
+from prodstack.catalog.policy_match import opaque
+from prodstack.catalog.resolve import resolver
+from prodstack.catalog.unseen import unknown_value
 from prodstack.catalog.world import World
-from prodstack.tf.plan import UNKNOWN
+from prodstack.tf.plan import Unknown
 from prodstack.verify.context import Result, VerifyContext
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     for res in inp.plan.of("aws_launch_template", "aws_instance"):
         if res.get("metadata_options", "http_endpoint") == "disabled":
             continue
         tokens = res.get("metadata_options", "http_tokens")
-        if tokens == "required" or (tokens is UNKNOWN
-                                    and res.written("metadata_options", "http_tokens")):
+        if isinstance(tokens, Unknown) and res.written("metadata_options", "http_tokens"):
+            tokens = resolver(inp.plan).value(res, "metadata_options", "http_tokens")
+            if isinstance(tokens, Unknown) or (isinstance(tokens, str) and opaque(tokens)):
+                yield unknown_value(inp.plan, res, "IMDSv1 is off", "metadata_options",
+                                    "http_tokens")
+                continue
+        if tokens == "required":
             continue
         shown = tokens if isinstance(tokens, str) else "left to the default"
         yield Hit(res.address, f"http_tokens {shown}: IMDSv1 answers without a token, so an "

@@ -6,20 +6,29 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_queries import LISTENER_TYPES
 from prodstack.catalog.planbuilder import PlanBuilder
+from prodstack.catalog.unseen import settled, unknown_value
 from prodstack.catalog.world import World
+from prodstack.tf.resource import Unknown
 from prodstack.verify.context import Result, VerifyContext
 
 CURRENT_TLS = re.compile(r"^ELBSecurityPolicy-TLS13-1-[23]-")
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     for listener in inp.plan.of(*LISTENER_TYPES):
-        if listener.get("protocol") not in ("HTTPS", "TLS"):
+        protocol = settled(inp.plan, listener, "protocol", None)
+        policy = settled(inp.plan, listener, "ssl_policy", None)
+        if isinstance(protocol, Unknown) or (protocol in ("HTTPS", "TLS")
+                                             and isinstance(policy, Unknown)):
+            attr = "protocol" if isinstance(protocol, Unknown) else "ssl_policy"
+            yield unknown_value(inp.plan, listener, "the listener's TLS policy is current",
+                                attr)
             continue
-        policy = listener.get("ssl_policy")
+        if protocol not in ("HTTPS", "TLS"):
+            continue
         if isinstance(policy, str) and policy and not CURRENT_TLS.match(policy):
             yield Hit(listener.address, f"ssl_policy {policy} is older than the TLS 1.2-2021 "
                       "family (or allows TLS below 1.2)")

@@ -6,9 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
+from prodstack.catalog.policy_match import glob, shown
 from prodstack.catalog.ready_fixtures import ACCOUNT, ReadyBuilder
 from prodstack.catalog.ready_queries import linked
+from prodstack.catalog.resolve import resolver
+from prodstack.catalog.unseen import unknown_value
+from prodstack.tf.plan import Unknown
 
 PREFIX = "aws-waf-logs-"
 DESTINATIONS = {"aws_cloudwatch_log_group": "name", "aws_s3_bucket": "bucket",
@@ -16,7 +20,7 @@ DESTINATIONS = {"aws_cloudwatch_log_group": "name", "aws_s3_bucket": "bucket",
 _NAMED_IN_ARN = re.compile(r"(:log-group:|:s3:::|:deliverystream/)(?P<name>[^:/]+)")
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     for config in plan.of("aws_wafv2_web_acl_logging_configuration"):
         names: list[tuple[str, str]] = []
@@ -24,6 +28,12 @@ def rule(inp: AuditInput) -> Iterator[Hit]:
             for dest in linked(plan, config, ("log_destination_configs",), type_):
                 name = dest.get(attr)
                 prefix = dest.get(f"{attr}_prefix")
+                if isinstance(name, Unknown) and dest.written(attr):
+                    name = resolver(plan).value(dest, attr)
+                    if not isinstance(name, str) or glob(f"{PREFIX}*", name) is None:
+                        yield unknown_value(plan, dest, f"its name starts with {PREFIX!r}",
+                                            attr)
+                        continue
                 if isinstance(name, str) and name:
                     names.append((dest.address, name))
                 elif isinstance(prefix, str):
@@ -33,8 +43,8 @@ def rule(inp: AuditInput) -> Iterator[Hit]:
                 if match := _NAMED_IN_ARN.search(arn):
                     names.append((arn, match.group("name")))
         for where, name in names:
-            if not name.startswith(PREFIX):
-                yield Hit(config.address, f"logs to {where} named {name!r}: AWS WAF only "
+            if glob(f"{PREFIX}*", name) is False:
+                yield Hit(config.address, f"logs to {where} named {shown(name)!r}: AWS WAF only "
                           f"logs to destinations whose names start with {PREFIX!r}, and "
                           "PutLoggingConfiguration fails with WAFInvalidParameterException "
                           "(field LOG_DESTINATION)")

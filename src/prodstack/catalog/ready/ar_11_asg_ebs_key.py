@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import GOOD_ASG
-from prodstack.catalog.policies import Request, evaluate
+from prodstack.catalog.policies import Request
 from prodstack.catalog.policy_match import HOLE
 from prodstack.catalog.ready_fixtures import ACCOUNT, ROOT, ReadyBuilder, allow, key
 from prodstack.catalog.ready_queries import (
@@ -17,7 +17,9 @@ from prodstack.catalog.ready_queries import (
     linked,
     partition,
     region,
+    verdicts,
 )
+from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import Plan, Resource
 
 SLR = "AWSServiceRoleForAutoScaling"
@@ -62,7 +64,7 @@ def granted(plan: Plan, used: Resource, role: str) -> bool:
     return False
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     for asg in plan.of("aws_autoscaling_group"):
         role = slr_arn(plan, asg)
@@ -76,10 +78,16 @@ def rule(inp: AuditInput) -> Iterator[Hit]:
                 if granted(plan, used, role):
                     continue
                 doc = key_policy(plan, used)
-                refused = [a for a in ACTIONS if evaluate(doc, Request(
+                asks = {a: Request(
                     a, (f"arn:{partition(plan)}:kms:{region(plan)}:{account_id(plan)}:key/{HOLE}",),
                     ("AWS", role), {**context, **({"kms:GrantIsForAWSResource": "true"}
-                                                  if a == "kms:CreateGrant" else {})})) is False]
+                                                  if a == "kms:CreateGrant" else {})})
+                    for a in ACTIONS}
+                refused, undecided = verdicts(doc, asks)
+                if undecided and not refused:
+                    yield cannot_tell(asg.address, f"the policy of {used.address} lets the "
+                                      f"Auto Scaling service-linked role call "
+                                      f"{', '.join(undecided)}", doc)
                 if refused:
                     yield Hit(asg.address, f"{template.address} encrypts volumes with "
                               f"{used.address}, whose policy does not let "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
 from prodstack.catalog.policies import Document, Request, evaluate, merge
 from prodstack.catalog.ready_fixtures import ACCOUNT, ReadyBuilder, allow, bucket, policy
 from prodstack.catalog.ready_queries import (
@@ -18,6 +18,7 @@ from prodstack.catalog.ready_queries import (
     role_permissions,
     s3_arn,
 )
+from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import UNKNOWN, Plan, Resource, Unknown
 
 SLR = "AWSServiceRoleForConfig"
@@ -46,7 +47,7 @@ def _writer(plan: Plan) -> tuple[tuple[str, str], Document | Unknown] | None:
     return None
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     for channel in plan.of("aws_config_delivery_channel"):
         writer = _writer(plan)
@@ -58,14 +59,19 @@ def rule(inp: AuditInput) -> Iterator[Hit]:
                 problems.append(f"bucket {name} has Object Lock, and AWS Config does not "
                                 "support a delivery channel to a bucket with Object Lock")
             if writer is not None:
-                problems += _refused(plan, channel, target, name, *writer)
+                refused, undecided = _refused(plan, channel, target, name, *writer)
+                problems += refused
+                if undecided and not problems:
+                    yield undecided
             if problems:
                 yield Hit(channel.address, "; ".join(problems) + ": PutDeliveryChannel fails "
                           "(InsufficientDeliveryPolicyException) or nothing is delivered")
 
 
 def _refused(plan: Plan, channel: Resource, target: Resource, name: str,
-             principal: tuple[str, str], identity: Document | Unknown) -> list[str]:
+             principal: tuple[str, str], identity: Document | Unknown
+             ) -> tuple[list[str], Unseen | None]:
+    """What the bucket refuses Config's writer, and what the plan cannot tell."""
     acct = account_id(plan)
     service = principal[0] == "Service"
     doc = bucket_policy(plan, target) if service else merge([identity,
@@ -80,13 +86,17 @@ def _refused(plan: Plan, channel: Resource, target: Resource, name: str,
                                    context, absent=("s3:x-amz-acl",)),
     }
     refused = " and ".join(what for what, req in asks.items() if evaluate(doc, req) is False)
+    undecided = " and ".join(what for what, req in asks.items() if evaluate(doc, req) is None)
+    unseen = cannot_tell(channel.address, f"{principal[1]} may call {undecided} on bucket "
+                         f"{name}", doc, *asks.values()) if undecided else None
     if not refused:
-        return []
+        return [], unseen
     if service:
-        return [f"the policy of bucket {name} does not let config.amazonaws.com call {refused}"]
+        return [f"the policy of bucket {name} does not let config.amazonaws.com call "
+                f"{refused}"], unseen
     return [f"the recorder's role {principal[1]} may not call {refused} on bucket {name} "
             "(Config writes to a bucket of its own account as that role, not as "
-            "config.amazonaws.com; AWS_ConfigRole grants no s3:PutObject)"]
+            "config.amazonaws.com; AWS_ConfigRole grants no s3:PutObject)"], unseen
 
 
 cases = Cases()

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
 from prodstack.catalog.policies import Request, evaluate
 from prodstack.catalog.ready_fixtures import ACCOUNT, DENY_HTTP, ReadyBuilder, allow, bucket
 from prodstack.catalog.ready_queries import account_id, bucket_policy, linked, present, s3_arn
+from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import UNKNOWN, Plan, Resource
 
 LOGGING = ("Service", "logging.s3.amazonaws.com")
@@ -62,7 +63,7 @@ def deliveries(plan: Plan) -> Iterator[tuple[Resource, Resource, Resource, objec
                 yield source, source, target, source.get("logging", "target_prefix")
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     for where, source, target, prefix in deliveries(plan):
         problems = []
@@ -71,7 +72,12 @@ def rule(inp: AuditInput) -> Iterator[Hit]:
                           LOGGING, {"aws:SourceArn": s3_arn(plan, source),
                                     "aws:SourceAccount": account_id(plan),
                                     "aws:SecureTransport": "true"})
-        if evaluate(bucket_policy(plan, target), request) is False:
+        verdict = evaluate(bucket_policy(plan, target), request)
+        if verdict is None and not acl_grants_log_delivery(plan, target):
+            yield cannot_tell(where.address, f"the policy of target bucket {_name(target)} lets "
+                              "logging.s3.amazonaws.com write the access logs",
+                              bucket_policy(plan, target), request)
+        if verdict is False:
             enforced = ownership(plan, target)
             if not acl_grants_log_delivery(plan, target):
                 problems.append(f"the policy of target bucket {_name(target)} does not let "

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
 from prodstack.catalog.policies import Document, Request, evaluate
 from prodstack.catalog.policy_match import HOLE
+from prodstack.catalog.ready_destinations import aws_managed_key
 from prodstack.catalog.ready_fixtures import ReadyBuilder, allow, key
 from prodstack.catalog.ready_queries import account_id, key_policy, keys, partition, region
+from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import Plan, Resource, Unknown
 
 ALARMS = ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm")
 ACTION_ATTRS = ("alarm_actions", "ok_actions", "insufficient_data_actions")
-AWS_MANAGED = "alias/aws/sns"
+AWS_MANAGED = "alias/aws/sns"  # the fixtures' (ready_destinations knows the managed keys)
 
 
 def publishers(plan: Plan, topic: Resource) -> dict[tuple[str, str], list[Resource]]:
@@ -33,9 +35,11 @@ def publishers(plan: Plan, topic: Resource) -> dict[tuple[str, str], list[Resour
 
 
 def _refused(plan: Plan, doc: Document | Unknown, who: tuple[str, str],
-             senders: list[Resource]) -> list[str]:
+             senders: list[Resource]) -> list[str] | None:
+    """The actions the key refuses the senders; None when the plan cannot tell."""
     key_arn = f"arn:{partition(plan)}:kms:{region(plan)}:{account_id(plan)}:key/{HOLE}"
     out = []
+    undecided = False
     for action in ("kms:Decrypt", "kms:GenerateDataKey"):
         results = []
         for sender in senders:
@@ -45,30 +49,41 @@ def _refused(plan: Plan, doc: Document | Unknown, who: tuple[str, str],
                 context = {"aws:SourceAccount": account_id(plan), "aws:SourceArn":
                            f"arn:{partition(plan)}:cloudwatch:{region(plan)}:"
                            f"{account_id(plan)}:alarm:{name if isinstance(name, str) else HOLE}"}
-            results.append(evaluate(doc, Request(action, (key_arn,), who, context)))
+            # EventBridge publishing to an encrypted topic sends neither aws:SourceArn nor
+            # aws:SourceAccount (AWS's SNS key management page): a key policy that asks for
+            # them refuses it
+            absent = ("aws:SourceArn", "aws:SourceAccount") if "events" in who[1] else ()
+            results.append(evaluate(doc, Request(action, (key_arn,), who, context,
+                                                 absent=absent)))
         if any(r is False for r in results):
             out.append(action + ("*" if action.endswith("DataKey") else ""))
-    return out
+        elif any(r is None for r in results) and not out:
+            undecided = True
+    return None if not out and undecided else out
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     for topic in plan.of("aws_sns_topic"):
         senders = publishers(plan, topic)
         if not senders:
             continue
-        literal = topic.get("kms_master_key_id")
+        managed = aws_managed_key(topic)
         for who, found in senders.items():
             what = f"{len(found)} {'alarm' if 'cloudwatch' in who[1] else 'EventBridge target'}" \
                    f"{'s' if len(found) != 1 else ''}"
-            if isinstance(literal, str) and literal.endswith(AWS_MANAGED):
-                yield Hit(topic.address, f"encrypted with the AWS managed key {AWS_MANAGED}, "
+            if managed:
+                yield Hit(topic.address, f"encrypted with the AWS managed key {managed}, "
                           f"whose policy cannot grant {who[1]}: the notifications of {what} "
                           "are dropped (\"does not have authorization to access the SNS topic "
                           "encryption key\")")
                 continue
             for used in keys(plan, topic, "kms_master_key_id"):
                 refused = _refused(plan, key_policy(plan, used), who, found)
+                if refused is None:
+                    yield cannot_tell(topic.address, f"the policy of {used.address} lets "
+                                      f"{who[1]} use it", key_policy(plan, used))
+                    continue
                 if refused:
                     yield Hit(topic.address, f"the policy of {used.address} does not let "
                               f"{who[1]} call {' and '.join(refused)}: the messages of {what} "

@@ -5,22 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import GOOD_DB
 from prodstack.catalog.policy_match import HOLE
 from prodstack.catalog.ready_fixtures import ACCOUNT, ReadyBuilder, allow, policy
 from prodstack.catalog.ready_queries import (
     account_id,
+    document,
     linked,
     region,
     service_may_assume,
 )
+from prodstack.catalog.unseen import cannot_tell
 
 MONITORING = ("Service", "monitoring.rds.amazonaws.com")
 TYPES = ("aws_db_instance", "aws_rds_cluster", "aws_rds_cluster_instance")
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
     for db in plan.of(*TYPES):
         interval = db.effective("monitoring_interval", 0)
@@ -41,7 +43,12 @@ def rule(inp: AuditInput) -> Iterator[Hit]:
             continue
         for found in linked(plan, db, ("monitoring_role_arn",), "aws_iam_role"):
             source = f"rds:{region(plan)}:{account_id(plan)}:db:{HOLE}"
-            if service_may_assume(plan, found, MONITORING, source) is False:
+            trusted = service_may_assume(plan, found, MONITORING, source)
+            if trusted is None:
+                yield cannot_tell(db.address, f"the trust policy of {found.address} lets "
+                                  "monitoring.rds.amazonaws.com assume it",
+                                  document(plan, found, "assume_role_policy"))
+            if trusted is False:
                 yield Hit(db.address, f"the trust policy of {found.address} does not let "
                           "monitoring.rds.amazonaws.com assume it: AWS answers "
                           "InvalidParameterValue (\"IAM role ARN value is invalid or does not "

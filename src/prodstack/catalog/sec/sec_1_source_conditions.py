@@ -1,16 +1,22 @@
-"""AR-12: a bucket, key or trust policy that grants a service principal AWS documents with
+"""SEC-1: a bucket, key or trust policy that grants a service principal AWS documents with
 `aws:SourceArn` / `aws:SourceAccount` without either condition (the confused deputy: the
-service may act on the resource for another account's trail, bucket or flow log)."""
+service may act on the resource for another account's trail, bucket or flow log).
+
+Hardening, not a refusal: AWS applies such a policy and the service delivers (this was AR-12;
+the AR family is for what AWS refuses or silently drops). Where AWS documents that a service
+does not send the conditions (the role CloudTrail assumes to write to CloudWatch Logs,
+EventBridge publishing to an encrypted SNS topic), the rule does not ask for them."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
-from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
+from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule, Unseen
 from prodstack.catalog.policies import Document, Statement
 from prodstack.catalog.ready_fixtures import ACCOUNT, ReadyBuilder, allow, key, policy
 from prodstack.catalog.ready_queries import document, key_policy
+from prodstack.catalog.unseen import cannot_tell
 from prodstack.tf.plan import Unknown
 
 # Services whose guides ask for the conditions: in resource policies (bucket, key) and in
@@ -49,23 +55,28 @@ def unscoped(doc: Document | Unknown | None, services: tuple[str, ...]) -> list[
     return out
 
 
-def rule(inp: AuditInput) -> Iterator[Hit]:
+def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:
     plan = inp.plan
-    found: list[tuple[str, list[str], str]] = []
+    found: list[tuple[str, Document | Unknown | None, tuple[str, ...], str]] = []
     for res in plan.of("aws_s3_bucket_policy"):
-        found.append((res.address, unscoped(document(plan, res), RESOURCE_POLICY_SERVICES),
+        found.append((res.address, document(plan, res), RESOURCE_POLICY_SERVICES,
                       "bucket policy"))
     for res in plan.of("aws_kms_key"):
         if res.written("policy") and not plan.referrers(res, "aws_kms_key_policy", "key_id"):
-            found.append((res.address, unscoped(key_policy(plan, res),
-                                                RESOURCE_POLICY_SERVICES), "key policy"))
+            found.append((res.address, key_policy(plan, res), RESOURCE_POLICY_SERVICES,
+                          "key policy"))
     for res in plan.of("aws_kms_key_policy"):
-        found.append((res.address, unscoped(document(plan, res), RESOURCE_POLICY_SERVICES),
+        found.append((res.address, document(plan, res), RESOURCE_POLICY_SERVICES,
                       "key policy"))
     for res in plan.of("aws_iam_role"):
-        found.append((res.address, unscoped(document(plan, res, "assume_role_policy"),
-                                            TRUST_SERVICES), "trust policy"))
-    for address, grants, kind in found:
+        found.append((res.address, document(plan, res, "assume_role_policy"),
+                      TRUST_SERVICES, "trust policy"))
+    for address, doc, services, kind in found:
+        if isinstance(doc, Unknown):
+            yield cannot_tell(address, f"the {kind} scopes its service principals with "
+                              "aws:SourceArn or aws:SourceAccount", doc)
+            continue
+        grants = unscoped(doc, services)
         if grants:
             yield Hit(address, f"the {kind} grants {', '.join(grants)} without an "
                       "aws:SourceArn or aws:SourceAccount condition: the service can be made "
@@ -109,7 +120,7 @@ def source_arn_and_source_account() -> Made:
 
 
 ENTRY = Entry(
-    id="AR-12", title="Service principal grant without source conditions", severity="low",
+    id="SEC-1", title="Service principal grant without source conditions", severity="low",
     failure="a bucket, key or trust policy lets CloudTrail, Config, S3 log delivery, log "
             "delivery, VPC flow logs or RDS monitoring act without aws:SourceArn / "
             "aws:SourceAccount: the service can be used on the resource on behalf of another "
