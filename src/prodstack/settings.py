@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from prodstack import regions
 from prodstack.errors import SettingError, UserError
 from prodstack.naming import Names
 from prodstack.profiles import OVERRIDABLE, PROFILES, Profile
@@ -255,6 +256,10 @@ def validate(s: Settings) -> None:
                            "starting with a letter (AWS load balancer names stop at 32)")
     if not _REGION.match(s.region):
         raise SettingError("region", f"{s.region!r} is not an AWS region name")
+    for name in ("region", "state_region", "state_replica_region"):
+        value = getattr(s, name)
+        if value and (why := regions.unknown(value)):
+            raise SettingError(name, why)
     for name in ("state_region", "state_replica_region"):
         value = getattr(s, name)
         if value and not _REGION.match(value):

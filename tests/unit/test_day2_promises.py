@@ -98,3 +98,43 @@ def test_extra_config_parameters_are_read_before_instances_start(synth, tmp_path
     doc = synth("production", "aws", f"extra_config={folder}")
     for asg in resources(doc, "aws_autoscaling_group").values():
         assert "aws_ssm_parameter.queue_url" in asg["depends_on"]
+
+
+def test_each_region_answers_while_its_own_health_check_passes(aws):
+    """Route 53 counts a target group without targets as unhealthy, and the idle colour's is
+    always empty: the latency record follows a health check of the region's load balancer."""
+    record = resources(aws, "aws_route53_record")["site"]
+    assert record["alias"][0]["evaluate_target_health"] is False
+    assert record["health_check_id"] == "${aws_route53_health_check.site.id}"
+    check = resources(aws, "aws_route53_health_check")["site"]
+    assert (check["type"], check["port"]) == ("HTTPS", 443)
+    assert check["fqdn"] == "${aws_lb.web.dns_name}"
+    assert check["resource_path"] == "/"
+
+
+def test_the_health_check_follows_the_applications_path(synth):
+    doc = synth("production", "aws", "health_check_path=/healthz")
+    assert resources(doc, "aws_route53_health_check")["site"]["resource_path"] == "/healthz"
+
+
+def test_a_region_opened_after_august_2022_grants_the_log_delivery_principal_only(synth):
+    doc = synth("production", "aws", "region=eu-central-2")
+    assert "aws_elb_service_account" not in doc.get("data", {})
+    logs = policy(resources(doc, "aws_s3_bucket_policy")["logs"])
+    sids = {s["Sid"]: s for s in logs["Statement"]}
+    assert "AlbAccessLogs" not in sids
+    assert sids["AlbAccessLogsDelivery"]["Principal"] == {
+        "Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+
+
+def test_an_older_region_grants_its_elb_account_too(aws):
+    assert "main" in aws["data"]["aws_elb_service_account"]
+
+
+def test_a_misspelt_region_is_refused_with_the_closest_name():
+    from prodstack.errors import SettingError
+    from prodstack.settings import load_settings
+
+    with pytest.raises(SettingError, match=r"'us-wset-1'.*did you mean us-west-1"):
+        load_settings(overrides=["region=us-wset-1"])
+    assert load_settings(overrides=["region=il-central-1"]).region == "il-central-1"

@@ -242,6 +242,21 @@ PRICERS["aws_cloudwatch_dashboard"] = _flat("cloudwatch_dashboard_month", "dashb
 PRICERS["aws_route53_zone"] = _flat("route53_hosted_zone_month", "hosted zone")
 
 
+@prices("aws_route53_health_check")
+def health_check(res: Resource, ctx: Context) -> Item:
+    """A check of an AWS endpoint (a load balancer), plus each optional feature it uses."""
+    kind = str(res.get("type") or "")
+    features = [name for name, used in (
+        ("HTTPS", kind.startswith("HTTPS")), ("string matching", kind.endswith("STR_MATCH")),
+        ("10 s interval", res.get("request_interval") == 10),
+        ("latency", bool(res.get("measure_latency")))) if used]
+    base, extra = ctx.prices["route53_health_check_month"], \
+        ctx.prices["route53_health_check_feature_month"]
+    parts = [(f"health check {rate(base)}", base)]
+    parts += [(f"{name} {rate(extra)}", extra) for name in features]
+    return make_item(res, parts)
+
+
 @prices("aws_cloudwatch_log_metric_filter")
 def metric_filter(res: Resource, ctx: Context) -> Item:
     metrics = max(1, len(res.value("metric_transformation", [])))

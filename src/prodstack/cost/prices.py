@@ -61,6 +61,10 @@ SCALARS: dict[str, str] = {
     "sns_million_requests": "SNS requests, per million",
     "sns_100k_email": "SNS email notifications, per 100,000",
     "route53_hosted_zone_month": "Route 53 hosted zone, per month",
+    "route53_health_check_month": "Route 53 health check of an AWS endpoint, per month",
+    "route53_health_check_feature_month": "Route 53 health check optional feature (HTTPS, "
+                                          "string matching, 10 s interval, latency), per "
+                                          "month",
 }
 # Per-size tables: key -> what it is. `rds_instance_hour` is nested one level more (by engine).
 TABLES: dict[str, str] = {

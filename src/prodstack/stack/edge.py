@@ -91,16 +91,32 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network, storage: Storage) -> 
         lifecycle={"ignore_changes": ["default_action"]},
     )
     if r.hosted_zone_id and s.effective_domain:
-        # A latency record per region: a second region of the same site adds its own record
-        # for the same name instead of colliding with the first one's.
-        doc.resource(
-            "aws_route53_record", "site", zone_id=r.hosted_zone_id, name=s.effective_domain,
-            type="A", set_identifier=r.region, latency_routing_policy=[{"region": r.region}],
-            alias=[{"name": alb["dns_name"], "zone_id": alb["zone_id"],
-                    "evaluate_target_health": True}],
-        )
+        _latency_record(ctx, r, alb)
     return Edge(alb=alb, http_listener=http, https_listener=https, target_groups=target_groups,
                 web_acl=_waf(ctx, r, keys, alb))
+
+
+def _latency_record(ctx: Context, r: Base, alb: Block) -> None:
+    """A latency record per region (a second region of the same site adds its own record for
+    the same name instead of colliding with the first one's), answered while this region's
+    application answers its health check. Not `evaluate_target_health`: Route 53 counts a
+    target group with no registered targets as unhealthy, and the idle colour's group is
+    always empty, so every region would look unhealthy and all would be answered (Route 53,
+    "How health checks work when you use alias records"). A Route 53 health check of the
+    region's own load balancer says what a user would get."""
+    doc, s = ctx.doc, ctx.settings
+    check = doc.resource(
+        "aws_route53_health_check", "site", type="HTTPS", fqdn=alb["dns_name"], port=443,
+        resource_path=s.health_check_path, request_interval=30, failure_threshold=3,
+        enable_sni=True, measure_latency=False, tags=ctx.tags("site-health"),
+    )
+    doc.resource(
+        "aws_route53_record", "site", zone_id=r.hosted_zone_id, name=s.effective_domain,
+        type="A", set_identifier=r.region, latency_routing_policy=[{"region": r.region}],
+        health_check_id=check.id,
+        alias=[{"name": alb["dns_name"], "zone_id": alb["zone_id"],
+                "evaluate_target_health": False}],
+    )
 
 
 def _certificate(ctx: Context, r: Base) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from prodstack import regions
 from prodstack.stack.context import Context
 from prodstack.stack.foundation import Base
 from prodstack.stack.keys import Keys, trail_arn
@@ -120,18 +121,21 @@ def build(ctx: Context, r: Base, keys: Keys) -> Storage:
         return f"arn:{r.partition}:s3:::{names.bucket(role, r.account_id)}"
 
     log_arn = arn(LOG_BUCKET)
-    elb_account = ctx.doc.data("aws_elb_service_account", "main")
+    alb_logs = f"{log_arn}/{ALB_LOG_PREFIX}/AWSLogs/{r.account_id}/*"
+    elb_account = []
+    if regions.has_elb_account(ctx.settings.region):  # regions opened before August 2022
+        account = ctx.doc.data("aws_elb_service_account", "main")
+        elb_account = [{"Sid": "AlbAccessLogs", "Effect": "Allow",
+                        "Principal": {"AWS": account.arn}, "Action": "s3:PutObject",
+                        "Resource": alb_logs}]
     logs = _bucket(ctx, r, BucketSpec(
         role=LOG_BUCKET,
         expire_days=p.log_retention_days,
         statements=[
-            {"Sid": "AlbAccessLogs", "Effect": "Allow",
-             "Principal": {"AWS": elb_account.arn}, "Action": "s3:PutObject",
-             "Resource": f"{log_arn}/{ALB_LOG_PREFIX}/AWSLogs/{r.account_id}/*"},
+            *elb_account,
             {"Sid": "AlbAccessLogsDelivery", "Effect": "Allow",
              "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
-             "Action": "s3:PutObject",
-             "Resource": f"{log_arn}/{ALB_LOG_PREFIX}/AWSLogs/{r.account_id}/*"},
+             "Action": "s3:PutObject", "Resource": alb_logs},
             {"Sid": "ConfigAclCheck", "Effect": "Allow",
              "Principal": {"Service": "config.amazonaws.com"},
              "Action": ["s3:GetBucketAcl", "s3:ListBucket"], "Resource": log_arn,
