@@ -161,13 +161,16 @@ def down_cmd(settings: Settings, yes: bool, purge: bool, reset_state: bool) -> N
     if report.final_snapshot:
         click.echo(f"final database snapshot: {report.final_snapshot}")
     if report.kept:
-        click.echo("kept (audit trail and logs; the next `up` adopts them again): "
-                   + ", ".join(a for a in report.kept if a.startswith("aws_s3_bucket.")
-                               or a == "aws_kms_key.logs"))
+        click.echo("kept (the audit trail, the logs, the application's data, the backups and "
+                   "the keys that encrypt them; the next `up` adopts them again): "
+                   + ", ".join(a for a in report.kept if a.startswith(
+                       ("aws_s3_bucket.", "aws_kms_key.", "aws_backup_vault."))))
         click.echo("remove them with: prodstack down --yes --purge"
                    f" --env {settings.env} --target {settings.target}")
     for item in report.purged:
         click.echo(f"purged {item}")
+    for line in report.locked:
+        click.echo(f"kept {line}")
 
 
 @cli.command("outputs")

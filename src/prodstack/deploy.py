@@ -26,6 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from prodstack import emulator
 from prodstack.errors import UserError, aws_error
 from prodstack.journal import Journal
+from prodstack.launch_data import request_data
 from prodstack.reporting import Reporter
 from prodstack.settings import Settings
 from prodstack.signals import held_signals
@@ -134,9 +135,9 @@ class Deployer:
             else None
         described = self.ec2.describe_launch_templates(LaunchTemplateIds=[template])
         default = str(described["LaunchTemplates"][0]["DefaultVersionNumber"])
-        data = self.ec2.describe_launch_template_versions(
+        data = request_data(self.ec2, self.ec2.describe_launch_template_versions(
             LaunchTemplateId=template, Versions=[default])["LaunchTemplateVersions"][0][
-            "LaunchTemplateData"]
+            "LaunchTemplateData"])
         if opts.image_id:
             data["ImageId"] = opts.image_id
         if user_data:

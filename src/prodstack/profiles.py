@@ -42,6 +42,10 @@ class Profile:
     nat_per_az: bool
     log_retention_days: int
     audit_retention_days: int
+    # Object Lock of the audit bucket (FM-2.3): COMPLIANCE lets no one, root included, delete
+    # or shorten a retention; GOVERNANCE lets a principal with s3:BypassGovernanceRetention
+    # (the role that runs `down --purge`) delete the audit logs.
+    audit_lock_mode: str
     backup_plan_retention_days: int
     trades: tuple[Trade, ...] = field(default=())
 
@@ -95,6 +99,7 @@ PROFILES: dict[str, Profile] = {
         nat_per_az=True,
         log_retention_days=365,
         audit_retention_days=365,
+        audit_lock_mode="COMPLIANCE",
         backup_plan_retention_days=35,
     ),
     "staging": Profile(
@@ -118,6 +123,7 @@ PROFILES: dict[str, Profile] = {
         nat_per_az=True,
         log_retention_days=90,
         audit_retention_days=180,
+        audit_lock_mode="GOVERNANCE",
         backup_plan_retention_days=14,
         trades=(_SINGLE_AZ_DB,),
     ),
@@ -142,6 +148,7 @@ PROFILES: dict[str, Profile] = {
         nat_per_az=False,
         log_retention_days=90,
         audit_retention_days=90,
+        audit_lock_mode="GOVERNANCE",
         backup_plan_retention_days=7,
         trades=(_SINGLE_AZ_DB, _ONE_NAT, _NO_DELETION_PROTECTION),
     ),

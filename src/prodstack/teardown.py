@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -26,7 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from prodstack.errors import UserError
 from prodstack.journal import Journal
 from prodstack.locking import state_lock
-from prodstack.stack.kept import KEPT_BUCKETS, KEPT_KEYS, kept
+from prodstack.stack.kept import KEPT_BUCKETS, KEPT_KEYS, KEY_OF_BUCKET, kept
 from prodstack.tf import state as tfstate
 from prodstack.tf.progress import fmt_seconds
 from prodstack.tf.runner import Terraform, TerraformError
@@ -40,6 +41,7 @@ class DownReport:
     purged: list[str] = field(default_factory=list)
     final_snapshot: str | None = None
     seconds: float = 0.0
+    locked: list[str] = field(default_factory=list)  # what purge could not delete, and why
 
 
 def kept_addresses(addresses: list[str]) -> list[str]:
@@ -70,11 +72,40 @@ def start_audit(ws: Workspace) -> None:
            ConfigurationRecorderName=names.recorder)
 
 
+class BucketLocked(Exception):
+    """Objects under an Object Lock retention that no one may lift (COMPLIANCE mode)."""
+
+    def __init__(self, bucket: str, count: int, until: datetime | None) -> None:
+        self.bucket, self.count, self.until = bucket, count, until
+        when = f"until {until:%Y-%m-%d}" if until else "for their retention period"
+        super().__init__(f"bucket {bucket}: {count} object version(s) under Object Lock "
+                         f"retention {when}; AWS lets no one delete them before, so purge "
+                         "keeps the bucket (and the key that encrypts them): run it again "
+                         "after that date")
+
+
+def _object_locked(error: dict[str, Any]) -> bool:
+    return error.get("Code") == "AccessDenied" and "lock" in str(error.get("Message", "")).lower()
+
+
+def _retained_until(s3: Any, bucket: str, errors: list[dict[str, Any]]) -> datetime | None:
+    """The latest retain-until date among the locked versions (of a sample of them)."""
+    dates = []
+    for error in errors[:20]:
+        version = {"VersionId": error["VersionId"]} if error.get("VersionId") else {}
+        head = _quiet(s3.head_object, Bucket=bucket, Key=error.get("Key"), **version) or {}
+        until = head.get("ObjectLockRetainUntilDate")
+        if isinstance(until, datetime):
+            dates.append(until)
+    return max(dates) if dates else None
+
+
 def empty_bucket(ws: Workspace, bucket: str) -> int:
     """Delete every object version and delete marker (purge only).
 
     The bucket policy goes first: its TLS-only deny would refuse the emulator's plain-HTTP
-    calls, and the bucket is about to be deleted anyway. Governance retention is bypassed.
+    calls, and the bucket is about to be deleted anyway. Governance retention is bypassed;
+    compliance retention cannot be (`BucketLocked`).
     """
     s3 = ws.clients()("s3")
     removed = 0
@@ -89,10 +120,14 @@ def empty_bucket(ws: Workspace, bucket: str) -> int:
                 result = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch,
                                                                   "Quiet": True},
                                            BypassGovernanceRetention=True)
-                if result.get("Errors"):
-                    first = result["Errors"][0]
+                errors = result.get("Errors") or []
+                locked = [e for e in errors if _object_locked(e)]
+                if errors and len(locked) == len(errors):
+                    raise BucketLocked(bucket, len(locked), _retained_until(s3, bucket, locked))
+                if errors:
+                    first = errors[0]
                     raise UserError(f"could not empty bucket {bucket}: {first.get('Code')} on "
-                                    f"{first.get('Key')} ({len(result['Errors'])} objects)")
+                                    f"{first.get('Key')} ({len(errors)} objects)")
                 removed += len(batch)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
@@ -124,10 +159,13 @@ def delete_bucket(ws: Workspace, bucket: str, attempts: int = 5) -> bool:
     raise UserError(f"bucket {bucket} could not be emptied and deleted; run the purge again")
 
 
-def purge_leftovers(ws: Workspace, account: str) -> list[str]:
+def purge_leftovers(ws: Workspace, account: str,
+                    locked: list[str] | None = None) -> list[str]:
     """Remove what a plain `down` keeps (stack/kept.py): the final snapshots, the vault's
     recovery points and the vault, the buckets (sources before the log bucket), then the keys
-    that encrypted them."""
+    that encrypted them. A bucket whose objects are under compliance retention stays, with its
+    key; `locked` gets a line for each."""
+    locked = [] if locked is None else locked
     names, clients = ws.settings.names, ws.clients()
     removed: list[str] = []
     rds = clients("rds")
@@ -138,13 +176,21 @@ def purge_leftovers(ws: Workspace, account: str) -> list[str]:
             removed.append(f"snapshot {snap['DBSnapshotIdentifier']}")
     removed += purge_vault(ws, names.vault)
     s3 = clients("s3")
+    keys = set(KEPT_KEYS)
     for role in KEPT_BUCKETS:
         bucket = names.bucket(role, account)
-        if _quiet(s3.head_bucket, Bucket=bucket) is not None and delete_bucket(ws, bucket):
-            removed.append(f"bucket {bucket}")
+        if _quiet(s3.head_bucket, Bucket=bucket) is None:
+            continue
+        try:
+            delete_bucket(ws, bucket)
+        except BucketLocked as exc:
+            locked.append(str(exc))
+            keys -= set(KEY_OF_BUCKET.get(role, ()))  # its objects stay readable
+            continue
+        removed.append(f"bucket {bucket}")
     kms = clients("kms")
     aliases = _quiet(kms.list_aliases) or {"Aliases": []}
-    wanted = {names.alias(key) for key in KEPT_KEYS}
+    wanted = {names.alias(key) for key in keys}
     for alias in aliases["Aliases"]:
         if alias["AliasName"] in wanted and alias.get("TargetKeyId"):
             _quiet(kms.delete_alias, AliasName=alias["AliasName"])
@@ -203,7 +249,7 @@ def down(ws: Workspace, purge: bool, reset_state: bool = False) -> DownReport:
             tf.lock = False  # prodstack holds the lock for the whole teardown
             _destroy(ws, tf, addresses, purge, report, lock)
     if purge:
-        report.purged = purge_leftovers(ws, account)
+        report.purged = purge_leftovers(ws, account, report.locked)
         report.final_snapshot = None
     report.seconds = time.monotonic() - started
     ws.say(f"down finished in {fmt_seconds(report.seconds)}")

@@ -276,7 +276,10 @@ def test_fm_2_3_audit_bucket_has_object_lock(synth):
     doc = synth()
     assert resources(doc, "aws_s3_bucket")["audit"]["object_lock_enabled"] is True
     lock = resources(doc, "aws_s3_bucket_object_lock_configuration")["audit"]
-    assert lock["rule"][0]["default_retention"][0]["mode"] == "GOVERNANCE"
+    # production: no one may delete the trail's logs before their retention ends
+    assert lock["rule"][0]["default_retention"][0]["mode"] == "COMPLIANCE"
+    staging = resources(synth("staging"), "aws_s3_bucket_object_lock_configuration")["audit"]
+    assert staging["rule"][0]["default_retention"][0]["mode"] == "GOVERNANCE"
 
 
 def test_fm_2_4_trail_to_cloudwatch_logs(synth):

@@ -225,7 +225,8 @@ class World:
 
     # -- storage and audit ------------------------------------------------------------------
     def buckets(self, object_lock: bool = True, tls_only: bool = True,
-                versioned: bool = True, logged: bool = True) -> World:
+                versioned: bool = True, logged: bool = True,
+                lock_mode: str = "COMPLIANCE") -> World:
         s3 = self.client("s3")
         names = {role: f"prodstack-production-{role}-123456789012-{REGION}"
                  for role in ("logs", "audit", "data")}
@@ -260,7 +261,7 @@ class World:
         if object_lock:
             s3.put_object_lock_configuration(Bucket=names["audit"], ObjectLockConfiguration={
                 "ObjectLockEnabled": "Enabled",
-                "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}}})
+                "Rule": {"DefaultRetention": {"Mode": lock_mode, "Days": 365}}})
         self.outputs["buckets"] = names
         return self
 

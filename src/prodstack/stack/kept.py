@@ -21,6 +21,9 @@ from prodstack.stack.storage import AUDIT_BUCKET, DATA_BUCKET, LOG_BUCKET
 # Bucket roles, sources before the bucket they log to (purge deletes them in this order).
 KEPT_BUCKETS = (AUDIT_BUCKET, DATA_BUCKET, LOG_BUCKET)
 KEPT_KEYS = ("logs", "data")  # aws_kms_key and aws_kms_alias names
+# The key that encrypts a kept bucket's objects (the trail encrypts its logs with the logs key;
+# the data bucket's default encryption is the data key): kept while the bucket must stay.
+KEY_OF_BUCKET = {AUDIT_BUCKET: ("logs",), DATA_BUCKET: ("data",)}
 KEPT_VAULT = "main"  # aws_backup_vault
 
 

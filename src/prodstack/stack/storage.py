@@ -34,6 +34,7 @@ class BucketSpec:
     role: str
     kms_key: Block | None = None
     object_lock_days: int = 0
+    object_lock_mode: str = "GOVERNANCE"
     log_to: Bucket | None = None
     statements: list[dict[str, Any]] = field(default_factory=list)
     expire_days: int = 0
@@ -101,7 +102,7 @@ def _bucket(ctx: Context, r: Base, spec: BucketSpec) -> Bucket:
     if spec.object_lock_days:
         doc.resource(
             "aws_s3_bucket_object_lock_configuration", role, bucket=bucket.id,
-            rule=[{"default_retention": [{"mode": "GOVERNANCE",
+            rule=[{"default_retention": [{"mode": spec.object_lock_mode,
                                           "days": spec.object_lock_days}]}],
             depends_on=[versioning],
         )
@@ -160,7 +161,7 @@ def build(ctx: Context, r: Base, keys: Keys) -> Storage:
     trail = trail_arn(ctx, r)
     audit = _bucket(ctx, r, BucketSpec(
         role=AUDIT_BUCKET,
-        object_lock_days=p.audit_retention_days,
+        object_lock_days=p.audit_retention_days, object_lock_mode=p.audit_lock_mode,
         log_to=logs,
         archive_days=90,
         expire_days=p.audit_retention_days,

@@ -57,9 +57,13 @@ def live(ctx: VerifyContext) -> Result:
     except ClientError:
         return Result.failed(f"{bucket} has no Object Lock")
     retention = lock.get("Rule", {}).get("DefaultRetention", {})
-    return Result.expect(lock.get("ObjectLockEnabled") == "Enabled" and bool(retention),
-                         f"Object Lock {retention.get('Mode')} for {retention.get('Days')} days",
-                         f"{bucket}: Object Lock without a default retention")
+    if lock.get("ObjectLockEnabled") != "Enabled" or not retention:
+        return Result.failed(f"{bucket}: Object Lock without a default retention")
+    wanted, mode = ctx.profile.audit_lock_mode, retention.get("Mode")
+    return Result.expect(mode == wanted,
+                         f"Object Lock {mode} for {retention.get('Days')} days",
+                         f"{bucket}: Object Lock {mode}, not {wanted} (the {ctx.profile.name} "
+                         "profile's audit_lock_mode)")
 
 
 cases = Cases()
@@ -84,8 +88,13 @@ def trail_bucket_mfa_delete() -> Made:
 
 
 @cases.live("pass")
-def governance_retention(world: World) -> dict[str, Any]:
+def compliance_retention(world: World) -> dict[str, Any]:
     return world.buckets().outputs
+
+
+@cases.live("fail")
+def governance_retention_in_production(world: World) -> dict[str, Any]:
+    return world.buckets(lock_mode="GOVERNANCE").outputs
 
 
 @cases.live("fail")
@@ -97,8 +106,9 @@ ENTRY = Entry(
     id="FM-2.3", title="Audit logs can be deleted", severity="medium",
     failure="the bucket with the CloudTrail logs allows deleting them (no MFA delete, no "
             "Object Lock)",
-    fix="Object Lock (governance mode, default retention) on the audit bucket, or MFA "
-        "delete with its runbook; a deny-delete bucket policy",
+    fix="Object Lock with a default retention on the audit bucket (prodstack: compliance mode "
+        "in production, governance elsewhere: the profile's audit_lock_mode), or MFA delete "
+        "with its runbook; a deny-delete bucket policy",
     rule=Rule(types=("aws_cloudtrail", "aws_s3_bucket", "aws_s3_bucket_object_lock_configuration",
                      "aws_s3_bucket_versioning"), check=rule, cases=cases.plan),
     live=LiveCheck(live, cases=cases.lives),
