@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prodstack import blind_drift, orphans, synth
+from prodstack import blind_drift, orphans, preflight, synth
 from prodstack.deploy import align_traffic
 from prodstack.errors import UserError
 from prodstack.paths import logs_dir, private_dir, stack_dir
@@ -139,6 +139,13 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
         result = tf.plan()
         if result.changes:
             ws.say(describe_plan(result))
+            try:
+                preflight.check(result.planned, ws.clients(), ws.settings.region,
+                                ws.settings.names.recorder,
+                                lambda *q: ws.target.quota(ws.clients(), *q))
+            except UserError:
+                tf.discard_plan()
+                raise
             progress = apply_plan(ws, tf, len(result.planned))
             ws.say(f"apply complete: {progress.done} resources changed in "
                    f"{fmt_seconds(progress.seconds)}")

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from prodstack.errors import SettingError
 from prodstack.naming import Names
 from prodstack.placeholders import is_placeholder
-from prodstack.targets.base import Target
+from prodstack.targets.base import ClientFactory, Target
 
 if TYPE_CHECKING:
     from prodstack.settings import Settings
@@ -56,6 +58,16 @@ class AwsTarget(Target):
         if not settings.state_bucket:
             raise SettingError("state_bucket", "required on the aws target (run `prodstack "
                                "bootstrap` to create one)")
+
+    def quota(self, clients: ClientFactory, service: str, code: str, default: int) -> int:
+        """The account's applied quota (Service Quotas); AWS's default where the account has
+        none applied or the caller may not read it."""
+        try:
+            value = clients("service-quotas").get_service_quota(
+                ServiceCode=service, QuotaCode=code)["Quota"]["Value"]
+        except (ClientError, BotoCoreError, KeyError):
+            return default
+        return int(value)
 
     def adjust(self, stack: Stack) -> None:
         stack.doc.terraform["backend"] = {"s3": backend_settings(stack.settings)}

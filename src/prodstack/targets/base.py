@@ -102,6 +102,11 @@ class Target(ABC):
         del connection
         return error
 
+    def quota(self, clients: ClientFactory, service: str, code: str, default: int) -> int:
+        """An account quota (Service Quotas code); AWS's default where it cannot be read."""
+        del clients, service, code
+        return default
+
     def gone(self, connection: Connection) -> Callable[[], str | None] | None:
         """A check Terraform's runner makes while it waits: the reason the target went away
         under a run, or None while it is there (None: nothing to check)."""
