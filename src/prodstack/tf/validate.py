@@ -9,7 +9,7 @@ from prodstack.errors import UserError
 from prodstack.paths import plugin_cache_dir, work_root
 from prodstack.settings import Settings
 from prodstack.stack import build
-from prodstack.tf import result_cache
+from prodstack.tf import provider_server, result_cache
 from prodstack.tf.runner import Terraform
 
 
@@ -31,7 +31,13 @@ def validate_settings(settings: Settings) -> int:
                        plugin_mirror=settings.plugin_mirror, plugin_dir=settings.plugin_dir,
                        show_progress=False)
         tf.run("init", "-input=false", "-no-color", "-backend=false")
-        return tf.validate()
+        if provider_server.shareable(len(stack.doc.providers.get("aws", [])),
+                                     stack.extra_files):
+            tf.share_provider()  # validate starts the provider twice
+        try:
+            return tf.validate()
+        finally:
+            tf.stop_sharing()
 
     result = result_cache.cached("validate", entry, validate)
     if not result.get("valid"):
