@@ -138,3 +138,13 @@ def test_a_misspelt_region_is_refused_with_the_closest_name():
     with pytest.raises(SettingError, match=r"'us-wset-1'.*did you mean us-west-1"):
         load_settings(overrides=["region=us-wset-1"])
     assert load_settings(overrides=["region=il-central-1"]).region == "il-central-1"
+
+
+def test_zones_are_chosen_among_those_that_offer_the_instance_type(aws):
+    offers = aws["data"]["aws_ec2_instance_type_offerings"]["web"]
+    assert offers["filter"] == [{"name": "instance-type", "values": ["t4g.small"]}]
+    assert "offer instance type t4g.small" in \
+        offers["lifecycle"]["postcondition"][0]["error_message"]
+    assert "data.aws_ec2_instance_type_offerings.web.locations" in aws["locals"]["usable_azs"]
+    zones = [s["availability_zone"] for s in resources(aws, "aws_subnet").values()]
+    assert set(zones) == {"${local.usable_azs[0]}", "${local.usable_azs[1]}"}

@@ -37,6 +37,9 @@ def default_tags(ctx: Context) -> dict[str, str]:
             "managed-by": "prodstack"}
 
 
+USABLE_AZS = "usable_azs"
+
+
 def build(ctx: Context, target_zone: str | None) -> Base:
     doc, s = ctx.doc, ctx.settings
     doc.terraform.update({
@@ -56,6 +59,23 @@ def build(ctx: Context, target_zone: str | None) -> Base:
                        "error_message": f"setting 'azs' is {s.azs}, but region {s.region} "
                                         "offers only ${length(self.names)} availability "
                                         "zones to this account"}]})
+    # Zones that offer the web tier's instance type: the first `azs` of those, not the first
+    # `azs` of the region (a type missing in a zone fails every launch there; EC2 user guide,
+    # "Instance type availability": not every type is offered in every zone).
+    instance_type = ctx.profile.instance_type
+    doc.data("aws_ec2_instance_type_offerings", "web", location_type="availability-zone",
+             filter=[{"name": "instance-type", "values": [instance_type]}],
+             lifecycle={"postcondition": [{
+                 "condition": expr(f"length([for n in {azs.address}.names : n if "
+                                   f"contains(self.locations, n)]) >= {s.azs}"),
+                 "error_message": f"setting 'azs' is {s.azs}, but only "
+                                  f"${{length([for n in {azs.address}.names : n if "
+                                  f"contains(self.locations, n)])}} availability zones of "
+                                  f"{s.region} offer instance type {instance_type} "
+                                  "(setting 'instance_type')"}]})
+    doc.locals[USABLE_AZS] = expr(f"[for n in {azs.address}.names : n if contains("
+                                  "data.aws_ec2_instance_type_offerings.web.locations, n)]")
     return Base(account_id=identity["account_id"], partition=partition["partition"],
-                region=s.region, az_names=[azs[f"names[{i}]"] for i in range(s.azs)],
+                region=s.region,
+                az_names=["${" + f"local.{USABLE_AZS}[{i}]" + "}" for i in range(s.azs)],
                 hosted_zone_id=s.hosted_zone_id or target_zone)
