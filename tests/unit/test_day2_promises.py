@@ -148,3 +148,12 @@ def test_zones_are_chosen_among_those_that_offer_the_instance_type(aws):
     assert "data.aws_ec2_instance_type_offerings.web.locations" in aws["locals"]["usable_azs"]
     zones = [s["availability_zone"] for s in resources(aws, "aws_subnet").values()]
     assert set(zones) == {"${local.usable_azs[0]}", "${local.usable_azs[1]}"}
+
+
+def test_alarms_may_use_the_topics_key_for_this_accounts_alarms_only(aws):
+    key = policy(resources(aws, "aws_kms_key")["logs"])
+    [grant] = [s for s in key["Statement"] if s["Sid"] == "AlarmsPublishToTheEncryptedTopic"]
+    assert grant["Condition"]["StringEquals"]["aws:SourceAccount"] == \
+        "${data.aws_caller_identity.current.account_id}"
+    assert grant["Condition"]["ArnLike"]["aws:SourceArn"].endswith(
+        ":cloudwatch:us-west-1:${data.aws_caller_identity.current.account_id}:alarm:*")

@@ -77,11 +77,19 @@ def _logs_policy(ctx: Context, r: Base) -> str:
             "Condition": {"StringEquals": {"aws:SourceArn": trail}},
         },
         {
+            # Only this account's alarms in this region (confused deputy): CloudWatch sends
+            # both keys when it publishes to an encrypted topic (SNS developer guide, "Enable
+            # compatibility between event sources from AWS services and encrypted topics");
+            # EventBridge would not, and gets no grant here.
             "Sid": "AlarmsPublishToTheEncryptedTopic",
             "Effect": "Allow",
             "Principal": {"Service": "cloudwatch.amazonaws.com"},
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": "*",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": r.account_id},
+                "ArnLike": {"aws:SourceArn":
+                            f"arn:{r.partition}:cloudwatch:{r.region}:{r.account_id}:alarm:*"}},
         },
     )
 
