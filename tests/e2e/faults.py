@@ -45,16 +45,16 @@ def error_lines(stderr: str) -> list[str]:
     return [ln for ln in stderr.splitlines() if ln.startswith("prodstack: error")]
 
 
-def journal(home: Path) -> dict[str, Any]:
+def journal(home: Path, env: str = "dev") -> dict[str, Any]:
     try:
-        return json.loads((home / "local-dev" / "journal.json").read_text())
+        return json.loads((home / f"local-{env}" / "journal.json").read_text())
     except (OSError, ValueError):
         return {}
 
 
-def at_step(home: Path, step: str, **detail: Any) -> Callable[[], bool]:
+def at_step(home: Path, step: str, env: str = "dev", **detail: Any) -> Callable[[], bool]:
     def reached() -> bool:
-        steps = journal(home).get("steps", [])
+        steps = journal(home, env).get("steps", [])
         return any(s["step"] == step and all(s.get(k) == v for k, v in detail.items())
                    for s in steps)
     return reached

@@ -75,8 +75,8 @@ def test_example_application_on_staging_up_verify_replan_down(cli: Cli, fresh_em
         # down keeps the audit data and the final snapshot; the next up adopts them
         kept = cli("down", "--yes", *STACK)
         assert "final database snapshot: prodstack-staging-db-final-" in kept.stdout
-        assert {b["Name"] for b in boto("s3", url).list_buckets()["Buckets"]} == {
-            outputs["buckets"]["audit"], outputs["buckets"]["logs"]}
+        assert {b["Name"] for b in boto("s3", url).list_buckets()["Buckets"]} == set(
+            outputs["buckets"].values())  # audit, logs and the application's data
         assert boto("rds", url).describe_db_instances()["DBInstances"] == []
         adopted = cli("up", *STACK)
         assert "resources kept by an earlier down" in adopted.stderr, adopted.stderr[-2000:]

@@ -98,6 +98,20 @@ def test_verify_passes_on_a_fresh_deployment(cli, deployed):
     assert not_passed == {"FM-7.1": "n/a", "FM-6.2": "n/a"}, not_passed
 
 
+def test_a_second_environment_beside_it_is_told_what_collides_before_any_apply(cli, deployed):
+    """One AWS Config recorder per region and account: staging in the same account and
+    region stops after its plan, naming production's recorder and the setting that reuses
+    it, with nothing applied."""
+    proc = cli("up", "--env", "staging", check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    [line] = [ln for ln in proc.stderr.splitlines() if ln.startswith("prodstack: error")]
+    assert "nothing was applied" in line and "'prodstack-production-recorder'" in line
+    assert "config_recorder = false" in line
+    state = cli.home / "local-staging" / "terraform.tfstate"
+    assert not state.exists() or not json.loads(state.read_text()).get("resources")
+    assert not (cli.home / "local-staging" / "tfplan").exists()
+
+
 def _alarm(out: dict[str, Any], suffix: str) -> str:
     return next(n for n in out["alarm_names"] if n.endswith(suffix))
 
@@ -353,8 +367,35 @@ def test_down_keeps_the_snapshot_and_the_audit_data(cli, deployed, fresh_emulato
     ec2 = boto("ec2", fresh_emulator)
     assert [v for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")] == []
     buckets = {b["Name"] for b in boto("s3", fresh_emulator).list_buckets()["Buckets"]}
-    assert buckets == {deployed["buckets"]["audit"], deployed["buckets"]["logs"]}
+    assert buckets == set(deployed["buckets"].values())  # audit, logs and the data
     # (that the next `up` adopts what down kept: test_app.py, on the staging profile)
+
+
+def test_the_kept_final_snapshot_restores_after_down(cli, deployed, fresh_emulator):
+    """What a plain down keeps can be restored: the final snapshot and the key it is
+    encrypted with (a down that deleted the key would leave an unrestorable snapshot)."""
+    rds = boto("rds", fresh_emulator)
+    [snapshot] = [s for s in rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]
+                  if "-db-final-" in s["DBSnapshotIdentifier"]]
+    key = boto("kms", fresh_emulator).describe_key(KeyId=snapshot["KmsKeyId"])["KeyMetadata"]
+    assert key["KeyState"] == "Enabled"
+    restored = "prodstack-production-db-restored-after-down"
+    rds.restore_db_instance_from_db_snapshot(
+        DBInstanceIdentifier=restored, DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"],
+        DBInstanceClass="db.t4g.small", PubliclyAccessible=False, MultiAZ=False)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            [db] = rds.describe_db_instances(DBInstanceIdentifier=restored)["DBInstances"]
+            if db["DBInstanceStatus"] == "available" or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert db["DBInstanceStatus"] == "available" and db["StorageEncrypted"]
+    finally:
+        rds.delete_db_instance(DBInstanceIdentifier=restored, SkipFinalSnapshot=True)
+        deadline = time.monotonic() + 60
+        while rds.describe_db_instances()["DBInstances"] and time.monotonic() < deadline:
+            time.sleep(1)
 
 
 def test_down_purge_leaves_nothing(cli, deployed, fresh_emulator):

@@ -152,7 +152,7 @@ class World:
                  http_tokens: str = "required", version: str | None = None,
                  policies: tuple[str, ...] = ("ASGAverageCPUUtilization",
                                               "ALBRequestCountPerTarget"),
-                 record: dict[str, Any] | None = None) -> World:
+                 record: dict[str, Any] | None = None, attach: bool = False) -> World:
         """Launch template, blue and green ASGs in the app subnets (the live colour with two
         instances), scaling policies, the release record; needs `network()` first."""
         ec2, autoscaling = self.client("ec2"), self.client("autoscaling")
@@ -169,7 +169,11 @@ class World:
                 LaunchTemplate={"LaunchTemplateId": template["LaunchTemplateId"],
                                 "Version": version or str(template["LatestVersionNumber"])},
                 VPCZoneIdentifier=",".join(self.outputs["app_subnet_ids"]),
-                HealthCheckType=health_check, HealthCheckGracePeriod=grace)
+                HealthCheckType=health_check, HealthCheckGracePeriod=grace,
+                # `attach`: each colour behind its target group (needs `edge()` first), as a
+                # deploy needs them
+                **({"TargetGroupARNs": [self.outputs["target_groups"][colour]]}
+                   if attach else {}))
             for metric in policies:
                 spec: dict[str, Any] = {"PredefinedMetricType": metric}
                 if metric == "ALBRequestCountPerTarget":
@@ -182,7 +186,8 @@ class World:
         self.client("ssm").put_parameter(Name=parameter, Type="String",
                                          Value=json.dumps(record or {"live": live}))
         self.outputs.update(asg_names=names, launch_template_id=template["LaunchTemplateId"],
-                            release_parameter=parameter)
+                            release_parameter=parameter,
+                            deploy_gate_alarms={c: [] for c in names})
         return self
 
     # -- database ---------------------------------------------------------------------------
