@@ -44,6 +44,7 @@ PATCHES: tuple[str, ...] = (
 # refusal, cites AWS's documentation, and has a test and a "still needed" probe like a patch.
 STRICT: tuple[str, ...] = (
     "cloudtrail_delivery",
+    "config_delivery",
 )
 
 _applied: list[str] = []

@@ -49,11 +49,13 @@ def document(text: Any) -> Document | None:
 # -- IAM -------------------------------------------------------------------------------------
 
 def role(account: str, region: str, arn: str | None) -> Role | None:
-    """The role with this ARN, or None (no such role, or not a role ARN)."""
+    """The role with this ARN, or None (no such role, or not a role ARN). Role names are not
+    distinguished by case in IAM (moto also spells a few service-linked roles in lower case,
+    e.g. AWSServiceRoleForconfig)."""
     if not arn or ":role/" not in arn:
         return None
     backend = iam_backends[account][get_partition(region)]
-    return next((r for r in backend.get_roles() if r.arn == arn), None)
+    return next((r for r in backend.get_roles() if r.arn.lower() == arn.lower()), None)
 
 
 def trusts(found: Role | None, principal: Principal,
