@@ -45,6 +45,7 @@ PATCHES: tuple[str, ...] = (
 STRICT: tuple[str, ...] = (
     "cloudtrail_delivery",
     "config_delivery",
+    "service_role_trust",
 )
 
 _applied: list[str] = []
