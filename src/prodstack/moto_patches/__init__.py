@@ -46,6 +46,10 @@ STRICT: tuple[str, ...] = (
     "cloudtrail_delivery",
     "config_delivery",
     "service_role_trust",
+    "alb_access_logs",
+    "s3_access_logging",
+    "log_group_key",
+    "alarm_topic_key",
 )
 
 _applied: list[str] = []
