@@ -73,8 +73,9 @@ def check(backend: ELBv2Backend, arn: str, attrs: dict[str, Any]) -> None:
         name = str(merged.get(f"{block}.s3.bucket") or "")
         if not writable(backend.account_id, backend.region_name, name,
                         merged.get(f"{block}.s3.prefix")):
-            raise ELBClientError("InvalidConfigurationRequest", f"Access Denied for bucket: {name}. "
-                            "Please check S3bucket permission")
+            raise ELBClientError("InvalidConfigurationRequest",
+                                 f"Access Denied for bucket: {name}. Please check S3bucket "
+                                 "permission")
 
 
 def apply() -> None:
