@@ -26,7 +26,7 @@ PAGE = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-dat
 
 REFUSES = (
     ("CloudWatch Logs CreateLogGroup with a kmsKeyId that does not exist or whose key policy "
-     "does not let logs.<region>.amazonaws.com kms:Encrypt, kms:Decrypt and "
+     "does not let `logs.<region>.amazonaws.com` kms:Encrypt, kms:Decrypt and "
      "kms:GenerateDataKey with encryption context aws:logs:arn = the group's ARN",
      "AccessDeniedException", PAGE),
 )
