@@ -67,6 +67,16 @@ def test_flow_logs_role_is_assumed_when_delivering(aws: Client):
             "aws:SourceArn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc-flow-log/*"}}),
         stmt(None, FLOW_LOG_ACTIONS))
     assert flow_log(aws, documented, "/fl/accepted")["DeliverLogsStatus"] == "SUCCESS"
+    # Terraform names the group by ARN (LogDestination), which moto alone reports as failed.
+    aws("logs").create_log_group(logGroupName="/fl/by-arn")
+    group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/fl/by-arn"
+    vpc = aws("ec2").create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    made = aws("ec2").create_flow_logs(
+        ResourceType="VPC", ResourceIds=[vpc], TrafficType="ALL",
+        LogDestinationType="cloud-watch-logs", LogDestination=group,
+        DeliverLogsPermissionArn=documented)
+    [found] = aws("ec2").describe_flow_logs(FlowLogIds=made["FlowLogIds"])["FlowLogs"]
+    assert found["DeliverLogsStatus"] == "SUCCESS"
 
 
 def selection(client: Client, name: str, role_arn: str) -> str:

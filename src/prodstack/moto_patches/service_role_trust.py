@@ -14,7 +14,8 @@ AWS (API references, "CreateDBInstance", "CreateFlowLogs", "CreateBackupSelectio
 - VPC flow logs to CloudWatch Logs: CreateFlowLogs succeeds, but a role that
   vpc-flow-logs.amazonaws.com cannot assume (aws:SourceAccount, aws:SourceArn of the flow log)
   or that may not logs:CreateLogStream / logs:PutLogEvents on the group makes the flow log
-  DeliverLogsStatus FAILED, DeliverLogsErrorMessage "Access error".
+  DeliverLogsStatus FAILED, DeliverLogsErrorMessage "Access error" (and, unlike moto, a
+  flow log given its group by LogDestination ARN, as Terraform does, delivers when it can).
 - AWS Backup: CreateBackupSelection answers InvalidParameterValueException "IAM Role <arn>
   cannot be assumed by AWS Backup" (the message the AWS provider retries on); AWS Backup
   documents no aws:Source* keys for its role's trust, so none are sent.
@@ -34,6 +35,7 @@ from moto.backup.exceptions import InvalidParameterValueException
 from moto.backup.responses import BackupResponse
 from moto.ec2.models.flow_logs import FlowLogsBackend
 from moto.iam.models import iam_backends
+from moto.logs.models import logs_backends
 from moto.rds.exceptions import InvalidParameterValue
 from moto.rds.models import RDSBackend
 from moto.utilities.utils import get_partition
@@ -85,14 +87,18 @@ def backup_role_ok(account: str, region: str, arn: str | None) -> bool:
 
 
 def flow_log_delivers(account: str, region: str, flow: Any) -> bool:
+    """The group exists (named, or given by ARN: moto looks only at a LogGroupName and
+    reports any flow log given a LogDestination as failed) and the role lets the service in."""
+    destination = flow.log_destination or ""
+    group = destination.removesuffix(":*") if ":log-group:" in destination else (
+        f"arn:{get_partition(region)}:logs:{region}:{account}:log-group:{flow.log_group_name}")
+    if group.split(":log-group:", 1)[1] not in logs_backends[account][region].groups:
+        return False
     role = sp.role(account, region, flow.deliver_logs_permission_arn)
     source = {"aws:SourceAccount": account, "aws:SourceArn":
               f"arn:{get_partition(region)}:ec2:{region}:{account}:vpc-flow-log/{flow.id}"}
     if not sp.trusts(role, FLOW_LOGS, source):
         return False
-    destination = flow.log_destination or ""
-    group = destination.removesuffix(":*") if ":log-group:" in destination else (
-        f"arn:{get_partition(region)}:logs:{region}:{account}:log-group:{flow.log_group_name}")
     stream = f"{group}:log-stream:{flow.resource_id}-all"
     return all(sp.role_may(role, action, (group, f"{group}:*", stream))  # type: ignore[arg-type]
                for action in WRITE)
@@ -126,11 +132,11 @@ def apply() -> None:
     def create_flow_logs_checked(self: Any, *args: Any, **kwargs: Any) -> Any:
         made, unsuccessful = create_flow_logs(self, *args, **kwargs)
         for flow in made:
-            if (flow.log_destination_type or "cloud-watch-logs") == "cloud-watch-logs" and \
-                    flow.deliver_logs_status == "SUCCESS" and \
-                    not flow_log_delivers(self.account_id, self.region_name, flow):
-                flow.deliver_logs_status = "FAILED"
-                flow.deliver_logs_error_message = "Access error"
+            if (flow.log_destination_type or "cloud-watch-logs") != "cloud-watch-logs":
+                continue
+            delivers = flow_log_delivers(self.account_id, self.region_name, flow)
+            flow.deliver_logs_status = "SUCCESS" if delivers else "FAILED"
+            flow.deliver_logs_error_message = None if delivers else "Access error"
         return made, unsuccessful
 
     FlowLogsBackend.create_flow_logs = create_flow_logs_checked  # type: ignore[method-assign]
