@@ -6,6 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.emulator.conftest import Client, still_needed
+from tests.emulator.service_policies import trust
 
 pytestmark = pytest.mark.emulator
 
@@ -30,7 +31,15 @@ def create_selection(client: Client) -> str | None:
         return None
 
 
-def test_selection_lifecycle(aws: Client):
+@pytest.fixture(scope="module")
+def backup_role(aws: Client) -> str:
+    """The role AWS Backup assumes (the strict emulator refuses one it cannot assume)."""
+    aws("iam").create_role(RoleName="backup",
+                           AssumeRolePolicyDocument=trust("backup.amazonaws.com"))
+    return ROLE
+
+
+def test_selection_lifecycle(aws: Client, backup_role: str):
     backup, plan_id = aws("backup"), plan(aws, "main")
     document = {"SelectionName": "database", "IamRoleArn": ROLE, "Resources": [DB],
                 "NotResources": [], "ListOfTags": [],
@@ -60,7 +69,7 @@ def test_selection_lifecycle(aws: Client):
     backup.delete_backup_plan(BackupPlanId=plan_id)
 
 
-def test_selection_needs_resources_or_tags(aws: Client):
+def test_selection_needs_resources_or_tags(aws: Client, backup_role: str):
     with pytest.raises(ClientError, match="Either 'ListOfTags' or 'Resources'"):
         aws("backup").create_backup_selection(BackupPlanId=plan(aws, "empty"), BackupSelection={
             "SelectionName": "nothing", "IamRoleArn": ROLE})

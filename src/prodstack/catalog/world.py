@@ -21,6 +21,27 @@ ZONES = ("us-west-1a", "us-west-1b")
 FAKE_CA = "arn:aws:acm-pca:us-west-1:123456789012:certificate-authority/prodstack-test"
 
 
+ACCOUNT = "123456789012"
+ELB_ACCOUNT = "027434742980"  # us-west-1's Elastic Load Balancing account
+
+
+def _allow(service: str, action: str, resource: str) -> dict[str, Any]:
+    return {"Effect": "Allow", "Principal": {"Service": service}, "Action": action,
+            "Resource": resource}
+
+
+# What each bucket lets AWS services write, as AWS documents it (the strict emulator checks).
+_SERVICE_WRITES: dict[str, Callable[[str], list[dict[str, Any]]]] = {
+    "logs": lambda name: [_allow("logging.s3.amazonaws.com", "s3:PutObject",
+                                 f"arn:aws:s3:::{name}/*")],
+    "audit": lambda name: [
+        _allow("cloudtrail.amazonaws.com", "s3:GetBucketAcl", f"arn:aws:s3:::{name}"),
+        {**_allow("cloudtrail.amazonaws.com", "s3:PutObject",
+                  f"arn:aws:s3:::{name}/AWSLogs/{ACCOUNT}/*"),
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}],
+}
+
+
 class Sites(Protocol):
     def serve(self, redirect: bool, body: str) -> tuple[str, str]:
         """Start an HTTP server (redirecting to HTTPS or not) and an HTTPS server answering
@@ -42,6 +63,23 @@ class World:
         if service not in self._cache:
             self._cache[service] = self._clients(service)
         return self._cache[service]
+
+    def service_role(self, name: str, service: str, *actions: str) -> str:
+        """A role `service` may assume, allowed `actions` on anything (the strict emulator
+        refuses a role the service cannot assume, as AWS does); made once per account."""
+        iam = self.client("iam")
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+        try:
+            arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))[
+                "Role"]["Arn"]
+        except iam.exceptions.EntityAlreadyExistsException:
+            arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+        if actions:
+            iam.put_role_policy(RoleName=name, PolicyName="service", PolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}))
+        return str(arn)
 
     # -- network ----------------------------------------------------------------------------
     def network(self, azs: int = 2, nat_per_az: bool = True,
@@ -77,11 +115,25 @@ class World:
             self.outputs["flow_log_id"] = ec2.create_flow_logs(
                 ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL",
                 LogGroupName="/prodstack/vpc-flow-logs",
-                DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs",
+                DeliverLogsPermissionArn=self.service_role(
+                    "flow-logs", "vpc-flow-logs.amazonaws.com", "logs:CreateLogStream",
+                    "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"),
             )["FlowLogIds"][0]
         return self
 
     # -- edge -------------------------------------------------------------------------------
+    def _alb_log_bucket(self) -> str:
+        """The ALB's access-log bucket, writable by the Region's Elastic Load Balancing."""
+        s3, name = self.client("s3"), f"prodstack-production-alb-logs-{ACCOUNT}-{REGION}"
+        if name not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+            s3.create_bucket(Bucket=name, CreateBucketConfiguration={
+                "LocationConstraint": REGION})
+            s3.put_bucket_policy(Bucket=name, Policy=json.dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ELB_ACCOUNT}:root"},
+                    "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{name}/*"}]}))
+        return name
+
     def certificate(self, issued: bool = True, domain: str = "shop.acme.io") -> str:
         acm = self.client("acm")
         extra = {"CertificateAuthorityArn": FAKE_CA} if issued else {"ValidationMethod": "DNS"}
@@ -107,7 +159,7 @@ class World:
             {"Key": "routing.http.drop_invalid_header_fields.enabled",
              "Value": str(drop_invalid).lower()},
             {"Key": "access_logs.s3.enabled", "Value": str(access_logs).lower()},
-            {"Key": "access_logs.s3.bucket", "Value": "logs"}])
+            {"Key": "access_logs.s3.bucket", "Value": self._alb_log_bucket()}])
         groups = {c: elbv2.create_target_group(Name=f"web-{c}", Protocol="HTTP", Port=80,
                                                VpcId=vpc, TargetType="instance")[
             "TargetGroups"][0]["TargetGroupArn"] for c in ("blue", "green")}
@@ -222,7 +274,7 @@ class World:
             if selection:
                 backup.create_backup_selection(BackupPlanId=plan_id, BackupSelection={
                     "SelectionName": "database", "Resources": [db["DBInstanceArn"]],
-                    "IamRoleArn": "arn:aws:iam::123456789012:role/backup"})
+                    "IamRoleArn": self.service_role("backup", "backup.amazonaws.com")})
             self.outputs["backup_plan_id"] = plan_id
         else:
             self.outputs["backup_plan_id"] = "no-such-plan"
@@ -254,7 +306,8 @@ class World:
                              "Resource": f"arn:aws:s3:::{name}/*",
                              "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
             s3.put_bucket_policy(Bucket=name, Policy=json.dumps(
-                {"Version": "2012-10-17", "Statement": [statement]}))
+                {"Version": "2012-10-17", "Statement": [statement, *_SERVICE_WRITES.get(
+                    role, lambda _: [])(name)]}))
         s3.put_bucket_acl(Bucket=names["logs"], GrantWrite="uri=http://acs.amazonaws.com/"
                           "groups/s3/LogDelivery", GrantReadACP="uri=http://acs.amazonaws.com/"
                           "groups/s3/LogDelivery")
@@ -280,7 +333,9 @@ class World:
             del group
             extra = {"CloudWatchLogsLogGroupArn": f"arn:aws:logs:{REGION}:123456789012:"
                                                   "log-group:/prodstack/cloudtrail:*",
-                     "CloudWatchLogsRoleArn": "arn:aws:iam::123456789012:role/trail"}
+                     "CloudWatchLogsRoleArn": self.service_role(
+                         "trail", "cloudtrail.amazonaws.com", "logs:CreateLogStream",
+                         "logs:PutLogEvents")}
         name = "prodstack-production-trail"
         cloudtrail.create_trail(Name=name, S3BucketName=self.outputs["buckets"]["audit"],
                                 IsMultiRegionTrail=multi_region,
@@ -295,7 +350,8 @@ class World:
         config = self.client("config")
         name = "prodstack-production-recorder"
         config.put_configuration_recorder(ConfigurationRecorder={
-            "name": name, "roleARN": "arn:aws:iam::123456789012:role/config",
+            "name": name, "roleARN": self.service_role(
+                "config", "config.amazonaws.com", "s3:PutObject", "s3:GetBucketAcl"),
             "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
         config.put_delivery_channel(DeliveryChannel={
             "name": "prodstack-production-delivery",

@@ -42,7 +42,15 @@ PATCHES: tuple[str, ...] = (
 # Strict mode (on unless PRODSTACK_EMULATOR_STRICT=0): what AWS refuses and moto accepts,
 # refused with AWS's error. Applied after PATCHES, only in strict mode. Each module names the
 # refusal, cites AWS's documentation, and has a test and a "still needed" probe like a patch.
-STRICT: tuple[str, ...] = ()
+STRICT: tuple[str, ...] = (
+    "cloudtrail_delivery",
+    "config_delivery",
+    "service_role_trust",
+    "alb_access_logs",
+    "s3_access_logging",
+    "log_group_key",
+    "alarm_topic_key",
+)
 
 _applied: list[str] = []
 
