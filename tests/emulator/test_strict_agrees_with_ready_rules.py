@@ -179,15 +179,19 @@ def ar_4(a: Applied) -> dict[str, str | None]:
     sse = a.after("module.logs.aws_s3_bucket_server_side_encryption_configuration.this")
     if sse:
         algorithm = sse["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"]
+        default: dict[str, str] = {"SSEAlgorithm": algorithm}
+        if a.after("aws_kms_key.logs") is not None:  # a customer managed key (else aws/s3)
+            default["KMSMasterKeyID"] = a.key("aws_kms_key.logs")
         a.client("s3").put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algorithm}}]})
+            "Rules": [{"ApplyServerSideEncryptionByDefault": default}]})
     ec2, elbv2 = a.client("ec2"), a.client("elbv2")
     vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{i}.0/24",
                                  AvailabilityZone=f"{a.region}{z}")["Subnet"]["SubnetId"]
                for i, z in enumerate("ab")]
-    lb = elbv2.create_load_balancer(Name=f"web-{a.n}", Subnets=subnets)["LoadBalancers"][0][
-        "LoadBalancerArn"]
+    kind = (a.after("aws_lb.web") or {}).get("load_balancer_type") or "application"
+    lb = elbv2.create_load_balancer(Name=f"web-{a.n}", Subnets=subnets, Type=kind)[
+        "LoadBalancers"][0]["LoadBalancerArn"]
     logs = (a.after("aws_lb.web") or {})["access_logs"][0]
     return {"aws_lb.web": code(lambda: elbv2.modify_load_balancer_attributes(
         LoadBalancerArn=lb, Attributes=[
