@@ -156,6 +156,8 @@ def test_a_target_gone_under_a_run_stops_terraform_at_once(tmp_path, monkeypatch
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("PRODSTACK_HOME", str(tmp_path / "home"))
     monkeypatch.setattr("prodstack.tf.runner.WATCH_SECONDS", 0.1)
+    # A runner whose shell ignores SIGINT passes that on: the kill after the grace time stops it
+    monkeypatch.setattr("prodstack.tf.runner.STOP_GRACE_SECONDS", 1.0)
     (tmp_path / "bin").mkdir()
     (tmp_path / "work").mkdir()
     script = tmp_path / "bin" / "terraform"
