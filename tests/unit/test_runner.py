@@ -155,9 +155,9 @@ def test_a_target_gone_under_a_run_stops_terraform_at_once(tmp_path, monkeypatch
     as the provider's retries against a closed port do) is stopped and the reason given."""
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("PRODSTACK_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr("prodstack.tf.runner.WATCH_SECONDS", 0.1)
+    monkeypatch.setattr("prodstack.tf.interrupt.WATCH_SECONDS", 0.1)
     # A runner whose shell ignores SIGINT passes that on: the kill after the grace time stops it
-    monkeypatch.setattr("prodstack.tf.runner.STOP_GRACE_SECONDS", 1.0)
+    monkeypatch.setattr("prodstack.tf.interrupt.STOP_GRACE_SECONDS", 1.0)
     (tmp_path / "bin").mkdir()
     (tmp_path / "work").mkdir()
     script = tmp_path / "bin" / "terraform"

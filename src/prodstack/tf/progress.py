@@ -62,7 +62,8 @@ class Progress:
     summary: dict[str, int] = field(default_factory=dict)
     planned: list[tuple[str, str]] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
-    current: dict[str, float] = field(default_factory=dict)
+    current: dict[str, float] = field(default_factory=dict)  # in flight: address -> start
+    completed: list[tuple[str, str]] = field(default_factory=list)  # (address, action) done
     started: float = field(default_factory=time.monotonic)
     _last_print: float = 0.0
     _line_open: bool = False
@@ -90,6 +91,8 @@ class Progress:
             self._name_slow(addr, hook.get("action", "apply"), hook.get("elapsed_seconds", 0))
         elif kind in ("apply_complete", "apply_errored"):
             self.current.pop(addr, None)
+            if kind == "apply_complete":
+                self.completed.append((addr, hook.get("action", "")))
             self.done += 1
             self._render(f"{'failed' if kind == 'apply_errored' else 'done'} {addr}",
                          force=kind == "apply_errored")

@@ -2,7 +2,9 @@
 
 Plan and apply run with `-json`; the stream drives `Progress`, and every line goes to a log
 file under `logs/`. A failure raises `TerraformError` with the first error diagnostic's
-summary and detail on one line, and the log file's path.
+summary and detail on one line, and the log file's path. Terraform runs in a session of its
+own, and an interrupt reaches it only through prodstack (`interrupt`): once, then the state
+is read back and `Interrupted` says what really happened.
 """
 
 from __future__ import annotations
@@ -14,19 +16,20 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TextIO
 
 from prodstack.errors import UserError
 from prodstack.paths import private_dir
-from prodstack.signals import held_signals
-from prodstack.tf import provider_server
+from prodstack.tf import interrupt, provider_server
 from prodstack.tf.cliconfig import init_args, write_cli_config
-from prodstack.tf.progress import Diagnostic, Progress
+from prodstack.tf.progress import Diagnostic, Progress, fmt_seconds
 from prodstack.tf.provider_server import ProviderServer
 
 PLAN_FILE = "tfplan"
@@ -45,11 +48,13 @@ class TerraformError(UserError):
 
 
 class Interrupted(TerraformError):
-    """A Terraform run stopped by SIGINT/SIGTERM (it saved state and released the lock)."""
+    """A Terraform run stopped by SIGINT/SIGTERM; `saved`: the state read back afterwards
+    holds everything it reported (see `interrupt`)."""
 
-    def __init__(self, message: str, done: int = 0) -> None:
+    def __init__(self, message: str, done: int = 0, saved: bool = True) -> None:
         super().__init__(message, done=done)
         self.exit_code = 130
+        self.saved = saved
 
 
 @dataclass
@@ -116,15 +121,34 @@ class Terraform:
         return self.logs / f"{time.strftime('%Y%m%d-%H%M%S')}-{verb}.log"
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """A short, non-streaming command (init, validate, output, show, state)."""
+        """A short, non-streaming command (init, validate, output, show, state). Ctrl-C
+        reaches it only through prodstack: one SIGINT (none to a `state` command, which
+        writes the state), then it is waited for (see `interrupt`)."""
         log = self._log_path(args[0])
-        proc = subprocess.run(["terraform", *args], cwd=self.workdir, env=self._env(),
-                              capture_output=True, text=True, check=False)
-        log.write_text(f"$ terraform {' '.join(args)}\n{proc.stdout}\n{proc.stderr}")
-        if check and proc.returncode != 0:
-            raise TerraformError(f"terraform {args[0]} failed: {_first_error(proc)} "
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            proc = subprocess.Popen(["terraform", *args], cwd=self.workdir, env=self._env(),
+                                    stdout=out, stderr=err, text=True, **interrupt.OWN_SESSION)
+            try:
+                proc.wait()
+            except KeyboardInterrupt:
+                since = time.monotonic()
+                with interrupt.waiting(lambda: f"still waiting for `terraform {args[0]}` (pid "
+                                       f"{proc.pid}) to finish "
+                                       f"({fmt_seconds(time.monotonic() - since)})"):
+                    if args[0] != "state":
+                        proc.send_signal(signal.SIGINT)
+                    proc.wait()
+                raise
+            finally:
+                out.seek(0)
+                err.seek(0)
+                done = subprocess.CompletedProcess(proc.args, proc.returncode, out.read(),
+                                                   err.read())
+                log.write_text(f"$ terraform {' '.join(args)}\n{done.stdout}\n{done.stderr}")
+        if check and done.returncode != 0:
+            raise TerraformError(f"terraform {args[0]} failed: {_first_error(done)} "
                                  f"(full log: {log})", log=log)
-        return proc
+        return done
 
     def init(self) -> None:
         marker = self.workdir / ".terraform" / "prodstack-init"
@@ -167,43 +191,27 @@ class Terraform:
         """Run a `-json` command, rendering progress. Returns (exit code, progress, log)."""
         log = self._log_path(verb)
         progress = Progress(verb=verb, total=total, enabled=self.show_progress)
+        started = time.monotonic()
         with log.open("w") as sink:
             sink.write(f"$ terraform {' '.join(args)}\n")
             proc = subprocess.Popen(["terraform", *args], cwd=self.workdir, env=self._env(),
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                    **interrupt.OWN_SESSION)
             assert proc.stdout is not None
+            stopper = interrupt.Stopper(proc)
             main = threading.current_thread() is threading.main_thread()
             previous = signal.signal(signal.SIGTERM, _raise_interrupt) if main else None
-            watch = _Watch(proc, self.gone) if self.gone else None
+            watch = interrupt.Watch(stopper, self.gone) if self.gone else None
             try:
-                for line in proc.stdout:
-                    sink.write(line)
-                    try:
-                        msg = json.loads(line)
-                    except json.JSONDecodeError:
-                        if line.strip():
-                            progress.errors.append(Diagnostic("error", line.strip(), "", ""))
-                        continue
-                    progress.handle(msg)
+                _consume(proc.stdout, sink, progress)
                 code = proc.wait()
                 if watch and watch.stop():
                     self.stop_sharing()
                     raise TerraformError(f"{watch.reason} (full log: {log})", log=log,
                                          done=progress.done)
             except KeyboardInterrupt:
-                # Terraform finishes the operations in flight, saves state, releases the lock;
-                # a second signal must not cut that short.
-                with held_signals():
-                    proc.send_signal(signal.SIGINT)
-                    for line in proc.stdout:
-                        sink.write(line)
-                    proc.wait()
-                    self.stop_sharing()
-                progress.finish()
-                raise Interrupted(f"interrupted after {progress.done} of {progress.total} "
-                                  "resources; Terraform stopped cleanly and saved state, so "
-                                  f"rerunning converges (log: {log})", done=progress.done
-                                  ) from None
+                raise self._interrupted(verb, proc, stopper, sink, progress, log,
+                                        started) from None
             finally:
                 if watch:
                     watch.stop()
@@ -211,6 +219,32 @@ class Terraform:
                     signal.signal(signal.SIGTERM, previous)
                 progress.finish()
         return code, progress, log
+
+    def _interrupted(self, verb: str, proc: subprocess.Popen[str], stopper: interrupt.Stopper,
+                     sink: TextIO, progress: Progress, log: Path,
+                     started: float) -> Interrupted:
+        """Terraform gets one SIGINT and is waited for; then the state is read back."""
+        since = time.monotonic()
+        with interrupt.waiting(lambda: interrupt.still_waiting(progress, proc.pid, since)):
+            progress.finish()
+            if stopper.interrupt():
+                print("prodstack: interrupted: Terraform finishes what is in flight and saves "
+                      "the state (Ctrl-C again only says what it waits for)", file=sys.stderr,
+                      flush=True)
+            assert proc.stdout is not None
+            _consume(proc.stdout, sink, progress)
+            proc.wait()
+            self.stop_sharing()
+            progress.finish()
+            state: dict[str, Any] | None = None
+            problems: list[str] = []
+            if verb != "plan":
+                forced = interrupt.FORCED_EXIT in log.read_text(errors="replace")
+                with contextlib.suppress(TerraformError, ValueError):
+                    state = self.state_pull()
+                problems = interrupt.saved(progress, state, self.workdir, started, forced)
+        return Interrupted(interrupt.message(verb, progress, state, problems, log),
+                           done=progress.done, saved=not problems)
 
     def _lock_args(self) -> list[str]:
         return [] if self.lock else ["-lock=false"]
@@ -275,42 +309,18 @@ class Terraform:
 
 
 _GENERIC = ("problems during initiali", "There are some problems with the")
-# How often a run checks that its target is still there, and how long Terraform may take to
-# stop (it saves state) once it is gone.
-WATCH_SECONDS = 2.0
-STOP_GRACE_SECONDS = 30.0
-
-
-class _Watch:
-    """Checks `gone()` while Terraform runs; once the target went away, Terraform is asked to
-    stop (SIGINT: it saves the state it has) and killed if it has not after the grace time.
-    Without this, the provider would retry and wait against a closed port for minutes."""
-
-    def __init__(self, proc: subprocess.Popen[str], gone: Callable[[], str | None]) -> None:
-        self.proc, self.gone = proc, gone
-        self.reason: str | None = None
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._done.wait(WATCH_SECONDS):
-            reason = self.gone()
-            if reason is None:
-                continue
-            self.reason = reason
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.send_signal(signal.SIGINT)
-            if not self._done.wait(STOP_GRACE_SECONDS):
-                with contextlib.suppress(ProcessLookupError):
-                    self.proc.kill()
-            return
-
-    def stop(self) -> bool:
-        """End the watch; True when it stopped Terraform because the target went away."""
-        self._done.set()
-        self._thread.join()
-        return self.reason is not None
+def _consume(lines: IO[str], sink: TextIO, progress: Progress) -> None:
+    """Terraform's `-json` lines into the log and the progress."""
+    for line in lines:
+        sink.write(line)
+        try:
+            msg = json.loads(line)
+        except json.JSONDecodeError:
+            if line.strip():
+                progress.errors.append(Diagnostic("error", line.strip(), "", ""))
+            continue
+        if isinstance(msg, dict):
+            progress.handle(msg)
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
