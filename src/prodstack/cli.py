@@ -133,8 +133,10 @@ def plan_cmd(settings: Settings, detailed_exitcode: bool, reset_state: bool) -> 
               help="Local target: start from empty state if the emulator lost its resources.")
 def up_cmd(settings: Settings, reset_state: bool) -> None:
     """Deploy the stack (plan, then apply) and print its outputs."""
+    from prodstack.project import remember
     from prodstack.workflow import Workspace, up
     values = up(Workspace(settings), reset_state=reset_state)
+    remember(settings.env, settings.target)
     _print_outputs(values, "text")
 
 

@@ -37,20 +37,31 @@ def synth_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def stack_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--env, --target, --config, --set: turned into a validated `settings` argument."""
+    """--env, --target, --config, --set: turned into a validated `settings` argument.
 
-    @click.option("--env", "env", default="production", show_default=True,
-                  help=f"Environment profile: {', '.join(PROFILES)}.")
-    @click.option("--target", default="local", show_default=True,
-                  help=f"Where to deploy: {', '.join(TARGETS)}.")
+    Without --config, the project's `prodstack.toml` (`paths.config_file`) is read; without
+    --env and --target, the environment last deployed from this folder (`project.choose`)."""
+
+    @click.option("--env", "env", default=None,
+                  help=f"Environment profile: {', '.join(PROFILES)} [default: the one last "
+                       "deployed from this folder, else production].")
+    @click.option("--target", default=None,
+                  help=f"Where to deploy: {', '.join(TARGETS)} [default: local].")
     @click.option("--config", "config_file", type=click.Path(dir_okay=False),
-                  help="TOML settings file.")
+                  help="TOML settings file [default: prodstack.toml in this folder or above].")
     @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
                   help="Override one setting (repeatable).")
     @functools.wraps(func)
-    def wrapper(env: str, target: str, config_file: str | None, overrides: tuple[str, ...],
-                **kwargs: Any) -> Any:
-        settings = load_settings(env=env, target=target, config_file=config_file,
+    def wrapper(env: str | None, target: str | None, config_file: str | None,
+                overrides: tuple[str, ...], **kwargs: Any) -> Any:
+        from prodstack import project
+        from prodstack.paths import settings_file
+
+        env, target, note = project.choose(env, target)
+        if note:
+            click.echo(f"prodstack: {note}", err=True)
+        settings = load_settings(env=env, target=target,
+                                 config_file=settings_file(config_file),
                                  overrides=overrides)
         _warn_unfinished(settings)
         return func(settings=settings, **kwargs)

@@ -73,6 +73,7 @@ class Settings:
     extra_config: str | None = None  # a folder of the user's Terraform
     extend: str | None = None  # "module:function", called as extend(stack)
     config_dir: str | None = None  # the TOML file's folder (not a setting: set by loading)
+    config_file: str | None = None  # the TOML file itself (not a setting: set by loading)
 
     @property
     def profile(self) -> Profile:
@@ -118,7 +119,7 @@ class Settings:
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
-NOT_SETTABLE = ("env", "target", "config_dir")
+NOT_SETTABLE = ("env", "target", "config_dir", "config_file")
 _INT_SETTINGS = {"azs", "min_size", "max_size", "app_port"}
 _BOOL_SETTINGS = {"config_recorder", "emulator_strict"}
 _PATH_SETTINGS = ("app_user_data", "extra_config")
@@ -242,6 +243,7 @@ def load_settings(
         raw.update(_absolute(_from_file(read_config_file(config_file), env, str(config_file)),
                              folder))
         raw["config_dir"] = str(folder)
+        raw["config_file"] = str(Path(config_file).absolute())
     raw.update(_absolute(parse_overrides(overrides), Path.cwd()))
     values = {name: _coerce(name, value) for name, value in raw.items()}
     settings = replace(Settings(env=env, target=target), **values)

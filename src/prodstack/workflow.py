@@ -203,9 +203,20 @@ def apply_plan(ws: Workspace, tf: Terraform, total: int, destroy: bool = False,
 
 def outputs(ws: Workspace) -> dict[str, Any]:
     if not ws.workdir.exists() or not ws.has_state():
-        raise UserError(f"nothing deployed for {ws.settings.env} on {ws.settings.target} "
-                        "(run `prodstack up`)")
+        raise UserError(nothing_deployed(ws.settings))
     return ws.prepare().outputs()
+
+
+def nothing_deployed(settings: Settings) -> str:
+    """"Nothing deployed for X", with what is deployed from this working folder."""
+    from prodstack.paths import work_root
+    from prodstack.project import deployed
+
+    here = deployed()
+    which = (f"deployed there: {', '.join(here)} (choose with --env and --target)" if here
+             else f"nothing is deployed there: run `prodstack up --env {settings.env}`")
+    return (f"nothing deployed for {settings.env} on {settings.target} (working folder "
+            f"{work_root()}); {which}")
 
 
 def adopt_kept(ws: Workspace) -> list[str]:

@@ -167,6 +167,7 @@ def test_nothing_deployed_is_one_line(server, tmp_path: Path, monkeypatch) -> No
     monkeypatch.setenv("PRODSTACK_HOME", str(tmp_path))
     proc = prodstack("loadtest", server.url, "--env", "staging")
     assert proc.returncode == 1
-    assert proc.stderr.strip() == ("prodstack: error: nothing deployed for staging on local "
-                                   "(run `prodstack up`)")
+    assert proc.stderr.strip() == (
+        f"prodstack: error: nothing deployed for staging on local (working folder {tmp_path}); "
+        "nothing is deployed there: run `prodstack up --env staging`")
     assert server.behaviour.requests == 0

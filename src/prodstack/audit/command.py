@@ -304,6 +304,19 @@ def audit_cmd(path: Path | None, env: str, fmt: str, fail_on: str, suppressions:
               config_file: str | None, overrides: tuple[str, ...]) -> None:
     """Check a Terraform plan (file), a configuration folder, or prodstack's own stack
     against the failure-mode catalog."""
+    from prodstack.paths import away_from_the_project, settings_file
+
+    if path is None:  # prodstack's own stack: the project's settings
+        config_file = settings_file(config_file)
+    with away_from_the_project():
+        _audit(path, env, fmt, fail_on, suppressions, path_base, variables, var_files,
+               allow_providers, config_dir, recursive, show_catalog, config_file, overrides)
+
+
+def _audit(path: Path | None, env: str, fmt: str, fail_on: str, suppressions: Path | None,
+           path_base: Path | None, variables: tuple[str, ...], var_files: tuple[Path, ...],
+           allow_providers: tuple[str, ...], config_dir: Path | None, recursive: bool,
+           show_catalog: bool, config_file: str | None, overrides: tuple[str, ...]) -> None:
     if show_catalog:
         if fmt in ("sarif", "junit"):
             raise UserError("--catalog prints text, json or markdown", exit_code=2)

@@ -147,5 +147,10 @@ def cost_cmd(path: Path | None, env: str, fmt: str, prices_file: Path | None,
     PATH is plan JSON (`terraform show -json PLANFILE`) or a folder of Terraform
     configuration; without PATH, prodstack's own stack for --env.
     """
-    click.echo(run(path, env, fmt, prices_file, assume, assumptions_file, region, overrides,
-                   config_file, variables, var_files, allow_providers))
+    from prodstack.paths import away_from_the_project, settings_file
+
+    if path is None:  # prodstack's own stack: the project's settings
+        config_file = settings_file(config_file)
+    with away_from_the_project():
+        click.echo(run(path, env, fmt, prices_file, assume, assumptions_file, region,
+                       overrides, config_file, variables, var_files, allow_providers))

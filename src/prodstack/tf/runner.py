@@ -28,7 +28,7 @@ from typing import IO, Any, TextIO
 from prodstack.errors import UserError
 from prodstack.paths import private_dir
 from prodstack.tf import interrupt, provider_server
-from prodstack.tf.cliconfig import init_args, write_cli_config
+from prodstack.tf.cliconfig import init_args, missing_provider, write_cli_config
 from prodstack.tf.progress import Diagnostic, Progress, fmt_seconds
 from prodstack.tf.provider_server import ProviderServer
 
@@ -158,8 +158,14 @@ class Terraform:
         if marker.exists() and marker.read_text() == stamp:
             return
         self._forget_unset_backend()
-        self.run("init", "-input=false", "-no-color", "-reconfigure",
-                 *init_args(self.plugin_dir), *self.backend_config)
+        try:
+            self.run("init", "-input=false", "-no-color", "-reconfigure",
+                     *init_args(self.plugin_dir), *self.backend_config)
+        except TerraformError as exc:
+            hint = missing_provider(str(exc), self.plugin_mirror, self.plugin_dir)
+            if hint:
+                raise UserError(hint, exit_code=2) from None
+            raise
         marker.write_text(stamp)
 
     def _forget_unset_backend(self) -> None:
