@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -131,13 +132,30 @@ def plan_cmd(settings: Settings, detailed_exitcode: bool, reset_state: bool) -> 
 @stack_options
 @click.option("--reset-state", is_flag=True,
               help="Local target: start from empty state if the emulator lost its resources.")
-def up_cmd(settings: Settings, reset_state: bool) -> None:
+@click.option("--yes", is_flag=True,
+              help="Apply a plan that destroys or replaces what you added (extra_config, "
+                   "extension, app_environment) or what holds data, without asking.")
+def up_cmd(settings: Settings, reset_state: bool, yes: bool) -> None:
     """Deploy the stack (plan, then apply) and print its outputs."""
     from prodstack.project import remember
     from prodstack.workflow import Workspace, up
-    values = up(Workspace(settings), reset_state=reset_state)
+
+    values = up(Workspace(settings), reset_state=reset_state, confirm=_confirm_risk(yes))
     remember(settings.env, settings.target)
     _print_outputs(values, "text")
+
+
+def _confirm_risk(yes: bool) -> Callable[[list[str]], bool] | None:
+    """--yes: go on; at a terminal: ask; elsewhere: refuse (None)."""
+    from prodstack.record import describe_risk
+
+    if yes:
+        return lambda risky: True
+    if not sys.stdin.isatty():
+        return None
+    return lambda risky: click.confirm(
+        f"The plan destroys or replaces what you added or what holds data: "
+        f"{describe_risk(risky)}. Apply it?", default=False, err=True)
 
 
 @cli.command("down")
@@ -191,11 +209,19 @@ def outputs_cmd(settings: Settings, fmt: str) -> None:
               show_default=True)
 def verify_cmd(settings: Settings, fmt: str) -> None:
     """Check the deployed stack live, one check per catalog fix and per part (exit 1 on fail)."""
+    from prodstack.locking import holder
     from prodstack.verify.context import VerifyContext
     from prodstack.verify.runner import render, run_checks
     from prodstack.workflow import Workspace, outputs
 
     ws = Workspace(settings, show_progress=False)
+    if ws.has_state():  # before anything is written into the working folder
+        if settings.state_bucket:
+            ws.connect(start=False)
+        busy = holder(ws)
+        if busy:
+            raise UserError(f"verify would check a stack that is being changed: {busy}; run "
+                            "`prodstack verify` when that run has finished")
     values = outputs(ws)
     ctx = VerifyContext(settings, values, clients=ws.clients(),
                         serves_http=ws.target.serves_http)
@@ -285,6 +311,9 @@ def validate_cmd(settings: Settings) -> None:
 
 
 def _print_outputs(values: dict[str, Any], fmt: str) -> None:
+    from prodstack.record import RECORD_OUTPUT
+
+    values = {k: v for k, v in values.items() if k != RECORD_OUTPUT}
     if fmt == "json":
         click.echo(json.dumps(values, indent=2, sort_keys=True))
         return

@@ -14,8 +14,9 @@ The OS drops a record lock when the process dies; an S3 lock object outlives it.
 operation's journal records the id of the lock it holds, so a lock left by a prodstack
 operation that was cut off is recognised: the command that resolves it (`resume`, or the
 `down` that finishes a cut-off `down`) takes it over, and any other is refused with the
-command that resolves it, never with `force-unlock`. A lock of anyone else's is named with
-`force-unlock`, as Terraform names its own.
+command that resolves it, never with `force-unlock`. A lock of anyone else's is named in the
+words of `tf.lockinfo`: a local one with waiting only, a remote one also with `force-unlock`
+for a run that died.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from botocore.exceptions import ClientError
 
 from prodstack.errors import UserError
 from prodstack.journal import Journal
-from prodstack.tf.runner import locked
+from prodstack.tf.lockinfo import locked
 from prodstack.workflow import Workspace
 
 LOCK_INFO = ".terraform.tfstate.lock.info"
@@ -77,7 +78,7 @@ def _holder(info_file: Path, ws: Workspace) -> str:
         info = json.loads(info_file.read_text())
     except (OSError, ValueError):
         info = {}
-    return locked(info if isinstance(info, dict) else {}, ws.workdir)
+    return locked(info if isinstance(info, dict) else {}, ws.workdir, local=True)
 
 
 def _left_by_cut_off(ws: Workspace, operation: str, held: dict[str, Any]) -> bool:
@@ -111,7 +112,8 @@ def _s3(ws: Workspace, operation: str, backend: dict[str, Any]) -> Iterator[str]
         if not isinstance(held, dict):
             held = {}
         if not _left_by_cut_off(ws, operation, held):
-            raise UserError(f"{operation} refused: {locked(held, ws.workdir)}") from None
+            raise UserError(f"{operation} refused: {locked(held, ws.workdir, local=False)}"
+                            ) from None
         info = held
     try:
         yield info["ID"]
@@ -131,3 +133,31 @@ def state_lock(ws: Workspace, operation: str) -> Iterator[str]:
     else:
         with _local(ws, operation) as lock_id:
             yield lock_id
+
+
+def holder(ws: Workspace) -> str | None:
+    """Who holds the stack's state lock now (an apply, a deploy, a down…), in the words of
+    a refusal; None when no one does. Read-only for the S3 lock; the local lock is tried and
+    given back at once."""
+    settings = ws.settings
+    if settings.state_bucket:
+        s3 = ws.clients()("s3")
+        try:
+            body = s3.get_object(Bucket=settings.state_bucket,
+                                 Key=settings.names.state_key + ".tflock")["Body"].read()
+        except ClientError:
+            return None  # no lock object (or no bucket yet)
+        try:
+            held = json.loads(body)
+        except ValueError:
+            held = {}
+        return locked(held if isinstance(held, dict) else {}, ws.workdir, local=False)
+    if not ws.state_file.exists():
+        return None
+    with ws.state_file.open("r+") as handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return _holder(ws.state_file.with_name(LOCK_INFO), ws)
+        fcntl.lockf(handle, fcntl.LOCK_UN)
+    return None

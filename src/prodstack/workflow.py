@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prodstack import blind_drift, orphans, preflight, synth
+from prodstack import blind_drift, orphans, preflight, record, synth
 from prodstack.deploy import align_traffic
 from prodstack.errors import UserError
 from prodstack.paths import logs_dir, private_dir, stack_dir
@@ -106,14 +106,42 @@ class Workspace:
 def plan(ws: Workspace, reset_state: bool = False) -> PlanResult:
     tf = ws.prepare(reset_state=reset_state)
     try:
+        recorded: dict[str, Any] | None = None
         if ws.has_state():
-            for line in blind_drift.describe(ws.clients(), ws.deployed_outputs(tf)):
+            values = ws.deployed_outputs(tf)
+            recorded = compare_settings(ws, values)
+            for line in blind_drift.describe(ws.clients(), values):
                 ws.say(f"note: {line}")
         result = tf.plan()
     except TerraformError as exc:
         raise ws.explain(exc) from None
     tf.discard_plan()
+    risky = at_risk(ws, result, recorded)
+    if risky:
+        ws.say("note: `prodstack up` asks before it applies this plan, which destroys or "
+               f"replaces what you added or what holds data: {record.describe_risk(risky)}")
     return result
+
+
+def compare_settings(ws: Workspace, values: dict[str, Any]) -> dict[str, Any] | None:
+    """Say, before planning, how this run's settings differ from those the deployment was
+    made with (its record, `prodstack.record`); returns the record."""
+    recorded = values.get(record.RECORD_OUTPUT)
+    if not isinstance(recorded, dict):
+        return None
+    lines = record.differences(recorded, ws.settings)
+    if lines:
+        ws.say(f"the settings differ from those {ws.settings.env} was deployed with:")
+        for line in lines:
+            ws.say(f"  {line}")
+    return recorded
+
+
+def at_risk(ws: Workspace, result: PlanResult, recorded: dict[str, Any] | None) -> list[str]:
+    """What the plan would destroy or replace among the user's resources (recorded with the
+    deployment, or in this configuration) and those that hold data."""
+    users = record.user_resources(recorded) | set(ws.stack.user_resources if ws.stack else ())
+    return record.at_risk(result.planned, result.reasons, users)
 
 
 def describe_plan(result: PlanResult) -> str:
@@ -124,22 +152,33 @@ def describe_plan(result: PlanResult) -> str:
             f"{s.get('remove', 0)} to destroy.")
 
 
-def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
-    """Plan and apply; returns the outputs."""
+Confirm = Callable[[list[str]], bool]  # asked about what a plan would destroy; True: go on
+
+
+def up(ws: Workspace, reset_state: bool = False,
+       confirm: Confirm | None = None) -> dict[str, Any]:
+    """Plan and apply; returns the outputs. A plan that would destroy or replace what the
+    user added or what holds data is applied only if `confirm` says so (None: refused)."""
     started = time.monotonic()
     adopted = adopt_kept(ws)
     tf = ws.prepare(reset_state=reset_state)
     if adopted:
         ws.say(f"adopting {len(adopted)} resources kept by an earlier down")
     try:
+        recorded: dict[str, Any] | None = None
         if ws.has_state():
-            blind_drift.repair(ws.clients(), ws.deployed_outputs(tf),
-                               ws.settings.profile.db_apply_immediately, ws.say)
-        ws.say(f"planning {ws.settings.env} on {ws.settings.target}…")
+            values = ws.deployed_outputs(tf)
+            recorded = compare_settings(ws, values)
+            blind_drift.repair(ws.clients(), values, ws.settings.profile.db_apply_immediately,
+                               ws.say)
+        source = f" with {ws.settings.config_file}" if ws.settings.config_file else ""
+        ws.say(f"planning {ws.settings.env} on {ws.settings.target}{source}…")
         result = tf.plan()
         if result.changes:
             ws.say(describe_plan(result))
             try:
+                differs = bool(recorded and record.differences(recorded, ws.settings))
+                _confirmed(at_risk(ws, result, recorded), confirm, differs)
                 preflight.check(result.planned, ws.clients(), ws.settings.region,
                                 ws.settings.names.recorder,
                                 lambda *q: ws.target.quota(ws.clients(), *q))
@@ -155,7 +194,8 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
         forget_kept(ws)
     except TerraformError as exc:
         explained = ws.explain(exc)
-        if explained is exc and ws.has_state() and not isinstance(exc, Interrupted):
+        if explained is exc and ws.has_state() and not isinstance(exc, Interrupted) \
+                and not exc.locked:
             raise UserError(f"{exc} — what was created is in state: rerun `prodstack up` to "
                             "converge, or `prodstack down --yes` to remove it",
                             exit_code=exc.exit_code) from None
@@ -164,6 +204,16 @@ def up(ws: Workspace, reset_state: bool = False) -> dict[str, Any]:
     align_traffic(ws.settings, values, ws.clients(), ws.reporter, ws.workdir)
     ws.say(f"up finished in {fmt_seconds(time.monotonic() - started)}")
     return values
+
+
+def _confirmed(risky: list[str], confirm: Confirm | None, differs: bool) -> None:
+    """Go on, or refuse in one line naming what the plan would destroy or replace."""
+    if not risky or (confirm is not None and confirm(risky)):
+        return
+    why = " (the settings differ from the deployment's: see above)" if differs else ""
+    raise UserError("the plan would destroy or replace what you added or what holds data: "
+                    f"{record.describe_risk(risky)}{why}, so nothing was applied; if that is "
+                    "what you want, run `prodstack up` again with --yes", exit_code=2)
 
 
 RECOVERIES = 2  # further applies after an adoption or a refused retry, at most

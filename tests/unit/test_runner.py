@@ -87,7 +87,10 @@ def test_missing_terraform_is_a_clear_error(tmp_path, monkeypatch):
         Terraform(workdir=tmp_path, logs=tmp_path / "logs")
 
 
-def test_state_lock_held_elsewhere_is_explained_in_one_line(runner):
+@pytest.mark.parametrize("remote", [True, False], ids=["s3", "local"])
+def test_state_lock_held_elsewhere_is_explained_in_one_line(runner, tmp_path, remote):
+    """Only steps that are safe while that run may still be going: a local lock ends with its
+    process (wait); a remote one may outlive a run that died (force-unlock, for that case)."""
     detail = ("Error message: operation error S3: PutObject, StatusCode: 412\nLock Info:\n"
               "  ID:        6c1e0d1a-0000-4000-8000-000000000001\n"
               "  Path:      acme-tf-state/prodstack/dev/terraform.tfstate\n"
@@ -96,12 +99,17 @@ def test_state_lock_held_elsewhere_is_explained_in_one_line(runner):
               "Terraform acquires a state lock to protect the state from being written")
     tf = runner([{"type": "diagnostic", "diagnostic": {
         "severity": "error", "summary": "Error acquiring the state lock", "detail": detail}}], 1)
+    if remote:
+        (tmp_path / "work" / "backend.tf.json").write_text("{}")
     with pytest.raises(TerraformError) as err:
         tf.plan()
     message = str(err.value)
-    assert "\n" not in message
+    assert "\n" not in message and err.value.locked
     assert "locked by alice@laptop (apply since 2026-11-29 11:20:00 +0000 UTC" in message
-    assert "force-unlock 6c1e0d1a-0000-4000-8000-000000000001" in message
+    assert ("force-unlock 6c1e0d1a-0000-4000-8000-000000000001" in message) is remote
+    assert "only if it died (it no longer runs on laptop)" in message if remote else \
+        "wait for it to finish, then run the command again" in message
+    assert "down" not in message
 
 
 def test_resource_ids_of_managed_root_resources():

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from prodstack import workflow
+from prodstack.errors import UserError
 from prodstack.reporting import RecordingReporter
 from prodstack.targets import AwsTarget, LocalTarget
 from prodstack.tf.progress import Progress
@@ -24,7 +25,7 @@ def _ws(local: bool, workdir: Path = Path("/nonexistent"),
     from prodstack.settings import load_settings
 
     reporter = RecordingReporter()
-    stack = SimpleNamespace(doc=SimpleNamespace(to_dict=lambda: doc or {}))
+    stack = SimpleNamespace(doc=SimpleNamespace(to_dict=lambda: doc or {}), user_resources=[])
     return SimpleNamespace(target=LocalTarget() if local else AwsTarget(), workdir=workdir,
                            settings=load_settings(), stack=stack, clients=lambda: None,
                            say=reporter.say, reporter=reporter)
@@ -160,3 +161,47 @@ def test_deployed_outputs_come_from_local_state_without_terraform(tmp_path):
     ws.settings = SimpleNamespace(state_bucket="bucket")
     tf = SimpleNamespace(outputs=lambda: {"db_identifier": "db-2"})
     assert ws.deployed_outputs(tf) == {"db_identifier": "db-2"}
+
+
+def _guarded(planned: list[tuple[str, str]], recorded: dict) -> tuple[SimpleNamespace, list]:
+    """A workspace whose deployment carries `recorded` and whose plan is `planned`."""
+    from prodstack.record import RECORD_OUTPUT
+
+    discarded: list[bool] = []
+    tf = SimpleNamespace(plan=lambda: PlanResult(len(planned), {"remove": 1}, planned, 0.0),
+                         discard_plan=lambda: discarded.append(True))
+    ws = _ws(local=True)
+    ws.prepare, ws.has_state = (lambda reset_state=False: tf), (lambda: True)
+    ws.deployed_outputs = lambda _tf: {RECORD_OUTPUT: recorded}
+    return ws, discarded
+
+
+def test_up_stops_before_applying_a_plan_that_destroys_what_the_user_added():
+    """A run without the settings file plans away the user's bucket: the differences are said
+    before planning, and nothing is applied unless confirmed."""
+    recorded = {"settings": {"extra_config": "infra"}, "config_file": "/p/prodstack.toml",
+                "user_resources": ["aws_s3_bucket.extra"]}
+    ws, discarded = _guarded([("aws_s3_bucket.extra", "delete"), ("aws_vpc.main", "update")],
+                             recorded)
+    asked: list[list[str]] = []
+    with pytest.raises(UserError) as err:
+        workflow.up(ws, confirm=lambda risky: asked.append(risky) or False)
+    assert asked == [["aws_s3_bucket.extra (destroyed; yours)"]]
+    assert err.value.exit_code == 2 and "nothing was applied" in str(err.value)
+    assert "run `prodstack up` again with --yes" in str(err.value)
+    assert "the settings differ from the deployment's" in str(err.value)
+    assert discarded, "the refused plan is not left behind"
+    said = "\n".join(ws.reporter.lines)
+    assert said.index("the settings differ") < said.index("planning production")
+    assert "extra_config: 'infra' → unset (the default)" in said
+    with pytest.raises(UserError, match="nothing was applied"):
+        workflow.up(ws)  # no one to ask (not a terminal, no --yes): refused
+
+
+def test_plan_names_what_up_would_ask_about():
+    ws, _ = _guarded([("aws_db_instance.main", "replace")], {"settings": {}})
+    workflow.plan(ws)
+    assert any("`prodstack up` asks before it applies this plan, which destroys or replaces "
+               "what you added or what holds data: aws_db_instance.main (replaced; holds data)"
+               in line
+               for line in ws.reporter.lines), ws.reporter.lines

@@ -57,6 +57,9 @@ class Stack:
     operations: operations.Operations
     # The user's `extra_config` files as the working folder holds them (name -> text).
     extra_files: dict[str, str] = field(default_factory=dict)
+    # What the user added: resources of extra_config and of the extension, and the
+    # application's own parameters (app_environment); recorded with the deployment.
+    user_resources: list[str] = field(default_factory=list)
 
     PARTS: ClassVar[tuple[str, ...]] = (
         "base", "keys", "network", "storage", "edge", "database", "application", "webtier",
@@ -96,6 +99,7 @@ class Stack:
 
 def build(settings: Settings) -> Stack:
     """The stack for these settings, extended, adjusted for the target, with its extra files."""
+    from prodstack import record
     from prodstack.app import extension, extra
     from prodstack.errors import UserError
     from prodstack.targets import target_for
@@ -118,7 +122,9 @@ def build(settings: Settings) -> Stack:
                   storage=store, edge=edge_, database=db, application=app, webtier=web,
                   audit=trail, monitoring=watch, operations=ops)
     outputs.build(ctx, stack)
+    ours = set(stack.doc.addresses())
     extension.run(settings, stack)
+    extended = set(stack.doc.addresses()) - ours
     try:
         target.adjust(stack)
     except KeyError as exc:  # only an extension can take out what the target adjusts
@@ -126,13 +132,23 @@ def build(settings: Settings) -> Stack:
             raise
         raise UserError(f"extension {settings.extend!r}: the {target.name} target adjusts "
                         f"what it removed ({exc.args[0]})", exit_code=2) from None
+    # The record's name is prodstack's before the extra files are checked; its value needs them.
+    ctx.doc.output(record.RECORD_OUTPUT, {}, record.DESCRIPTION)
     stack.extra_files = extra.files_for(settings.extra_config, stack.doc)
+    declared = extra.declared(stack.extra_files)
     webtier.start_after(stack.doc, web, [
-        d.address for d in extra.declared(stack.extra_files)
+        d.address for d in declared
         if d.kind == "resource" and d.labels[:1] == ("aws_ssm_parameter",)])
+    own_keys = dict(settings.app_environment)
+    stack.user_resources = sorted(
+        extended | {d.address for d in declared if d.kind == "resource"}
+        | {p.address for key, p in app.parameters.items() if key in own_keys})
+    ctx.doc.output(record.RECORD_OUTPUT, record.of(settings, stack.user_resources),
+                   record.DESCRIPTION)
     if not settings.extra_config:
         check_endpoints(stack.doc)
     return stack
 
 
-assert {f.name for f in fields(Stack)} - {"settings", "doc", "extra_files"} == set(Stack.PARTS)
+assert {f.name for f in fields(Stack)} - {"settings", "doc", "extra_files", "user_resources"} \
+    == set(Stack.PARTS)

@@ -152,6 +152,10 @@ class Document:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
 
+    def addresses(self) -> list[str]:
+        """Every resource's address (`aws_vpc.main`)."""
+        return [f"{t}.{n}" for t, bodies in self.resources.items() for n in bodies]
+
     def resource_count(self) -> int:
         return sum(len(v) for v in self.resources.values())
 

@@ -61,6 +61,7 @@ class Progress:
     warnings: list[Diagnostic] = field(default_factory=list)
     summary: dict[str, int] = field(default_factory=dict)
     planned: list[tuple[str, str]] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)  # address -> why it is replaced
     outputs: dict[str, Any] = field(default_factory=dict)
     current: dict[str, float] = field(default_factory=dict)  # in flight: address -> start
     completed: list[tuple[str, str]] = field(default_factory=list)  # (address, action) done
@@ -79,8 +80,10 @@ class Progress:
         addr = hook.get("resource", {}).get("addr", "")
         if kind == "planned_change":
             change = msg.get("change", {})
-            self.planned.append((change.get("resource", {}).get("addr", ""),
-                                 change.get("action", "")))
+            address = change.get("resource", {}).get("addr", "")
+            self.planned.append((address, change.get("action", "")))
+            if change.get("reason"):
+                self.reasons[address] = str(change["reason"])
         elif kind == "change_summary":
             self.summary = {k: v for k, v in msg.get("changes", {}).items() if isinstance(v, int)}
         elif kind == "apply_start":

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -29,6 +28,7 @@ from prodstack.errors import UserError
 from prodstack.paths import private_dir
 from prodstack.tf import interrupt, provider_server
 from prodstack.tf.cliconfig import init_args, missing_provider, write_cli_config
+from prodstack.tf.lockinfo import lock_message
 from prodstack.tf.progress import Diagnostic, Progress, fmt_seconds
 from prodstack.tf.provider_server import ProviderServer
 
@@ -45,6 +45,7 @@ class TerraformError(UserError):
         self.diagnostics = diagnostics or []
         self.log = log
         self.done = done  # resources an apply or destroy had changed when it failed
+        self.locked = False  # refused because someone else holds the state lock
 
 
 class Interrupted(TerraformError):
@@ -63,6 +64,7 @@ class PlanResult:
     summary: dict[str, int]
     planned: list[tuple[str, str]]
     seconds: float
+    reasons: dict[str, str] = field(default_factory=dict)  # why a resource is replaced
 
 
 @dataclass
@@ -268,10 +270,11 @@ class Terraform:
         code, progress, log = self.stream("plan", args)
         if code == 1 or progress.errors:
             self.discard_plan()
-            raise _error("plan", progress, log)
+            raise _error("plan", progress, log, self.workdir)
         changes = sum(progress.summary.get(k, 0) for k in ("add", "change", "remove", "import"))
         return PlanResult(changes=changes if code == 2 else 0, summary=progress.summary,
-                          planned=progress.planned, seconds=progress.seconds)
+                          planned=progress.planned, seconds=progress.seconds,
+                          reasons=progress.reasons)
 
     def apply(self, total: int, verb: str = "apply") -> Progress:
         args = ["apply", "-json", "-input=false", "-auto-approve",
@@ -281,7 +284,7 @@ class Terraform:
         finally:
             self.discard_plan()
         if code != 0 or progress.errors:
-            error = _error(verb, progress, log)
+            error = _error(verb, progress, log, self.workdir)
             error.done = progress.done
             raise error
         return progress
@@ -314,7 +317,6 @@ class Terraform:
             self.run("state", "rm", "-no-color", *self._lock_args(), *addresses)
 
 
-_GENERIC = ("problems during initiali", "There are some problems with the")
 def _consume(lines: IO[str], sink: TextIO, progress: Progress) -> None:
     """Terraform's `-json` lines into the log and the progress."""
     for line in lines:
@@ -331,6 +333,9 @@ def _consume(lines: IO[str], sink: TextIO, progress: Progress) -> None:
 
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+_GENERIC = ("problems during initiali", "There are some problems with the")
 
 
 def _first_error(proc: subprocess.CompletedProcess[str]) -> str:
@@ -353,29 +358,15 @@ def _first_error(proc: subprocess.CompletedProcess[str]) -> str:
     return (lines[-1] if lines else f"exit code {proc.returncode}")[:500]
 
 
-def locked(info: dict[str, str], workdir: Path) -> str:
-    """The one wording of "someone else holds the state lock" (Terraform's lock info)."""
-    operation = info.get("Operation", "").removeprefix("OperationType").lower() or "a run"
-    return (f"the state is locked by {info.get('Who', 'someone')} ({operation} since "
-            f"{info.get('Created', '?')}, lock id {info.get('ID', '?')}): wait for that run to "
-            f"finish, or if it died run `terraform force-unlock {info.get('ID', '')}` in "
-            f"{workdir}")
+def _error(verb: str, progress: Progress, log: Path, workdir: Path) -> TerraformError:
+    from prodstack.synth import BACKEND_FILE  # a working folder without it keeps local state
 
-
-def lock_message(diag: Diagnostic, workdir: Path) -> str | None:
-    """A one-line explanation of a state lock held by someone else, or None."""
-    if "state lock" not in diag.summary.lower():
-        return None
-    info = dict(re.findall(r"^\s*(ID|Operation|Who|Created):\s*(.+?)\s*$", diag.detail,
-                           flags=re.MULTILINE))
-    return locked(info, workdir) if info else None
-
-
-def _error(verb: str, progress: Progress, log: Path) -> TerraformError:
-    locked = next((m for d in progress.errors if (m := lock_message(d, log.parent.parent))),
-                  None)
-    if locked:
-        return TerraformError(f"{verb} refused: {locked}", progress.errors, log)
+    local = not (workdir / BACKEND_FILE).exists()
+    held = next((m for d in progress.errors if (m := lock_message(d, workdir, local))), None)
+    if held:
+        error = TerraformError(f"{verb} refused: {held}", progress.errors, log)
+        error.locked = True
+        return error
     if progress.errors:
         first = progress.errors[0].one_line()
         more = len(progress.errors) - 1
