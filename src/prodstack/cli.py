@@ -191,6 +191,14 @@ def down_cmd(settings: Settings, yes: bool, purge: bool, reset_state: bool) -> N
         click.echo(f"purged {item}")
     for line in report.locked:
         click.echo(f"kept {line}")
+    if report.left:
+        raise UserError(f"down --purge could not remove {len(report.left)} resource(s) of "
+                        f"{settings.env}, which Terraform's state does not hold: "
+                        f"{', '.join(report.left)}; remove them in the AWS console or with the "
+                        "AWS CLI (they carry this deployment's tags)")
+    if purge:
+        click.echo(f"nothing of {settings.env} is left on {settings.target} (checked through "
+                   "the AWS APIs)" + (", but what is kept above" if report.locked else ""))
 
 
 @cli.command("outputs")

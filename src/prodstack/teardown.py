@@ -24,6 +24,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from prodstack import leftovers
 from prodstack.errors import UserError
 from prodstack.journal import Journal
 from prodstack.locking import state_lock
@@ -42,6 +43,8 @@ class DownReport:
     final_snapshot: str | None = None
     seconds: float = 0.0
     locked: list[str] = field(default_factory=list)  # what purge could not delete, and why
+    held: set[str] = field(default_factory=set)  # bucket names and key ids it kept for that
+    left: list[str] = field(default_factory=list)  # what purge found still there after all
 
 
 def kept_addresses(addresses: list[str]) -> list[str]:
@@ -159,13 +162,14 @@ def delete_bucket(ws: Workspace, bucket: str, attempts: int = 5) -> bool:
     raise UserError(f"bucket {bucket} could not be emptied and deleted; run the purge again")
 
 
-def purge_leftovers(ws: Workspace, account: str,
-                    locked: list[str] | None = None) -> list[str]:
+def purge_leftovers(ws: Workspace, account: str, locked: list[str] | None = None,
+                    held: set[str] | None = None) -> list[str]:
     """Remove what a plain `down` keeps (stack/kept.py): the final snapshots, the vault's
     recovery points and the vault, the buckets (sources before the log bucket), then the keys
     that encrypted them. A bucket whose objects are under compliance retention stays, with its
-    key; `locked` gets a line for each."""
+    key; `locked` gets a line for each, `held` their names and ids."""
     locked = [] if locked is None else locked
+    held = set() if held is None else held
     names, clients = ws.settings.names, ws.clients()
     removed: list[str] = []
     rds = clients("rds")
@@ -185,12 +189,15 @@ def purge_leftovers(ws: Workspace, account: str,
             delete_bucket(ws, bucket)
         except BucketLocked as exc:
             locked.append(str(exc))
+            held.add(bucket)
             keys -= set(KEY_OF_BUCKET.get(role, ()))  # its objects stay readable
             continue
         removed.append(f"bucket {bucket}")
     kms = clients("kms")
     aliases = _quiet(kms.list_aliases) or {"Aliases": []}
     wanted = {names.alias(key) for key in keys}
+    held |= {a["TargetKeyId"] for a in aliases["Aliases"] if a.get("TargetKeyId") and
+             a["AliasName"] in {names.alias(key) for key in set(KEPT_KEYS) - keys}}
     for alias in aliases["Aliases"]:
         if alias["AliasName"] in wanted and alias.get("TargetKeyId"):
             _quiet(kms.delete_alias, AliasName=alias["AliasName"])
@@ -198,6 +205,19 @@ def purge_leftovers(ws: Workspace, account: str,
             removed.append(f"key {alias['TargetKeyId']} (scheduled for deletion in 7 days)")
     forget_kept(ws)
     return removed
+
+
+def check_nothing_left(ws: Workspace, held: set[str]) -> list[str]:
+    """After a purge: what of this deployment is still there, through the AWS APIs (by tags
+    and names, `leftovers`); what stands alone is deleted, the rest named."""
+    clients = ws.clients()
+    found = leftovers.find(clients, ws.settings, held)
+    if found:
+        ws.say(f"{len(found)} resource(s) of {ws.settings.env} are still there after the "
+               "destroy (not in Terraform's state); removing those that stand alone")
+        leftovers.remove(clients, found, lambda bucket: delete_bucket(ws, bucket))
+        found = leftovers.find(clients, ws.settings, held)
+    return [str(item) for item in found]
 
 
 VAULT_EMPTY_TIMEOUT_SECONDS = 600.0
@@ -249,8 +269,9 @@ def down(ws: Workspace, purge: bool, reset_state: bool = False) -> DownReport:
             tf.lock = False  # prodstack holds the lock for the whole teardown
             _destroy(ws, tf, addresses, purge, report, lock)
     if purge:
-        report.purged = purge_leftovers(ws, account, report.locked)
+        report.purged = purge_leftovers(ws, account, report.locked, report.held)
         report.final_snapshot = None
+        report.left = check_nothing_left(ws, report.held)
     report.seconds = time.monotonic() - started
     ws.say(f"down finished in {fmt_seconds(report.seconds)}")
     return report
