@@ -99,6 +99,30 @@ def differences(recorded: dict[str, Any], settings: Settings) -> list[str]:
     return lines
 
 
+def port_change(recorded: dict[str, Any] | None, settings: Settings) -> str | None:
+    """Why a deployed stack cannot move to another `app_port` in an apply, and what to do;
+    None when the port stays. The target groups are replaced, and the HTTPS listener, whose
+    forward action belongs to `prodstack deploy` (Terraform ignores it), still sends to the
+    old ones: AWS refuses to delete them, half-way through the apply. (The health check's
+    path and matcher change in place.)"""
+    if recorded is None:
+        return None
+    from prodstack.app.limits import HTTP_PORT
+
+    before = (recorded.get("settings") or {}).get("app_port") or HTTP_PORT
+    after = settings.effective_app_port
+    if before == after:
+        return None
+    keep = f"--set app_port={before}" if before != HTTP_PORT else "leave app_port unset"
+    return (f"app_port changes from {before} to {after} on the deployed {settings.env} stack: "
+            "its target groups would be replaced while the HTTPS listener (which `prodstack "
+            "deploy` owns) still forwards to them, and the apply would fail half-way; nothing "
+            f"was planned. Keep the port ({keep}, or the same in prodstack.toml) and have the "
+            "application listen on it (APP_PORT in /etc/prodstack/app.env), or move to the new "
+            "port with `prodstack down --yes` and `prodstack up` (a plain down keeps the "
+            "buckets, the keys, the backups and, outside dev, a final database snapshot)")
+
+
 def user_resources(recorded: dict[str, Any] | None) -> set[str]:
     found = (recorded or {}).get("user_resources") or []
     return {str(a) for a in found}

@@ -125,7 +125,8 @@ def plan(ws: Workspace, reset_state: bool = False) -> PlanResult:
 
 def compare_settings(ws: Workspace, values: dict[str, Any]) -> dict[str, Any] | None:
     """Say, before planning, how this run's settings differ from those the deployment was
-    made with (its record, `prodstack.record`); returns the record."""
+    made with (its record, `prodstack.record`), refusing a change that cannot be applied to
+    a live stack (`record.port_change`); returns the record."""
     recorded = values.get(record.RECORD_OUTPUT)
     if not isinstance(recorded, dict):
         return None
@@ -134,6 +135,9 @@ def compare_settings(ws: Workspace, values: dict[str, Any]) -> dict[str, Any] | 
         ws.say(f"the settings differ from those {ws.settings.env} was deployed with:")
         for line in lines:
             ws.say(f"  {line}")
+    refused = record.port_change(recorded, ws.settings)
+    if refused:
+        raise UserError(refused, exit_code=2)
     return recorded
 
 

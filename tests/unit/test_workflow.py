@@ -205,3 +205,18 @@ def test_plan_names_what_up_would_ask_about():
                "what you added or what holds data: aws_db_instance.main (replaced; holds data)"
                in line
                for line in ws.reporter.lines), ws.reporter.lines
+
+
+def test_a_new_app_port_on_a_live_stack_is_refused_before_the_plan_with_what_to_do():
+    planned: list[bool] = []
+    ws, _ = _guarded([], {"settings": {"app_port": 8080}})
+    ws.prepare().plan = lambda: planned.append(True)
+    with pytest.raises(UserError) as err:
+        workflow.up(ws)  # the settings (no file) move the port back to 80
+    message = str(err.value)
+    assert err.value.exit_code == 2 and not planned
+    assert message.startswith("app_port changes from 8080 to 80 on the deployed production "
+                              "stack") and "nothing was planned" in message
+    assert "--set app_port=8080" in message and "`prodstack down --yes` and `prodstack up`" \
+        in message
+    assert any("app_port: 8080 → unset" in line for line in ws.reporter.lines)
