@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from prodstack.app import extra_check
 from prodstack.errors import UserError
-from prodstack.naming import EXTRA_FILE_PREFIX
+from prodstack.naming import EXTRA_FILE_PREFIX, LOCALS_NAME
 from prodstack.targets.endpoints import check_endpoints
 from prodstack.tf.document import Document
 
@@ -146,11 +147,31 @@ def check(blocks: list[Declared], doc: Document) -> None:
                             "declares too; rename yours", exit_code=2)
 
 
+def check_files(folder: Path, files: dict[str, str], doc: Document) -> None:
+    """Syntax and `local.prodstack` references, named by the user's file and line
+    (`extra_check`); JSON syntax is `_from_json`'s."""
+    known = doc.locals.get(LOCALS_NAME, {})
+    for name, text in files.items():
+        hcl = not name.endswith(".json")
+        problem = extra_check.check_hcl(text) if hcl else None
+        if problem:
+            raise UserError(f"extra_config: {folder / name}, line "
+                            f"{extra_check.line_of(text, problem.pos)}: {problem.what}",
+                            exit_code=2)
+        for line, ref, close in extra_check.unknown_locals(text, known, hcl):
+            hint = f" (did you mean {close}?)" if close else ""
+            raise UserError(f"extra_config: {folder / name}, line {line}: local.prodstack."
+                            f"{ref} does not exist{hint}; local.prodstack has: "
+                            f"{', '.join(sorted(known))}", exit_code=2)
+
+
 def files_for(settings_extra: str | None, doc: Document) -> dict[str, str]:
     """The working folder's copies of the user's files (prefixed name -> text), checked."""
     if not settings_extra:
         return {}
-    files = read_folder(Path(settings_extra))
+    folder = Path(settings_extra)
+    files = read_folder(folder)
+    check_files(folder, files, doc)
     blocks = declared(files)
     check(blocks, doc)
     check_endpoints(doc, [(b.kind, b.labels[0], b.address) for b in blocks
