@@ -44,6 +44,12 @@ def test_text_report_shows_items_total_savings_assumptions_and_source():
     assert "nat_internet_gb_per_month = 50 GB" in out
     assert "unpriced" in out and "aws_instance.gpu" in out
     assert "AWS Price List API" in out and "transcribed" in out
+    # What the total leaves out stands beside it, in every format.
+    assert "total per month, on demand + 1 resource not priced (listed above)" in out
+    data = invoke_json(WEB)
+    assert data["not_priced"] == ["aws_instance.gpu"]
+    assert data["total"] == f"${data['total_monthly_usd']:,.2f} + 1 resource not priced: " \
+                            "aws_instance.gpu"
 
 
 def test_empty_plan_and_state_json(tmp_path):

@@ -1,9 +1,11 @@
 """The cost report: a text table for people, JSON for tools, and the savings of commitments.
 
-JSON: `{"total_monthly_usd", "region", "prices_as_of", "items": [{"address", "monthly_usd",
-"basis"}], "assumptions", "savings"}` plus a few descriptive keys (subject, price source, what
-is not counted). `savings` is what a 1-year Compute Savings Plan and RDS reserved instances,
-both without upfront payment, would take off the on-demand total (FM-5.2).
+JSON: `{"total_monthly_usd", "total", "not_priced", "region", "prices_as_of", "items":
+[{"address", "monthly_usd", "basis"}], "assumptions", "savings"}` plus a few descriptive keys
+(subject, price source, what is not counted). Every format puts the resources it could not
+price beside the total (`total`: "$30.07 + 3 resources not priced: …"), never a bare sum.
+`savings` is what a 1-year Compute Savings Plan and RDS reserved instances, both without
+upfront payment, would take off the on-demand total (FM-5.2).
 """
 
 from __future__ import annotations
@@ -48,9 +50,27 @@ def _sorted(items: list[Item]) -> list[Item]:
     return sorted(items, key=lambda i: (_STATUS_ORDER[i.status], -i.monthly_usd, i.address))
 
 
+def _unpriced(est: Estimate) -> list[str]:
+    return [i.address for i in _sorted(est.items) if i.status == "unpriced"]
+
+
+def headline(est: Estimate) -> str:
+    """The total with what it leaves out beside it: `$30.07 + 3 resources not priced: …`."""
+    left_out = _unpriced(est)
+    total = usd(est.total)
+    if not left_out:
+        return f"{total} (every resource priced)"
+    shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more"
+                                       if len(left_out) > 5 else "")
+    return (f"{total} + {len(left_out)} resource{'s' if len(left_out) > 1 else ''} not priced: "
+            f"{shown}")
+
+
 def to_dict(est: Estimate, subject: str) -> dict[str, Any]:
     return {
         "total_monthly_usd": est.total,
+        "total": headline(est),
+        "not_priced": _unpriced(est),
         "currency": "USD",
         "region": est.region,
         "region_from": est.region_basis,
@@ -112,7 +132,9 @@ def to_text(est: Estimate, subject: str) -> str:
         lines.append(f"{0:>10,.2f}  {sum(free.values())} free (no charge, or priced through "
                      "another resource):")
         lines += _wrap(kinds, 12)
-    lines += [f"{'-' * 10}", f"{est.total:>10,.2f}  total per month, on demand", ""]
+    lines += [f"{'-' * 10}", f"{est.total:>10,.2f}  total per month, on demand"
+              + (f" + {len(unpriced)} resource{'s' if len(unpriced) > 1 else ''} not priced "
+                 "(listed above)" if unpriced else ""), ""]
     lines += _savings_text(est)
     lines += _assumptions_text(est)
     lines += ["", *_wrap("Not counted: " + "; ".join(NOT_COUNTED) + ".", 0)]
