@@ -1,6 +1,7 @@
 # prodstack: two commands on a fresh machine.
 #   make demo   creates the environment, starts the emulator, deploys the production stack,
-#               prints its outputs and checks it live (prodstack verify)
+#               prints its outputs, checks it live (prodstack verify), and says what was
+#               built and what to run next
 #   make test   runs ruff, the tests (unit, plan, end-to-end on the emulator) and the checkov gate
 
 PYTHON ?= python3
@@ -22,6 +23,9 @@ demo: $(BIN)/.installed
 	$(BIN)/prodstack emulator start
 	$(BIN)/prodstack up --env production --reset-state
 	$(BIN)/prodstack verify --env production
+	@echo
+	@$(BIN)/prodstack outputs --env production --format summary
+	@echo "  make down                                   # the same, with --purge"
 
 # Test files run in parallel (one emulator per worker). The end-to-end files mostly wait on
 # the provider's fixed sleeps, so there are more workers than cores (each holds a provider of

@@ -18,7 +18,7 @@ import click
 from prodstack import emulator
 from prodstack.errors import UserError
 from prodstack.options import stack_options
-from prodstack.settings import STRICT_ENV, Settings
+from prodstack.settings import Settings
 
 # The commands import what they drive (the stack, Terraform's workflow, boto3) when they run,
 # so that `prodstack audit plan.json` starts in a fraction of a second (bench/audit_speed.py).
@@ -37,6 +37,8 @@ class ProdstackGroup(click.Group):
     LAZY: ClassVar[dict[str, str]] = {"audit": "prodstack.audit.command:audit_cmd",
                                       "backup": "prodstack.backup.command:backup_group",
                                       "cost": "prodstack.cost.command:cost_cmd",
+                                      "emulator": "prodstack.emulator_command:emulator_group",
+                                      "init": "prodstack.scaffold.command:init_cmd",
                                       "loadtest": "prodstack.loadtest:loadtest_cmd",
                                       "loadtest-worker": "prodstack.loadtest:worker_cmd"}
 
@@ -138,11 +140,13 @@ def plan_cmd(settings: Settings, detailed_exitcode: bool, reset_state: bool) -> 
 def up_cmd(settings: Settings, reset_state: bool, yes: bool) -> None:
     """Deploy the stack (plan, then apply) and print its outputs."""
     from prodstack.project import remember
+    from prodstack.summary import built
     from prodstack.workflow import Workspace, up
 
     values = up(Workspace(settings), reset_state=reset_state, confirm=_confirm_risk(yes))
     remember(settings.env, settings.target)
     _print_outputs(values, "text")
+    click.echo("\n".join(["", *built(settings, values)]), err=True)
 
 
 def _confirm_risk(yes: bool) -> Callable[[list[str]], bool] | None:
@@ -203,12 +207,19 @@ def down_cmd(settings: Settings, yes: bool, purge: bool, reset_state: bool) -> N
 
 @cli.command("outputs")
 @stack_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "summary"]),
+              default="text", show_default=True,
+              help="summary: what was built and the commands to run next.")
 def outputs_cmd(settings: Settings, fmt: str) -> None:
     """Print the deployed stack's outputs."""
+    from prodstack.summary import built
     from prodstack.workflow import Workspace, outputs
-    _print_outputs(outputs(Workspace(settings)), fmt)
+
+    values = outputs(Workspace(settings))
+    if fmt == "summary":
+        click.echo("\n".join(built(settings, values)))
+    else:
+        _print_outputs(values, fmt)
 
 
 @cli.command("verify")
@@ -330,61 +341,6 @@ def _print_outputs(values: dict[str, Any], fmt: str) -> None:
         value = values[key]
         text = value if isinstance(value, str) else json.dumps(value)
         click.echo(f"{key:<{width}}  {text}")
-
-
-@cli.group("emulator")
-def emulator_group() -> None:
-    """The embedded AWS emulator (moto server on 127.0.0.1)."""
-
-
-@emulator_group.command("start")
-@click.option("--strict/--permissive", default=None,
-              help="Strict (the default; PRODSTACK_EMULATOR_STRICT=0 changes it): refuse what "
-                   "AWS refuses. Permissive: moto as it is.")
-def emulator_start(strict: bool | None) -> None:
-    """Start the emulator in the background (no-op when it runs)."""
-    wanted = strict if strict is not None else \
-        os.environ.get(STRICT_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
-    info, started = emulator.start(wanted)
-    if not started and strict is not None:
-        emulator.check_mode(info, wanted)
-    click.echo(f"emulator {'started' if started else 'already running'} "
-               f"({info.mode}, pid {info.pid}) at {info.url}")
-
-
-@emulator_group.command("stop")
-def emulator_stop() -> None:
-    """Stop the emulator; everything it held is gone."""
-    click.echo("emulator stopped" if emulator.stop() else "emulator was not running")
-
-
-@emulator_group.command("status")
-def emulator_status() -> None:
-    """Say whether the emulator runs (exit 1 when it does not)."""
-    info = emulator.running()
-    if info is None:
-        click.echo("emulator is not running")
-        sys.exit(1)
-    click.echo(f"emulator is running (pid {info.pid}) at {info.url}")
-
-
-@emulator_group.command("url")
-def emulator_url() -> None:
-    """Print the emulator's endpoint as the last line (exit 1 when it is not running)."""
-    info = emulator.running()
-    if info is None:
-        raise UserError("the emulator is not running (start it with `prodstack emulator start`)")
-    click.echo(info.url)
-
-
-@emulator_group.command("reset")
-def emulator_reset() -> None:
-    """Drop every resource the emulator holds (local state is not touched)."""
-    info = emulator.running()
-    if info is None:
-        raise UserError("the emulator is not running")
-    emulator.reset(info.url)
-    click.echo(f"emulator at {info.url} reset")
 
 
 def main() -> None:

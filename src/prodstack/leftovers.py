@@ -112,7 +112,7 @@ def _named(clients: Callable[[str], Any], settings: Settings) -> list[Leftover]:
                   for a in addresses]
     with _skipped():
         boards = clients("cloudwatch").list_dashboards(
-            DashboardNamePrefix=names.account_wide("overview"))["DashboardEntries"]
+            DashboardNamePrefix=names.dashboard)["DashboardEntries"]
         found += [Leftover("dashboard", b["DashboardName"]) for b in boards]
     return found
 

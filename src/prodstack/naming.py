@@ -65,6 +65,11 @@ class Names:
         return self.account_wide("trail")
 
     @property
+    def dashboard(self) -> str:
+        """CloudWatch dashboards are global to the account: the region is in the name."""
+        return self.account_wide("overview")
+
+    @property
     def recorder(self) -> str:
         return self.regional("recorder")
 

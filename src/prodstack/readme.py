@@ -1,6 +1,7 @@
 """The README's generated blocks: the catalog table (from the catalog registry), the
-profiles side by side (from the profiles) and the emulator differences (from the local
-target). `python -m prodstack.readme` rewrites them in README.md; a test keeps them current.
+settings (from `settings_doc`), the profiles side by side (from the profiles) and the
+emulator differences (from the local target). `python -m prodstack.readme` rewrites them
+in README.md; a test keeps them current.
 
 A block sits between `<!-- generated: NAME -->` and `<!-- end: NAME -->`.
 """
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from prodstack import settings_doc
 from prodstack.audit.catalog import markdown_table
 from prodstack.profiles import PROFILES, TRADED_FIELDS
 from prodstack.targets.local import EMULATOR_DIFFERENCES
@@ -69,6 +71,7 @@ def profiles_table() -> str:
 
 BLOCKS: dict[str, Callable[[], str]] = {
     "catalog": markdown_table,
+    "settings": settings_doc.markdown_table,
     "profiles": profiles_table,
     "emulator": emulator_table,
     "strict": strict_table,

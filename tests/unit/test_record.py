@@ -74,3 +74,18 @@ def test_what_a_plan_would_destroy_among_the_users_and_the_stateful_is_named():
                      "aws_db_instance.main (replaced; holds data)",
                      "aws_dynamodb_table.sessions[0] (replaced; yours)"]
     assert record.describe_risk([f"r{i}" for i in range(10)]).endswith("r7 and 2 more")
+
+
+def test_up_ends_with_what_was_built_and_what_next():
+    from prodstack.summary import built
+
+    lines = built(load_settings(env="dev"), {
+        "region": "us-west-1", "url": "https://prodstack-demo.test/",
+        "health_check_url": "https://prodstack-demo.test/", "alarm_names": ["a", "b"],
+        "alarm_topic_arn": "arn:aws:sns:us-west-1:1:alarms",
+        "dashboard_name": "prodstack-dev-us-west-1-overview"})
+    text = "\n".join(lines)
+    assert "site:       https://prodstack-demo.test/" in text
+    assert "dashboard:  prodstack-dev-us-west-1-overview" in text
+    assert "2 alarms notify arn:aws:sns:us-west-1:1:alarms (oncall@prodstack-demo.test)" in text
+    assert "prodstack verify --env dev" in text and "prodstack down --env dev --yes" in text

@@ -193,5 +193,5 @@ def _dashboard(ctx: Context, r: Base, edge: Edge, web: WebTier, db_part: Databas
     # Dashboards are global to the account: the name carries the region, or a second region
     # would overwrite the first's.
     ctx.doc.resource("aws_cloudwatch_dashboard", "main",
-                     dashboard_name=ctx.names.account_wide("overview"),
+                     dashboard_name=ctx.names.dashboard,
                      dashboard_body=json.dumps(body))

@@ -57,6 +57,7 @@ def build(ctx: Context, stack: Stack) -> None:
         "The master password's secret, managed by RDS")
     out("alarm_topic_arn", mon.topic.arn, "SNS topic every alarm notifies")
     out("alarm_names", [a["alarm_name"] for a in mon.alarms.values()], "Every alarm")
+    out("dashboard_name", ctx.names.dashboard, "The CloudWatch dashboard")
     out("deploy_gate_alarms", {c: [a["alarm_name"] for a in alarms]
                                for c, alarms in mon.gate_alarms.items()},
         "Per colour, the alarms the deploy's health gate checks")
