@@ -25,7 +25,7 @@ demo: $(BIN)/.installed
 	$(BIN)/prodstack verify --env production
 	@echo
 	@$(BIN)/prodstack outputs --env production --format summary
-	@echo "  make down                                   # the same, with --purge"
+	@echo "  make down                                            # the same, with --purge"
 
 # Test files run in parallel (one emulator per worker). The end-to-end files mostly wait on
 # the provider's fixed sleeps, so there are more workers than cores (each holds a provider of

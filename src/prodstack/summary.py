@@ -10,8 +10,7 @@ from prodstack.settings import Settings
 
 def built(settings: Settings, values: dict[str, Any]) -> list[str]:
     """A few lines for a person: the site, the dashboard, where alarms go, what to run."""
-    which = f"--env {settings.env}" + (f" --target {settings.target}"
-                                       if settings.target != "local" else "")
+    which = f"--env {settings.env} --target {settings.target}"
     alarms = values.get("alarm_names") or []
     emails = ", ".join(settings.effective_alarm_emails) or "its subscribers"
     lines = [f"built: {settings.env} on {settings.target}, in {values.get('region', '?')}",
@@ -22,9 +21,9 @@ def built(settings: Settings, values: dict[str, Any]) -> list[str]:
     lines += [f"  alarms:     {len(alarms)} alarms notify {values.get('alarm_topic_arn', '?')} "
               f"({emails})",
               "next:",
-              f"  prodstack verify {which}             # check it live",
-              f"  prodstack deploy {which}             # release a new version, blue/green",
-              f"  prodstack outputs {which}            # every output (--format json)",
-              f"  prodstack down {which} --yes         # remove it (keeps data, logs, backups; "
+              f"  prodstack verify {which}        # check it live",
+              f"  prodstack deploy {which}        # release a new version, blue/green",
+              f"  prodstack outputs {which}       # every output (--format json)",
+              f"  prodstack down {which} --yes    # remove it (keeps data, logs, backups; "
               "--purge removes them too)"]
     return lines

@@ -88,4 +88,5 @@ def test_up_ends_with_what_was_built_and_what_next():
     assert "site:       https://prodstack-demo.test/" in text
     assert "dashboard:  prodstack-dev-us-west-1-overview" in text
     assert "2 alarms notify arn:aws:sns:us-west-1:1:alarms (oncall@prodstack-demo.test)" in text
-    assert "prodstack verify --env dev" in text and "prodstack down --env dev --yes" in text
+    assert "prodstack verify --env dev --target local" in text
+    assert "prodstack down --env dev --target local --yes" in text
