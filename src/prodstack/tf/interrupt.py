@@ -6,7 +6,7 @@ answers a second one with "Two interrupts received. Exiting immediately", and th
 lacks what it had created. So Terraform runs in a session of its own (`OWN_SESSION`): the
 terminal's interrupt reaches prodstack alone, and prodstack decides what Terraform receives:
 exactly one SIGINT (`Stopper`, shared with the runner's watch of the emulator). A further
-Ctrl-C or SIGTERM is not passed on; it says what prodstack waits for (`waiting`). When
+Ctrl-C or SIGTERM is not passed on; it says what prodstack waits for (`interruptible`). When
 Terraform has exited, the state is read back (`saved`) and the message says what really
 happened, never that the state was saved when it was not.
 
@@ -63,18 +63,28 @@ class Stopper:
 
 
 @contextlib.contextmanager
-def waiting(what: Callable[[], str]) -> Iterator[None]:
-    """While inside, SIGINT and SIGTERM print `what()` (what prodstack waits for) instead of
-    interrupting it; outside the main thread there is nothing to hold."""
+def interruptible(what: Callable[[float], str]) -> Iterator[None]:
+    """While Terraform runs: the first SIGINT or SIGTERM raises KeyboardInterrupt (the runner
+    then passes one interrupt on and waits), and at once makes every later one print
+    `what(since)`, what prodstack waits for, instead: two Ctrl-C typed in a row cannot cut
+    the wait short. Outside the main thread there is nothing to handle."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    since = [0.0]
 
     def tell(signum: int, frame: object) -> None:
         del signum, frame
-        print(f"\nprodstack: {what()}", file=sys.stderr, flush=True)
+        print(f"\nprodstack: {what(since[0])}", file=sys.stderr, flush=True)
 
-    previous = {sig: signal.signal(sig, tell) for sig in (signal.SIGINT, signal.SIGTERM)}
+    def first(signum: int, frame: object) -> None:
+        del signum, frame
+        since[0] = time.monotonic()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, tell)
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, first) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:

@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -127,19 +126,22 @@ class Terraform:
         reaches it only through prodstack: one SIGINT (none to a `state` command, which
         writes the state), then it is waited for (see `interrupt`)."""
         log = self._log_path(args[0])
-        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc: subprocess.Popen[str] | None = None
+
+        def waited(since: float) -> str:
+            return (f"still waiting for `terraform {args[0]}` (pid {proc.pid if proc else '?'})"
+                    f" to finish ({fmt_seconds(time.monotonic() - since)})")
+
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+                interrupt.interruptible(waited):
             proc = subprocess.Popen(["terraform", *args], cwd=self.workdir, env=self._env(),
                                     stdout=out, stderr=err, text=True, **interrupt.OWN_SESSION)
             try:
                 proc.wait()
             except KeyboardInterrupt:
-                since = time.monotonic()
-                with interrupt.waiting(lambda: f"still waiting for `terraform {args[0]}` (pid "
-                                       f"{proc.pid}) to finish "
-                                       f"({fmt_seconds(time.monotonic() - since)})"):
-                    if args[0] != "state":
-                        proc.send_signal(signal.SIGINT)
-                    proc.wait()
+                if args[0] != "state":
+                    proc.send_signal(signal.SIGINT)
+                proc.wait()
                 raise
             finally:
                 out.seek(0)
@@ -200,15 +202,18 @@ class Terraform:
         log = self._log_path(verb)
         progress = Progress(verb=verb, total=total, enabled=self.show_progress)
         started = time.monotonic()
-        with log.open("w") as sink:
+        proc: subprocess.Popen[str] | None = None
+
+        def waited(since: float) -> str:
+            return interrupt.still_waiting(progress, proc.pid if proc else 0, since)
+
+        with log.open("w") as sink, interrupt.interruptible(waited):
             sink.write(f"$ terraform {' '.join(args)}\n")
             proc = subprocess.Popen(["terraform", *args], cwd=self.workdir, env=self._env(),
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                     **interrupt.OWN_SESSION)
             assert proc.stdout is not None
             stopper = interrupt.Stopper(proc)
-            main = threading.current_thread() is threading.main_thread()
-            previous = signal.signal(signal.SIGTERM, _raise_interrupt) if main else None
             watch = interrupt.Watch(stopper, self.gone) if self.gone else None
             try:
                 _consume(proc.stdout, sink, progress)
@@ -223,34 +228,32 @@ class Terraform:
             finally:
                 if watch:
                     watch.stop()
-                if main:
-                    signal.signal(signal.SIGTERM, previous)
                 progress.finish()
         return code, progress, log
 
     def _interrupted(self, verb: str, proc: subprocess.Popen[str], stopper: interrupt.Stopper,
                      sink: TextIO, progress: Progress, log: Path,
                      started: float) -> Interrupted:
-        """Terraform gets one SIGINT and is waited for; then the state is read back."""
-        since = time.monotonic()
-        with interrupt.waiting(lambda: interrupt.still_waiting(progress, proc.pid, since)):
-            progress.finish()
-            if stopper.interrupt():
-                print("prodstack: interrupted: Terraform finishes what is in flight and saves "
-                      "the state (Ctrl-C again only says what it waits for)", file=sys.stderr,
-                      flush=True)
-            assert proc.stdout is not None
-            _consume(proc.stdout, sink, progress)
-            proc.wait()
-            self.stop_sharing()
-            progress.finish()
-            state: dict[str, Any] | None = None
-            problems: list[str] = []
-            if verb != "plan":
-                forced = interrupt.FORCED_EXIT in log.read_text(errors="replace")
-                with contextlib.suppress(TerraformError, ValueError):
-                    state = self.state_pull()
-                problems = interrupt.saved(progress, state, self.workdir, started, forced)
+        """Terraform gets one SIGINT and is waited for; then the state is read back (further
+        interrupts only say what this waits for: `interrupt.interruptible`)."""
+        progress.finish()
+        if stopper.interrupt():
+            print("prodstack: interrupted: Terraform finishes what is in flight and saves the "
+                  "state (Ctrl-C again only says what it waits for)", file=sys.stderr,
+                  flush=True)
+        assert proc.stdout is not None
+        _consume(proc.stdout, sink, progress)
+        proc.wait()
+        self.stop_sharing()
+        progress.finish()
+        state: dict[str, Any] | None = None
+        problems: list[str] = []
+        if verb != "plan":
+            sink.flush()
+            forced = interrupt.FORCED_EXIT in log.read_text(errors="replace")
+            with contextlib.suppress(TerraformError, ValueError):
+                state = self.state_pull()
+            problems = interrupt.saved(progress, state, self.workdir, started, forced)
         return Interrupted(interrupt.message(verb, progress, state, problems, log),
                            done=progress.done, saved=not problems)
 
@@ -329,10 +332,6 @@ def _consume(lines: IO[str], sink: TextIO, progress: Progress) -> None:
             continue
         if isinstance(msg, dict):
             progress.handle(msg)
-
-
-def _raise_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 _GENERIC = ("problems during initiali", "There are some problems with the")
