@@ -26,7 +26,8 @@ from tests.tiers import (  # noqa: F401  (hooks, found here by name)
 # `--dist loadfile --no-loadscope-reorder` (make test) each starts on a worker of its own at
 # once and the short files fill the workers around them.
 LONGEST_FIRST = ("tests/e2e/test_lifecycle.py", "tests/e2e/test_faults.py",
-                 "tests/e2e/test_faults_emulator.py", "tests/e2e/test_app.py")
+                 "tests/e2e/test_faults_emulator.py", "tests/e2e/test_terminal.py",
+                 "tests/e2e/test_app.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

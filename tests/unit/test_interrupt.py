@@ -142,6 +142,8 @@ def test_what_the_state_read_back_does_not_hold_is_named(tmp_path: Path):
     assert "still lists 1 resource(s) Terraform reported destroyed (aws_vpc.main)" in \
         problems[2]
     (tmp_path / "errored.tfstate").write_text("{}")
+    # one an earlier run left is not this run's
+    assert interrupt.saved(ok, state, tmp_path, time.time() + 60, forced=False) == []
     ok.errors.append(Diagnostic("error", "Error releasing the state lock", "", ""))
     problems = interrupt.saved(ok, None, tmp_path, time.time(), forced=False)
     assert "terraform state push errored.tfstate" in problems[0]

@@ -130,7 +130,8 @@ def saved(progress: Progress, state: dict[str, Any] | None, workdir: Path,
           started: float, forced: bool) -> list[str]:
     """What the state read back after the interrupt does not hold (empty: all of it).
 
-    `state` is None when it could not be read. Checked: Terraform did not exit without
+    `state` is None when it could not be read; `started`: when the run began (wall clock,
+    compared with `errored.tfstate`'s time). Checked: Terraform did not exit without
     saving (`forced`), wrote no `errored.tfstate`, released its lock, and the state holds
     every resource it reported created or changed and none it reported destroyed."""
     problems: list[str] = []

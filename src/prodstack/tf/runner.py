@@ -201,7 +201,7 @@ class Terraform:
         """Run a `-json` command, rendering progress. Returns (exit code, progress, log)."""
         log = self._log_path(verb)
         progress = Progress(verb=verb, total=total, enabled=self.show_progress)
-        started = time.monotonic()
+        started = time.time()  # wall clock: compared with file times
         proc: subprocess.Popen[str] | None = None
 
         def waited(since: float) -> str:
