@@ -33,6 +33,23 @@ EMULATOR_ENV = {
 }
 
 
+# The identity prodstack signs the emulator's requests with: the emulator's administrator
+# (access key `test`, unrestricted), or an IAM user or role of the emulator whose keys are
+# given here, whose requests strict mode authorizes against its policies (to run prodstack as a
+# CI role would, and see every refusal AWS would give it).
+ACCESS_KEY_ENV = "PRODSTACK_EMULATOR_ACCESS_KEY_ID"
+SECRET_KEY_ENV = "PRODSTACK_EMULATOR_SECRET_ACCESS_KEY"
+SESSION_TOKEN_ENV = "PRODSTACK_EMULATOR_SESSION_TOKEN"
+ADMIN_KEY = "test"
+
+
+def credentials() -> tuple[str, str, str | None]:
+    """(access key, secret key, session token) for the emulator's requests."""
+    return (os.environ.get(ACCESS_KEY_ENV) or ADMIN_KEY,
+            os.environ.get(SECRET_KEY_ENV) or ADMIN_KEY,
+            os.environ.get(SESSION_TOKEN_ENV) or None)
+
+
 @dataclass(frozen=True)
 class EmulatorInfo:
     pid: int

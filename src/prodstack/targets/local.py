@@ -22,6 +22,7 @@ from prodstack.targets.aws import backend_settings as aws_backend_settings
 from prodstack.targets.base import ClientFactory, Connection, Target
 from prodstack.targets.endpoints import SERVICE_TYPES
 from prodstack.tf import state as tfstate
+from prodstack.tf.document import expr
 
 if TYPE_CHECKING:
     from prodstack.settings import Settings
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 DEMO_DOMAIN = "prodstack-demo.test"
 DEMO_EMAIL = "oncall@prodstack-demo.test"
 ENDPOINT_VARIABLE = "emulator_endpoint"
+ACCESS_KEY_VARIABLE, SECRET_KEY_VARIABLE = "emulator_access_key", "emulator_secret_key"
+TOKEN_VARIABLE = "emulator_session_token"
 SERVICES = tuple(SERVICE_TYPES)  # every service the emulator serves
 
 # (what, why) for every emulator-only adjustment; the README shows this table.
@@ -178,8 +181,17 @@ class LocalTarget(Target):
     def point_providers(self, doc: Document) -> None:
         endpoint = doc.variable(ENDPOINT_VARIABLE, "string", "http://127.0.0.1:5000",
                                 "The embedded emulator's URL (set by prodstack)")
+        key = doc.variable(ACCESS_KEY_VARIABLE, "string", emulator.ADMIN_KEY,
+                           "The identity the emulator's requests are signed with (set by "
+                           "prodstack: emulator.credentials)")
+        secret = doc.variable(SECRET_KEY_VARIABLE, "string", emulator.ADMIN_KEY,
+                              "Its secret key (set by prodstack)")
+        doc.variable(TOKEN_VARIABLE, "string", "",
+                     "Its session token, for an assumed role (set by prodstack)")
         for body in doc.providers.get("aws", []):
-            body.update(provider_settings(endpoint))
+            body.update({**provider_settings(endpoint), "access_key": key,
+                         "secret_key": secret, "token": expr(f"var.{TOKEN_VARIABLE} == \"\" "
+                                                             f"? null : var.{TOKEN_VARIABLE}")})
 
     def default_state_bucket(self, settings: Settings) -> str | None:
         return f"{settings.project}-tfstate-local"
@@ -197,7 +209,11 @@ class LocalTarget(Target):
         return Connection(info.url, started=started)
 
     def terraform_variables(self, connection: Connection) -> dict[str, str]:
-        return {ENDPOINT_VARIABLE: connection.endpoint} if connection.endpoint else {}
+        if not connection.endpoint:
+            return {}
+        key, secret, token = emulator.credentials()
+        return {ENDPOINT_VARIABLE: connection.endpoint, ACCESS_KEY_VARIABLE: key,
+                SECRET_KEY_VARIABLE: secret, TOKEN_VARIABLE: token or ""}
 
     def backend_init_args(self, settings: Settings, connection: Connection) -> list[str]:
         if settings.state_bucket and connection.endpoint:
