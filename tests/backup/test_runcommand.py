@@ -39,7 +39,7 @@ def client_error(code: str, op: str) -> ClientError:
 
 
 class FakeSSM:
-    def __init__(self, invocations: list[dict[str, Any] | Exception], live: str = "blue",
+    def __init__(self, invocations: list[dict[str, Any] | BaseException], live: str = "blue",
                  send_error: Exception | None = None) -> None:
         self.invocations = invocations
         self.live = live
@@ -62,7 +62,7 @@ class FakeSSM:
         assert CommandId == "cmd-1"
         self.polls += 1
         step = self.invocations[min(self.polls, len(self.invocations)) - 1]
-        if isinstance(step, Exception):
+        if isinstance(step, BaseException):
             raise step
         return step
 
@@ -209,3 +209,10 @@ def test_bad_sql_options_are_one_line_errors(queries, runs_sql, fragment):
         check_queries(queries, runs_sql, "local")
     assert caught.value.exit_code == 2 and "\n" not in str(caught.value)
     check_queries(("SELECT 1",), True, "aws")  # a good one passes
+
+
+def test_ctrl_c_while_waiting_cancels_the_command():
+    ssm = FakeSSM([KeyboardInterrupt()])
+    with pytest.raises(KeyboardInterrupt):
+        run_checks(ssm)
+    assert ssm.cancelled == ["cmd-1"]

@@ -14,8 +14,9 @@ The instance: one InService, Healthy instance of the live colour's ASG (the rele
 the security group the database admits. The script (`probe.py`) reads the database secret on
 the instance; the command sent holds endpoints, the secret's ARN and the user's queries, never
 a password. GetCommandInvocation is polled until the command ends or a bounded wait runs out
-(then the command is cancelled); a failed, cancelled or timed-out command is a failed check
-that says why.
+(then the command is cancelled, as on Ctrl-C); a failed, cancelled or timed-out command is a
+failed check that says why. `database_checks` puts the two aws-target steps together: the
+restored password made the secret's current one (`credentials.py`), then these data checks.
 """
 
 from __future__ import annotations
@@ -92,8 +93,17 @@ def run_script(ssm: Any, instance_id: str, script: str, comment: str, *, poll_in
         TimeoutSeconds=DELIVERY_TIMEOUT,
         Parameters={"commands": [script], "executionTimeout": [str(EXECUTION_TIMEOUT)]})
     command_id = sent["Command"]["CommandId"]
+    try:
+        return _wait_for(ssm, instance_id, command_id, poll_interval, timeout, progress)
+    except KeyboardInterrupt:  # the temporary instance is about to go: stop the script too
+        with contextlib.suppress(ClientError, BotoCoreError):
+            ssm.cancel_command(CommandId=command_id, InstanceIds=[instance_id])
+        raise
+
+
+def _wait_for(ssm: Any, instance_id: str, command_id: str, poll_interval: float,
+              timeout: float, progress: Progress) -> Outcome:
     started = said = time.monotonic()
-    status = "Pending"
     while True:
         try:
             found = ssm.get_command_invocation(CommandId=command_id, InstanceId=instance_id)

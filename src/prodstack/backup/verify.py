@@ -217,8 +217,10 @@ def resume(clients: ClientFactory, journal: Journal, say: Progress) -> str:
 
 
 def restore_source(snap: dict[str, Any]) -> str:
-    """What RestoreDBInstanceFromDBSnapshot is given: the id, or for AWS Backup's snapshots
-    (ids `awsbackup:job-…`) the ARN, which the action accepts for any snapshot."""
+    """What RestoreDBInstanceFromDBSnapshot is given as `DBSnapshotIdentifier`: the id, or for
+    AWS Backup's snapshots (ids `awsbackup:job-…`, listed under their own type) the ARN, which
+    is also the recovery point's ARN (RDS API reference: the parameter takes an ARN, as it
+    must for a snapshot shared from another account)."""
     if snap.get("SnapshotType") == "awsbackup" and snap.get("DBSnapshotArn"):
         return str(snap["DBSnapshotArn"])
     return str(snap["DBSnapshotIdentifier"])

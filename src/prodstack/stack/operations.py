@@ -14,23 +14,24 @@ automated backups, covering the database through a backup selection (`prodstack 
 verify --snapshot vault` restores its newest recovery point); and AWS Backup restore testing
 (AWS Backup developer guide, "Restore testing"), so that restores are tested in the account
 every week even when nobody runs `backup verify`:
-- the plan (`aws_backup_restore_testing_plan`) starts on Mondays at 09:00 UTC, after the
-  daily backup (05:00, done within three hours), within `RESTORE_TEST_START_HOURS`; it picks
-  the newest snapshot recovery point of the stack's vault from the last
-  `RESTORE_TEST_LOOKBACK_DAYS` days (LATEST_WITHIN_WINDOW: the one a real restore would use);
+- the plan (`aws_backup_restore_testing_plan`) starts on Mondays at 09:00 UTC, when the
+  daily backup (05:00, start window one hour, completion window three) is done, within
+  `RESTORE_TEST_START_HOURS`; it picks the newest snapshot recovery point of the stack's vault
+  from the last `RESTORE_TEST_LOOKBACK_DAYS` days (LATEST_WITHIN_WINDOW: the one a real
+  restore would use);
 - the selection (`aws_backup_restore_testing_selection`) names the database (protected
   resource type RDS), restores with the backup role (it has AWSBackupServiceRolePolicyFor-
-  Restores), and overrides the restore metadata so the test instance lands where the
+  Restores), and overrides the restore metadata so that the test instance lands where the
   database is: its DB subnet group (database subnets, no route to the internet) and its
-  security group (AWS Backup developer guide, "Restore testing inferred metadata": RDS
-  instances accept `dbSubnetGroupName` and `vpcSecurityGroupIds`, the latter as a JSON list;
-  without them AWS Backup restores into the default VPC, which may not exist). AWS Backup
-  infers the rest (a random `awsbackup-restore-test-` identifier, deletion protection off)
-  and deletes the test instance when the validation window closes
-  (`RESTORE_TEST_VALIDATION_HOURS`: time for a validation hook, kept short because the
-  instance is billed meanwhile). Each test is billed per restore job (`prodstack cost`).
-The emulator serves neither these nor backup selections as moto ships them: see the local
-target.
+  security group (AWS Backup developer guide, "Restore testing inferred metadata":
+  `dbSubnetGroupName`, and `vpcSecurityGroupIds` as a JSON list; without them AWS Backup
+  restores into the default VPC, which may not exist). AWS Backup infers the rest (an
+  identifier starting `awsbackup-restore-test-`) and deletes the test instance when the
+  validation window closes (`RESTORE_TEST_VALIDATION_HOURS`: time for a validation hook,
+  kept short because the instance is billed meanwhile). Each test is billed per restore job
+  (`prodstack cost`).
+The emulator does not serve restore testing (moto 5.2.5): the local target leaves both
+resources out (`RESTORE_TESTING_SERVED` in prodstack.targets.local).
 """
 
 from __future__ import annotations
