@@ -18,8 +18,9 @@ web instance (`runcommand.py` sends this script there with SSM Run Command). The
   base64-encoded, so any text survives the shell) on both sides and prints its row count and
   the MD5 of its sorted rows: no row of data leaves the instance.
 It prints one tab-separated line per finding, each starting with `PRODSTACK`, and `done` last,
-so that output cut short (GetCommandInvocation returns the first 24,000 characters of standard
-output) is recognised. `findings()` and `checks()` turn that output into the report's checks.
+so that output cut short (SSM API reference, GetCommandInvocation: `StandardOutputContent`
+holds the first 24,000 characters) is recognised. `findings()` and `checks()` turn that output
+into the report's checks.
 
 Row counts are shown side by side but never judged: the source keeps changing after the
 snapshot. A user query passes when both sides return the same rows, so it should read data
