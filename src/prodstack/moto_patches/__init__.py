@@ -42,7 +42,10 @@ PATCHES: tuple[str, ...] = (
 # Strict mode (on unless PRODSTACK_EMULATOR_STRICT=0): what AWS refuses and moto accepts,
 # refused with AWS's error. Applied after PATCHES, only in strict mode. Each module names the
 # refusal, cites AWS's documentation, and has a test and a "still needed" probe like a patch.
-STRICT: tuple[str, ...] = ()
+STRICT: tuple[str, ...] = (
+    "ec2_address_limit",
+    "cloudtrail_trail_limit",
+)
 
 _applied: list[str] = []
 
