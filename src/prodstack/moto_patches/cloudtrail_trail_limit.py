@@ -20,8 +20,8 @@ QUOTA = 5
 REFUSES = (
     (f"A sixth trail in a Region (at most {QUOTA}, multi-Region trails counted in every "
      "Region)",
-     f"`MaximumNumberOfTrailsExceededException` \"User: <account> already has {QUOTA} trails "
-     "in <region>.\"",
+     f"MaximumNumberOfTrailsExceededException: User: <account> already has {QUOTA} trails "
+     "in <region>.",
      "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/WhatIsCloudTrail-Limits.html"),
 )
 

@@ -20,7 +20,7 @@ QUOTA = 5
 MESSAGE = "The maximum number of addresses has been reached."
 REFUSES = (
     (f"A sixth Elastic IP address in a Region (the default quota is {QUOTA} per Region)",
-     f"`AddressLimitExceeded` \"{MESSAGE}\"",
+     f"AddressLimitExceeded: {MESSAGE}",
      "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html"
      "#using-instance-addressing-limit"),
 )
