@@ -45,6 +45,8 @@ PATCHES: tuple[str, ...] = (
 STRICT: tuple[str, ...] = (
     "ec2_address_limit",
     "cloudtrail_trail_limit",
+    "kms_key_state",
+    "kms_key_state_services",
 )
 
 _applied: list[str] = []
