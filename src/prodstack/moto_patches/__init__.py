@@ -32,7 +32,10 @@ PATCHES: tuple[str, ...] = (
     "elbv2_target_health",
     "backup_selections",
     "backup_plan_names",
-    "backup_vault_recovery_points",
+    "backup_recovery_points",
+    "backup_restore_jobs",
+    "backup_plan_run",
+    "backup_restore_testing",
     "ssm_maintenance_windows",
     "cloudtrail_delete_trail",
     "elbv2_default_scheme",
@@ -47,6 +50,7 @@ STRICT: tuple[str, ...] = (
     "cloudtrail_trail_limit",
     "kms_key_state",
     "kms_key_state_services",
+    "backup_vault_not_empty",
 )
 
 _applied: list[str] = []
