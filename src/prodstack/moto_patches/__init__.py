@@ -29,6 +29,7 @@ PATCHES: tuple[str, ...] = (
     "rds_restore_takes_time",
     "rds_resource_ids",
     "autoscaling_instance_refresh",
+    "autoscaling_scaling_activities",
     "elbv2_target_health",
     "backup_selections",
     "backup_plan_names",
