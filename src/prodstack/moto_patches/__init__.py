@@ -41,6 +41,7 @@ PATCHES: tuple[str, ...] = (
     "cloudtrail_delete_trail",
     "elbv2_default_scheme",
     "ec2_nat_gateway_delete",
+    "cloudwatch_dashboards_global",
 )
 
 # Strict mode (on unless PRODSTACK_EMULATOR_STRICT=0): what AWS refuses and moto accepts,
