@@ -36,7 +36,8 @@ SERVICES = tuple(SERVICE_TYPES)  # every service the emulator serves
 
 # (what, why) for every emulator-only adjustment; the README shows this table.
 EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
-    ("Provider endpoints point at the emulator, with dummy credentials",
+    ("Provider endpoints point at the emulator, with dummy credentials: one per service moto "
+     "serves (`targets/endpoints.py`); a type of any other service is refused, naming it",
      "no AWS account; traffic stays on 127.0.0.1"),
     ("The emulator serves one request per connection (HTTP/1.0)",
      "moto's keep-alive server now and then drops a connection a client is reading from"),
