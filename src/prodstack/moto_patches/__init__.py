@@ -53,6 +53,7 @@ STRICT: tuple[str, ...] = (
     "kms_key_state",
     "kms_key_state_services",
     "backup_vault_not_empty",
+    "iam_authorization",
 )
 
 _applied: list[str] = []
