@@ -36,15 +36,18 @@ def error(call: Callable[[], object]) -> tuple[str, str, int] | None:
                 exc.response["ResponseMetadata"]["HTTPStatusCode"])
 
 
-def role_session(aws: Client, name: str, **role: Any) -> tuple[Client, str]:
+def role_session(aws: Client, name: str, session_policy: str | None = None,
+                 **role: Any) -> tuple[Client, str]:
     """An instance role (EC2 may assume it; so may the account), assumed: its clients and
     its session's ARN."""
-    aws("iam").create_role(RoleName=name, AssumeRolePolicyDocument=policy(
-        {"Effect": "Allow", "Action": "sts:AssumeRole",
-         "Principal": {"Service": "ec2.amazonaws.com", "AWS": f"arn:aws:iam::{ACCOUNT}:root"}}),
-        **role)
+    if session_policy is None:
+        aws("iam").create_role(RoleName=name, AssumeRolePolicyDocument=policy(
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {
+                "Service": "ec2.amazonaws.com", "AWS": f"arn:aws:iam::{ACCOUNT}:root"}}),
+            **role)
+    extra = {"Policy": session_policy} if session_policy else {}
     creds = aws("sts").assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{name}",
-                                   RoleSessionName="i-0123")["Credentials"]
+                                   RoleSessionName="i-0123", **extra)["Credentials"]
     endpoint = aws("sts").meta.endpoint_url
 
     def make(service: str) -> Any:
@@ -187,6 +190,13 @@ def test_a_permissions_boundary_limits_the_role(aws: Client):
     refused = error(lambda: role("ssm").get_parameter(Name="/authz/app/db-host"))
     assert refused and refused[1].endswith(
         "because no permissions boundary allows the ssm:GetParameter action")
+    # a session policy given to AssumeRole limits that session alike
+    narrow, _ = role_session(aws, "authz-bounded", session_policy=policy(
+        allow("s3:ListAllMyBuckets", "*")))
+    assert error(lambda: narrow("s3").list_buckets()) is None
+    refused = error(lambda: narrow("s3").get_object(Bucket="authz-data", Key="config.json"))
+    assert refused and refused[1].endswith(
+        "because no session policy allows the s3:GetObject action")
 
 
 def test_still_needed(unpatched: Client):
