@@ -223,3 +223,21 @@ def require() -> EmulatorInfo:
     """The running emulator, started if needed (the local target calls this)."""
     info, _ = start()
     return info
+
+
+def run_backup_plan(url: str, plan_id: str, region: str, rule: str | None = None,
+                    account_id: str | None = None) -> list[dict[str, str]]:
+    """Run a backup plan's rules now in the emulator at `url` (what AWS Backup does at each
+    rule's schedule: `prodstack.moto_patches.backup_plan_run`); returns the backup jobs
+    started (BackupJobId, ResourceArn, RecoveryPointArn, State)."""
+    body = {"BackupPlanId": plan_id, "Region": region, "RuleName": rule, "AccountId": account_id}
+    req = urllib.request.Request(
+        f"{url}/moto-api/prodstack/backup/run-plan", method="POST",
+        data=json.dumps({k: v for k, v in body.items() if v}).encode(),
+        headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as answer:
+            return list(json.loads(answer.read())["BackupJobs"])
+    except urllib.error.HTTPError as exc:
+        raise UserError(f"the emulator at {url} did not run backup plan {plan_id}: "
+                        f"{exc.read().decode(errors='replace')}") from None

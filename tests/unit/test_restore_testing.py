@@ -14,10 +14,8 @@ import pytest
 
 from prodstack.naming import Names
 from prodstack.profiles import PROFILES
-from prodstack.settings import load_settings
 from prodstack.stack import build
 from prodstack.stack.operations import RESTORE_TEST_SCHEDULE
-from prodstack.targets import local
 from tests.conftest import resources, settings_for
 
 # AWS Backup API reference, CreateRestoreTestingPlan: letters, digits, underscores, 1 to 50.
@@ -77,14 +75,8 @@ def test_plan_names_fit_aws_for_every_project_and_environment(project):
         "my_shop_01_production_restore_testing"
 
 
-def test_the_local_target_leaves_restore_testing_out_until_the_emulator_serves_it(
-        monkeypatch):
-    assert local.RESTORE_TESTING_SERVED is False  # flip it when the emulator serves the API
+def test_the_local_target_applies_restore_testing_like_the_aws_target():
+    """The emulator serves AWS Backup's restore testing (moto_patches.backup_restore_testing)."""
     doc = build(settings_for("production", "local")).doc.to_dict()
-    for type_ in local.RESTORE_TESTING_TYPES:
-        assert not resources(doc, type_)
-    assert any("restore testing" in what for what, _ in local.EMULATOR_DIFFERENCES)
-    monkeypatch.setattr(local, "RESTORE_TESTING_SERVED", True)
-    served = build(load_settings(env="production")).doc.to_dict()
-    for type_ in local.RESTORE_TESTING_TYPES:
-        assert list(resources(served, type_)) == ["database"]
+    for type_ in ("aws_backup_restore_testing_plan", "aws_backup_restore_testing_selection"):
+        assert list(resources(doc, type_)) == ["database"]

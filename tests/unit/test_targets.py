@@ -13,8 +13,6 @@ from prodstack.settings import load_settings
 from prodstack.synth import BACKEND_FILE, MAIN_FILE, write
 from prodstack.targets.local import (
     IGNORE_CHANGES,
-    RESTORE_TESTING_SERVED,
-    RESTORE_TESTING_TYPES,
 )
 from tests.conftest import AWS_SETS, resources
 
@@ -96,14 +94,10 @@ def _inventory(doc: dict) -> set[tuple[str, str]]:
 
 
 def test_local_applies_every_resource_the_aws_target_does(synth):
-    """The emulator runs the whole stack: nothing is left out of the local target but AWS
-    Backup's restore testing while the emulator does not serve it (RESTORE_TESTING_SERVED,
-    an entry of EMULATOR_DIFFERENCES)."""
-    left_out = set() if RESTORE_TESTING_SERVED else {
-        (type_, "database") for type_ in RESTORE_TESTING_TYPES}
+    """The emulator runs the whole stack: nothing is left out of the local target."""
     for env in ("production", "staging", "dev"):
         local, aws = _inventory(synth(env)), _inventory(synth(env, "aws"))
-        assert aws - local == left_out, sorted(aws - local)
+        assert aws - local == set(), sorted(aws - local)
         assert local - aws == {("aws_route53_zone", "demo")}
 
 

@@ -30,8 +30,6 @@ every week even when nobody runs `backup verify`:
   validation window closes (`RESTORE_TEST_VALIDATION_HOURS`: time for a validation hook,
   kept short because the instance is billed meanwhile). Each test is billed per restore job
   (`prodstack cost`).
-The emulator does not serve restore testing (moto 5.2.5): the local target leaves both
-resources out (`RESTORE_TESTING_SERVED` in prodstack.targets.local).
 """
 
 from __future__ import annotations

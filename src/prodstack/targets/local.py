@@ -39,7 +39,8 @@ SERVICES = tuple(SERVICE_TYPES)  # every service the emulator serves
 
 # (what, why) for every emulator-only adjustment; the README shows this table.
 EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
-    ("Provider endpoints point at the emulator, with dummy credentials",
+    ("Provider endpoints point at the emulator, with dummy credentials: one per service moto "
+     "serves (`targets/endpoints.py`); a type of any other service is refused, naming it",
      "no AWS account; traffic stays on 127.0.0.1"),
     ("The emulator serves one request per connection (HTTP/1.0)",
      "moto's keep-alive server now and then drops a connection a client is reading from"),
@@ -67,18 +68,8 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
     ("`ignore_changes` on attributes the emulator does not read back (listed per resource "
      "in `IGNORE_CHANGES`)",
      "without it every re-plan would show changes that AWS itself would not"),
-    ("AWS Backup restore testing (`aws_backup_restore_testing_plan`, "
-     "`aws_backup_restore_testing_selection`) is left out while `RESTORE_TESTING_SERVED` is "
-     "false",
-     "moto 5.2.5 does not serve the restore testing API (CreateRestoreTestingPlan answers "
-     "404), so the apply would fail; the aws target has both"),
 )
 
-# The emulator serves AWS Backup's restore testing API: set True once it does (a patch in
-# prodstack.moto_patches), and the local target keeps the restore testing resources.
-RESTORE_TESTING_SERVED = False
-RESTORE_TESTING_TYPES = ("aws_backup_restore_testing_selection",
-                         "aws_backup_restore_testing_plan")
 
 # Errors of a retried request whose first attempt had succeeded (see EMULATOR_DIFFERENCES):
 # a rule revoked or added twice, or (in a destroy) an object deleted twice.
@@ -188,8 +179,6 @@ class LocalTarget(Target):
         for (type_, name), timeouts in TIMEOUTS.items():
             doc.body_of(type_, name)["timeouts"] = dict(timeouts)
         ignore_changes(stack)
-        if not RESTORE_TESTING_SERVED:
-            leave_out_restore_testing(doc)
 
     def point_providers(self, doc: Document) -> None:
         endpoint = doc.variable(ENDPOINT_VARIABLE, "string", "http://127.0.0.1:5000",
@@ -278,14 +267,6 @@ class LocalTarget(Target):
             where = f" (full log: {log})" if log else ""
             return UserError(f"{emulator.stopped_message(connection.endpoint)}{where}")
         return error
-
-
-def leave_out_restore_testing(doc: Document) -> None:
-    """Remove the restore testing resources the emulator cannot create (see
-    `RESTORE_TESTING_SERVED`); nothing else refers to them."""
-    for type_ in RESTORE_TESTING_TYPES:
-        for label in list(doc.blocks_of(type_)):
-            doc.remove(type_, label)
 
 
 def lost_state(clients: ClientFactory, state_file: Path) -> bool:
