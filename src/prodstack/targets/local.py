@@ -91,6 +91,7 @@ IGNORE_CHANGES: dict[tuple[str, str], tuple[str, ...]] = {
     ("aws_autoscaling_policy", "green_requests"): _POLICY,
     ("aws_backup_plan", "main"): _TAGS,
     ("aws_backup_vault", "main"): _TAGS,
+    ("aws_backup_restore_testing_plan", "database"): _TAGS,
     ("aws_db_instance", "main"): ("performance_insights_enabled",
                                   "performance_insights_kms_key_id",
                                   "performance_insights_retention_period"),
