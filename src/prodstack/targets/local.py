@@ -80,7 +80,6 @@ RETRIED_DELETE_ERRORS = ("notfound", "not found", "does not exist", "no such")
 # Attributes the emulator reads back differently from what was written (re-plan must be clean).
 _ASG = ("default_instance_warmup",)
 _POLICY = ("enabled", "predictive_scaling_configuration")
-_TAGS = ("tags", "tags_all")
 _DESCRIPTION = ("description",)
 IGNORE_CHANGES: dict[tuple[str, str], tuple[str, ...]] = {
     ("aws_autoscaling_group", "web_blue"): _ASG,
@@ -89,9 +88,6 @@ IGNORE_CHANGES: dict[tuple[str, str], tuple[str, ...]] = {
     ("aws_autoscaling_policy", "blue_requests"): _POLICY,
     ("aws_autoscaling_policy", "green_cpu"): _POLICY,
     ("aws_autoscaling_policy", "green_requests"): _POLICY,
-    ("aws_backup_plan", "main"): _TAGS,
-    ("aws_backup_vault", "main"): _TAGS,
-    ("aws_backup_restore_testing_plan", "database"): _TAGS,
     ("aws_db_instance", "main"): ("performance_insights_enabled",
                                   "performance_insights_kms_key_id",
                                   "performance_insights_retention_period"),
