@@ -24,6 +24,7 @@ MOTO_VERSION = "5.2.5"
 # Applied in this order (later ones may wrap what earlier ones installed).
 PATCHES: tuple[str, ...] = (
     "backup_list_tags",
+    "s3_bucket_policy_conditions",
     "iam_account_lookup",
     "launch_template_user_data",
     "rds_restore_overrides",
