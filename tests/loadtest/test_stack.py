@@ -99,7 +99,9 @@ def test_report_marks_the_scaling_events(emulator_url: str, server, tmp_path: Pa
     try:
         result = CliRunner().invoke(cli, [
             "loadtest", server.url, "--env", "production", "--shape", "step", "--start", "2",
-            "--step", "4", "--every", "2.5", "--users", "6", "--report", str(tmp_path / "r")])
+            "--step", "4", "--every", "2.5", "--users", "6", "--report", str(tmp_path / "r"),
+            # this test judges the scaling marks, not latency (a busy machine saw 720 ms)
+            "--p95-ms", "10000"])
     finally:
         done.set()
         operator.join(timeout=10)
