@@ -23,6 +23,9 @@ def client(service: str, settings: Settings, endpoint: str | None = None,
     """A boto3 client; `endpoint` is the emulator URL on the local target."""
     kwargs: dict[str, Any] = {"region_name": region or settings.region, "config": _CONFIG}
     if endpoint:
-        kwargs.update(endpoint_url=endpoint, aws_access_key_id="test",
-                      aws_secret_access_key="test")
+        from prodstack.emulator import credentials
+
+        key, secret, token = credentials()
+        kwargs.update(endpoint_url=endpoint, aws_access_key_id=key,
+                      aws_secret_access_key=secret, aws_session_token=token)
     return boto3.client(service, **kwargs)

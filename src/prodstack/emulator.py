@@ -33,6 +33,23 @@ EMULATOR_ENV = {
 }
 
 
+# The identity prodstack signs the emulator's requests with: the emulator's administrator
+# (access key `test`, unrestricted), or an IAM user or role of the emulator whose keys are
+# given here, whose requests strict mode authorizes against its policies (to run prodstack as a
+# CI role would, and see every refusal AWS would give it).
+ACCESS_KEY_ENV = "PRODSTACK_EMULATOR_ACCESS_KEY_ID"
+SECRET_KEY_ENV = "PRODSTACK_EMULATOR_SECRET_ACCESS_KEY"
+SESSION_TOKEN_ENV = "PRODSTACK_EMULATOR_SESSION_TOKEN"
+ADMIN_KEY = "test"
+
+
+def credentials() -> tuple[str, str, str | None]:
+    """(access key, secret key, session token) for the emulator's requests."""
+    return (os.environ.get(ACCESS_KEY_ENV) or ADMIN_KEY,
+            os.environ.get(SECRET_KEY_ENV) or ADMIN_KEY,
+            os.environ.get(SESSION_TOKEN_ENV) or None)
+
+
 @dataclass(frozen=True)
 class EmulatorInfo:
     pid: int
@@ -206,3 +223,21 @@ def require() -> EmulatorInfo:
     """The running emulator, started if needed (the local target calls this)."""
     info, _ = start()
     return info
+
+
+def run_backup_plan(url: str, plan_id: str, region: str, rule: str | None = None,
+                    account_id: str | None = None) -> list[dict[str, str]]:
+    """Run a backup plan's rules now in the emulator at `url` (what AWS Backup does at each
+    rule's schedule: `prodstack.moto_patches.backup_plan_run`); returns the backup jobs
+    started (BackupJobId, ResourceArn, RecoveryPointArn, State)."""
+    body = {"BackupPlanId": plan_id, "Region": region, "RuleName": rule, "AccountId": account_id}
+    req = urllib.request.Request(
+        f"{url}/moto-api/prodstack/backup/run-plan", method="POST",
+        data=json.dumps({k: v for k, v in body.items() if v}).encode(),
+        headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as answer:
+            return list(json.loads(answer.read())["BackupJobs"])
+    except urllib.error.HTTPError as exc:
+        raise UserError(f"the emulator at {url} did not run backup plan {plan_id}: "
+                        f"{exc.read().decode(errors='replace')}") from None

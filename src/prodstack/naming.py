@@ -79,6 +79,13 @@ class Names:
         return self.regional("vault")
 
     @property
+    def restore_testing_plan(self) -> str:
+        """AWS Backup's restore testing plan: regional, so project and environment make it
+        unique; AWS allows letters, digits and underscores only, at most 50 characters
+        (AWS Backup API reference, RestoreTestingPlanForCreate, `RestoreTestingPlanName`)."""
+        return f"{self.project}_{self.env}_restore_testing".replace("-", "_")
+
+    @property
     def release_parameter(self) -> str:
         return f"/{self.project}/{self.env}/release"
 

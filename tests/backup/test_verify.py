@@ -218,3 +218,56 @@ def test_the_emulator_stopping_under_a_restore_is_named(make_db, emulator_url, m
                                         r"emulator at http://127\.0\.0\.1:\d+ stopped"):
         verify.verify_backup(outputs, lambda service: boto(service, emulator_url),
                              runs_sql=False, poll_interval=0)
+
+
+def test_vault_restores_the_snapshot_behind_the_newest_recovery_point(make_db, emulator_url):
+    """The emulator's AWS Backup makes no recovery points: a fake one points at a snapshot
+    of the emulator's RDS, which is restored, checked and kept."""
+    outputs = make_db()
+    db_id = outputs["db_identifier"]
+    rds = boto("rds", emulator_url)
+    taken = rds.create_db_snapshot(DBInstanceIdentifier=db_id,
+                                   DBSnapshotIdentifier=f"{db_id}-by-backup")["DBSnapshot"]
+    db_arn = rds.describe_db_instances(DBInstanceIdentifier=db_id)["DBInstances"][0][
+        "DBInstanceArn"]
+    asked: dict[str, Any] = {}
+
+    class Backup:
+        def get_paginator(self, name: str) -> Any:
+            class Paginator:
+                def paginate(self, **kwargs: Any) -> list[dict[str, Any]]:
+                    asked.update(kwargs)
+                    return [{"RecoveryPoints": [{
+                        "RecoveryPointArn": taken["DBSnapshotArn"], "Status": "COMPLETED",
+                        "CreationDate": taken["SnapshotCreateTime"], "ResourceType": "RDS"}]}]
+
+            return Paginator()
+
+    before = inventory(emulator_url)
+    report = verify.verify_backup(
+        outputs, lambda service: Backup() if service == "backup" else boto(service, emulator_url),
+        runs_sql=False, snapshot="vault", vault="prodstack-production-vault", poll_interval=0)
+    assert report.status == "passed", report.to_dict()
+    assert asked == {"BackupVaultName": "prodstack-production-vault", "ByResourceArn": db_arn}
+    assert report.snapshot_id == f"{db_id}-by-backup"
+    assert report.vault_recovery_point == taken["DBSnapshotArn"]
+    assert "newest recovery point" in checks(report.to_dict())["snapshot"]["detail"]
+    assert inventory(emulator_url) == before  # the recovery point's snapshot is kept
+
+
+def test_vault_without_a_recovery_point_is_a_one_line_error(make_db, deployed, emulator_url):
+    deployed(make_db())
+    backup = boto("backup", emulator_url)
+    result = run("verify", "--snapshot", "vault")
+    assert isinstance(result.exception, UserError)
+    assert "backup vault prodstack-production-vault does not exist" in str(result.exception)
+    backup.create_backup_vault(BackupVaultName="prodstack-production-vault")
+    before = inventory(emulator_url)
+    try:
+        result = run("verify", "--snapshot", "vault")
+    finally:
+        backup.delete_backup_vault(BackupVaultName="prodstack-production-vault")
+    assert isinstance(result.exception, UserError)
+    assert "holds no completed recovery point" in str(result.exception)
+    assert "\n" not in str(result.exception)
+    assert inventory(emulator_url) == before

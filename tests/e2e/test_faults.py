@@ -60,8 +60,9 @@ def _traffic(url: str, out: dict[str, Any]) -> dict[str, int]:
             listener["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]}
 
 
-def _consistent(cli: Cli, url: str, *args: str) -> None:
-    """One colour takes all traffic, and the record and the ASGs say the same."""
+def _consistent(cli: Cli, url: str, *args: str, replan: bool = True) -> None:
+    """One colour takes all traffic, and the record and the ASGs say the same (and, with
+    `replan`, Terraform sees no change)."""
     out = _outputs(cli, *args)
     record = json.loads(boto("ssm", url).get_parameter(Name=out["release_parameter"])[
         "Parameter"]["Value"])
@@ -73,8 +74,9 @@ def _consistent(cli: Cli, url: str, *args: str) -> None:
     idle = next(c for c in out["asg_names"] if c != live)
     assert groups[out["asg_names"][idle]]["DesiredCapacity"] == 0
     assert groups[out["asg_names"][live]]["DesiredCapacity"] >= 1
-    proc = cli("plan", "--detailed-exitcode", *args, check=False)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    if replan:
+        proc = cli("plan", "--detailed-exitcode", *args, check=False)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +166,9 @@ def test_sigterm_during_a_deploy_puts_all_traffic_back(cli: Cli, remote: str, we
     assert "Traceback" not in err
     assert "rolled back, all traffic on blue" in err
     assert not journal(cli.home)
-    _consistent(cli, remote, *REMOTE)
+    # Terraform re-plans after the last of the three (a change any of them left behind that
+    # Terraform sees would still show then; each leaves traffic, record and ASGs agreeing).
+    _consistent(cli, remote, *REMOTE, replan=weight == 100)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])

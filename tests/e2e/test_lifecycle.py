@@ -1,13 +1,17 @@
-"""The production stack on the emulator, operated in the order a user works.
+"""The production stack on the strict emulator, operated in the order a user works.
 
 One deployment shared by the whole module, the tests in order: up → clean re-plan → live
-checks → verify → properties broken out of band are named by verify and repaired by up →
-deploy → a failed gate rolls back → clean re-plan → backup verify (one database left) → a
-launch template change through Terraform rolls through the instance refresh → clean re-plan
-→ deploy --rollback → down (keeps the final snapshot and the audit data) → down --purge
-removes them and leaves nothing. If a test in between fails, the fixture still purges.
+checks → verify → the application's role uses its data bucket and key, its parameters and
+the database's secret, and is refused what is not its own → a backup job's recovery point
+restored by `backup verify --snapshot vault` (and kept) → a second environment in the same
+account and region is told what collides before any apply → properties broken out of band
+are named by verify and repaired by up → deploy → a failed gate rolls back → clean re-plan →
+backup verify of a new snapshot (one database left) → a launch template change through
+Terraform rolls through the instance refresh → clean re-plan → deploy --rollback → down
+(keeps the final snapshot, the data, the audit data, the vault with its recovery point and
+their keys) → the kept final snapshot restores → down --purge removes them and leaves
+nothing. If a test in between fails, the fixture still purges.
 """
-
 from __future__ import annotations
 
 import json
@@ -15,8 +19,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 
+from prodstack import emulator
 from prodstack.catalog import CATALOG
 from tests.e2e.conftest import Cli, boto
 
@@ -96,6 +103,69 @@ def test_verify_passes_on_a_fresh_deployment(cli, deployed):
     not_passed = {i: c["status"] for i, c in checks.items() if c["status"] != "pass"}
     # The emulator runs no instances, and the stack keeps its state locally.
     assert not_passed == {"FM-7.1": "n/a", "FM-6.2": "n/a"}, not_passed
+
+
+def _as_role(url: str, role_arn: str) -> Callable[[str], Any]:
+    """boto3 clients signed with the role's credentials: the strict emulator authorizes
+    their requests against the role's policies (and the bucket's, key's and secret's)."""
+    creds = boto("sts", url).assume_role(RoleArn=role_arn, RoleSessionName="app")[
+        "Credentials"]
+    return lambda service: boto3.client(
+        service, region_name="us-west-1", endpoint_url=url,
+        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"])
+
+
+def _refused(call: Callable[[], Any]) -> str:
+    try:
+        call()
+    except ClientError as exc:
+        return str(exc.response["Error"]["Code"])
+    return ""
+
+
+def test_the_application_uses_its_bucket_key_parameters_and_secret(deployed, fresh_emulator):
+    """As the instances' role: the data bucket (SSE-KMS with the data key), the application's
+    parameters and the database's secret work; what is not its own is refused."""
+    url = fresh_emulator
+    role = boto("iam", url).get_role(RoleName="prodstack-production-us-west-1-web")["Role"]
+    app = _as_role(url, role["Arn"])
+    s3, bucket = app("s3"), deployed["buckets"]["data"]
+    s3.put_object(Bucket=bucket, Key="orders/1.json", Body=b'{"id": 1}')
+    assert s3.get_object(Bucket=bucket, Key="orders/1.json")["Body"].read() == b'{"id": 1}'
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == [
+        "orders/1.json"]
+    parameters = app("ssm").get_parameters_by_path(Path="/prodstack/production/app")[
+        "Parameters"]
+    assert {p["Name"].rsplit("/", 1)[1] for p in parameters} >= {"DATA_BUCKET", "DB_HOST"}
+    secret = json.loads(app("secretsmanager").get_secret_value(
+        SecretId=deployed["db_secret_arn"])["SecretString"])
+    assert secret["username"] and secret["password"]
+    assert _refused(lambda: s3.put_object(Bucket=deployed["buckets"]["logs"], Key="x",
+                                          Body=b"x")) == "AccessDenied"
+    assert _refused(lambda: app("ssm").get_parameter(
+        Name=deployed["release_parameter"])) == "AccessDeniedException"
+
+
+def test_a_backup_job_makes_a_recovery_point_that_backup_verify_restores(cli, deployed,
+                                                                          fresh_emulator):
+    """The backup plan's rule (run now: the emulator has no clock) backs the database up into
+    the vault; `backup verify --snapshot vault` restores that recovery point and keeps it."""
+    url = fresh_emulator
+    jobs = emulator.run_backup_plan(url, deployed["backup_plan_id"], "us-west-1")
+    assert [j["State"] for j in jobs] == ["COMPLETED"], jobs
+    backup = boto("backup", url)
+    vault = "prodstack-production-vault"
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName=vault)[
+        "RecoveryPoints"]
+    assert [p["RecoveryPointArn"] for p in points] == [jobs[0]["RecoveryPointArn"]]
+    proc = run(cli, "backup", "verify", "--snapshot", "vault", "--format", "json",
+               "--poll-interval", "0", check=False)
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 0 and report["status"] == "passed", report["checks"]
+    assert report["recovery_point"] and jobs[0]["RecoveryPointArn"] in json.dumps(report)
+    assert backup.list_recovery_points_by_backup_vault(BackupVaultName=vault)[
+        "RecoveryPoints"], "the drill keeps the recovery point it restored"
 
 
 def test_a_second_environment_beside_it_is_told_what_collides_before_any_apply(cli, deployed):
@@ -368,6 +438,10 @@ def test_down_keeps_the_snapshot_and_the_audit_data(cli, deployed, fresh_emulato
     assert [v for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")] == []
     buckets = {b["Name"] for b in boto("s3", fresh_emulator).list_buckets()["Buckets"]}
     assert buckets == set(deployed["buckets"].values())  # audit, logs and the data
+    # the backups: the vault with its recovery point, and the key that encrypts them
+    backup = boto("backup", fresh_emulator)
+    assert backup.list_recovery_points_by_backup_vault(
+        BackupVaultName="prodstack-production-vault")["RecoveryPoints"]
     # (that the next `up` adopts what down kept: test_app.py, on the staging profile)
 
 
@@ -418,5 +492,7 @@ def test_down_purge_leaves_nothing(cli, deployed, fresh_emulator):
     assert boto("cloudtrail", fresh_emulator).describe_trails()["trailList"] == []
     assert boto("wafv2", fresh_emulator).list_web_acls(Scope="REGIONAL")["WebACLs"] == []
     assert boto("backup", fresh_emulator).list_backup_plans()["BackupPlansList"] == []
+    assert boto("backup", fresh_emulator).list_backup_vaults()["BackupVaultList"] == []
+    assert rds.describe_db_snapshots(SnapshotType="awsbackup")["DBSnapshots"] == []
     assert boto("ssm", fresh_emulator).describe_maintenance_windows()["WindowIdentities"] == []
     assert not (cli.home / "local-production" / "journal.json").exists()

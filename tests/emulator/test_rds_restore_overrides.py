@@ -70,3 +70,24 @@ def test_still_needed(unpatched: Client):
     given, _ = restores(unpatched)
     still_needed(any(given.values()), "rds_restore_overrides",
                  "RestoreDBInstanceFromDBSnapshot honouring false settings")
+
+
+def test_the_restored_instance_starts_without_enhanced_monitoring(aws: Client):
+    """The request cannot name a monitoring role: a snapshot whose source was monitored by a
+    role since deleted (as a plain down leaves it) restores, unmonitored."""
+    rds, iam = aws("rds"), aws("iam")
+    trust = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": '
+             '"sts:AssumeRole", "Principal": {"Service": "monitoring.rds.amazonaws.com"}}]}')
+    role = iam.create_role(RoleName="gone-monitoring", AssumeRolePolicyDocument=trust)
+    rds.create_db_instance(
+        DBInstanceIdentifier="monitored", DBInstanceClass="db.t3.micro", Engine="postgres",
+        AllocatedStorage=20, MasterUsername="app", MasterUserPassword="not-a-secret-0",
+        MonitoringInterval=60, MonitoringRoleArn=role["Role"]["Arn"])
+    rds.create_db_snapshot(DBInstanceIdentifier="monitored", DBSnapshotIdentifier="monitored-s")
+    iam.delete_role(RoleName="gone-monitoring")
+    restored = rds.restore_db_instance_from_db_snapshot(
+        DBInstanceIdentifier="monitored-restored", DBSnapshotIdentifier="monitored-s")
+    assert restored["DBInstance"].get("MonitoringInterval", 0) == 0
+    assert "MonitoringRoleArn" not in restored["DBInstance"]
+    [source] = rds.describe_db_instances(DBInstanceIdentifier="monitored")["DBInstances"]
+    assert source["MonitoringInterval"] == 60  # the source keeps its own settings

@@ -41,6 +41,20 @@ def ref(expression: str) -> str:
     return "${" + expression + "}"
 
 
+def trail_bucket_policy() -> str:
+    arn = f"arn:aws:s3:::{P}-trail-logs"
+    source = {"StringEquals": {"aws:SourceArn":
+                               f"arn:aws:cloudtrail:{REGION}:123456789012:trail/{P}-trail"}}
+    principal = {"Service": "cloudtrail.amazonaws.com"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": principal, "Action": "s3:GetBucketAcl",
+         "Resource": arn, "Condition": source},
+        {"Effect": "Allow", "Principal": principal, "Action": "s3:PutObject",
+         "Resource": f"{arn}/AWSLogs/123456789012/*",
+         "Condition": {"StringEquals": {**source["StringEquals"],
+                                        "s3:x-amz-acl": "bucket-owner-full-control"}}}]})
+
+
 def configuration(endpoint: str, instance_type: str, priority: int,
                   patch_groups: list[str]) -> dict[str, Any]:
     assume = json.dumps({"Version": "2012-10-17", "Statement": [{
@@ -97,8 +111,13 @@ def configuration(endpoint: str, instance_type: str, priority: int,
             "instance_refresh": [{"strategy": "Rolling",
                                   "preferences": [{"min_healthy_percentage": 90}]}]}},
         "aws_s3_bucket": {"trail": {"bucket": f"{P}-trail-logs", "force_destroy": True}},
+        # CloudTrail's guide: the bucket policy grants the service GetBucketAcl and PutObject
+        # (the strict emulator refuses CreateTrail without it, as AWS does)
+        "aws_s3_bucket_policy": {"trail": {"bucket": ref("aws_s3_bucket.trail.id"),
+                                           "policy": trail_bucket_policy()}},
         "aws_cloudtrail": {"main": {"name": f"{P}-trail",
-                                    "s3_bucket_name": ref("aws_s3_bucket.trail.id")}},
+                                    "s3_bucket_name": ref("aws_s3_bucket.trail.id"),
+                                    "depends_on": ["aws_s3_bucket_policy.trail"]}},
     }
     provider = {"region": REGION, **copy.deepcopy(provider_settings(endpoint))}
     return {"terraform": {"required_providers": {"aws": {"source": "hashicorp/aws",

@@ -164,3 +164,13 @@ def test_png_charts_are_the_pages_figures(tmp_path) -> None:  # type: ignore[no-
     paths = png.write(found, tmp_path)
     assert [p.name for p in paths] == [f"{f.name}.png" for f in found]
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)
+
+
+def test_an_activity_within_the_causes_second_dates_the_event() -> None:
+    """The cause names its second only; a request's activities start within it."""
+    cause = ("At 2026-12-01T10:00:05Z a user request explicitly set group desired capacity "
+             "changing the desired capacity from 2 to 4.")
+    t0 = 1796119200.0
+    activities = [{"at": t0 + 5.7, "cause": cause}, {"at": t0 + 5.4, "cause": cause}]
+    [event] = scaling_events(activities, [], 10)
+    assert event["at"] - t0 == pytest.approx(5.4) and event["activities"] == 2

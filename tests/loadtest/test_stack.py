@@ -1,9 +1,11 @@
 """The stack under load, on the emulator: a recorded deployment (built with the AWS APIs in
 the emulator, as tests/catalog builds live states, no Terraform), whose live group scales
-from 2 to 4 instances once the load stays above 4 requests a second, with the metrics it would
-have published put into the emulator's CloudWatch. moto keeps no scaling activities, so the
-activity AWS would record is served to the same client call from a recording. The load goes
-to a local server; the report must mark the scaling event at the load it happened."""
+from 2 to 4 instances (SetDesiredCapacity, as an operator or a policy would) once the load
+stays above 4 requests a second, with the metrics it would have published put into the
+emulator's CloudWatch. The emulator records the scaling activities of that change as AWS
+does (prodstack.moto_patches.autoscaling_scaling_activities), and the report reads them from
+DescribeScalingActivities. The load goes to a local server; the report must mark the scaling
+event at the load it happened."""
 
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
 from click.testing import CliRunner
 
 from prodstack.catalog.world import World
@@ -27,7 +28,7 @@ from tests.conftest import running_emulator
 pytestmark = pytest.mark.emulator
 
 REGION = "us-west-1"
-ALARM = "TargetTracking-prodstack-production-web-blue-AlarmHigh-1f2e"
+WHY = "a user request explicitly set group desired capacity"  # AWS's cause for the request
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,6 @@ class RecordedDeployment:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.activities: list[dict[str, Any]] = []
         self.scaled_at: float | None = None
         world = World(self.client).network().edge(waf=None).web_tier().database(
             backup_plan=False)
@@ -49,34 +49,14 @@ class RecordedDeployment:
                                         "http_url": "http://shop.acme.io/"}
 
     def client(self, service: str) -> Any:
-        made = boto3.client(service, region_name=REGION, endpoint_url=self.url,
+        return boto3.client(service, region_name=REGION, endpoint_url=self.url,
                             aws_access_key_id="test", aws_secret_access_key="test")
-        if service == "autoscaling":
-            made.meta.events.register("before-call.auto-scaling.DescribeScalingActivities",
-                                      self._recorded_activities)
-        return made
-
-    def _recorded_activities(self, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        return AWSResponse(self.url, 200, {}, None), {"Activities": list(self.activities)}
 
     def scale(self) -> None:
-        """What AWS does when the request-count alarm fires: 2 → 4, one activity each."""
-        now = datetime.now(UTC).replace(microsecond=0)
-        self.scaled_at = now.timestamp()
-        asg = self.outputs["asg_names"]["blue"]
-        self.client("autoscaling").set_desired_capacity(AutoScalingGroupName=asg,
-                                                        DesiredCapacity=4)
-        stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-        for n in range(2):
-            self.activities.insert(0, {
-                "ActivityId": f"a-{n}", "AutoScalingGroupName": asg, "StartTime": now,
-                "Description": f"Launching a new EC2 instance: i-0{n}",
-                "StatusCode": "Successful", "Progress": 100,
-                "Cause": f"At {stamp} a monitor alarm {ALARM} in state ALARM triggered policy "
-                         "blue-ALBRequestCountPerTarget changing the desired capacity from 2 "
-                         f"to 4.  At {stamp} an instance was started in response to a "
-                         "difference between desired and actual capacity, increasing the "
-                         "capacity from 2 to 4."})
+        """Scale the live group 2 → 4: the emulator records one activity per launch."""
+        self.scaled_at = datetime.now(UTC).timestamp()
+        self.client("autoscaling").set_desired_capacity(
+            AutoScalingGroupName=self.outputs["asg_names"]["blue"], DesiredCapacity=4)
 
     def publish(self, rate: int) -> None:
         alb = self.outputs["alb_arn"].split(":loadbalancer/", 1)[1]
@@ -119,7 +99,9 @@ def test_report_marks_the_scaling_events(emulator_url: str, server, tmp_path: Pa
     try:
         result = CliRunner().invoke(cli, [
             "loadtest", server.url, "--env", "production", "--shape", "step", "--start", "2",
-            "--step", "4", "--every", "2.5", "--users", "6", "--report", str(tmp_path / "r")])
+            "--step", "4", "--every", "2.5", "--users", "6", "--report", str(tmp_path / "r"),
+            # this test judges the scaling marks, not latency (a busy machine saw 720 ms)
+            "--p95-ms", "10000"])
     finally:
         done.set()
         operator.join(timeout=10)
@@ -130,7 +112,7 @@ def test_report_marks_the_scaling_events(emulator_url: str, server, tmp_path: Pa
     assert deployment.scaled_at is not None
     [event] = stack["events"]  # two activities, one decision
     assert (event["from"], event["to"], event["source"]) == (2, 4, "scaling activity")
-    assert event["why"].startswith(f"a monitor alarm {ALARM} in state ALARM")
+    assert event["why"] == WHY and event["activities"] == 2
     assert 2.5 <= event["t"] <= 5  # AWS's cause times have whole seconds
     assert event["load"]["users"] == 6  # the step that made it scale
     assert stack["samples"][0]["desired"] == 2

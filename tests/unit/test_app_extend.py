@@ -189,18 +189,57 @@ def test_extra_config_may_not_change_what_prodstack_owns(tmp_path: Path, files: 
     assert err.value.exit_code == 2
 
 
+GRAPH = """
+resource "aws_neptune_cluster" "graph" {
+  cluster_identifier = "${local.prodstack.name_prefix}-graph"
+}
+"""
+
+
 def test_the_local_target_refuses_what_the_emulator_does_not_serve(tmp_path: Path):
-    """An SQS queue is fine on AWS; on the emulator its calls would go to real AWS."""
-    _infra(tmp_path, {"queue.tf": QUEUE})
+    """A Neptune cluster is fine on AWS; moto does not serve Neptune, so on the emulator its
+    calls would go to real AWS. The refusal names the service."""
+    _infra(tmp_path, {"graph.tf": GRAPH})
     cfg = _config(tmp_path, extra_config="infra")
-    with pytest.raises(UserError, match=r"aws_sqs_queue.jobs: the emulator does not serve"):
+    refused = r"aws_neptune_cluster.graph: the emulator does not serve this type's AWS " \
+              r"service \(neptune\)"
+    with pytest.raises(UserError, match=refused):
         build(load_settings(env="dev", config_file=cfg))
     ref = _extension(tmp_path, """
         def extend(stack):
-            stack.doc.resource("aws_sqs_queue", "jobs", name="jobs")
+            stack.doc.resource("aws_neptune_cluster", "graph", cluster_identifier="graph")
     """)
-    with pytest.raises(UserError, match=r"aws_sqs_queue.jobs: the emulator does not serve"):
+    with pytest.raises(UserError, match=refused):
         build(load_settings(env="dev", config_file=_config(tmp_path, extend=ref)))
+
+
+def test_every_service_moto_serves_is_reachable_from_the_local_target(tmp_path: Path):
+    """An SQS queue (and Lambda, EventBridge, ElastiCache, Step Functions…) now has its
+    endpoint pointed at the emulator: the guard lets it through."""
+    from prodstack.targets.endpoints import covered, service_of
+    from prodstack.targets.local import SERVICES
+
+    _infra(tmp_path, {"queue.tf": QUEUE})
+    doc = build(load_settings(env="dev", config_file=_config(tmp_path, extra_config="infra"))).doc
+    [provider] = doc.providers["aws"]
+    assert {"sqs", "lambda", "events", "elasticache", "sfn"} <= set(provider["endpoints"][0])
+    served = {"aws_sqs_queue": "sqs", "aws_lambda_function": "lambda",
+              "aws_cloudwatch_event_rule": "events", "aws_cloudwatch_log_group": "logs",
+              "aws_elasticache_replication_group": "elasticache",
+              "aws_sfn_state_machine": "sfn", "aws_kinesis_stream": "kinesis",
+              "aws_kinesis_firehose_delivery_stream": "firehose", "aws_msk_cluster": "kafka",
+              "aws_lb_cookie_stickiness_policy": "elb", "aws_lb_listener_rule": "elbv2",
+              "aws_route53_resolver_endpoint": "route53resolver",
+              "aws_s3_account_public_access_block": "s3control",
+              "aws_cognito_identity_pool": "cognitoidentity",
+              "aws_cognito_user_pool": "cognitoidp"}
+    assert {t: service_of(t) for t in served} == served
+    assert all(covered(t, set(SERVICES)) for t in served)
+    unserved = {"aws_neptune_cluster": "neptune", "aws_wafregional_web_acl": "wafregional",
+                "aws_kinesis_analytics_application": "kinesisanalytics",
+                "aws_mskconnect_connector": "kafkaconnect", "aws_lightsail_instance": "lightsail"}
+    assert {t: service_of(t) for t in unserved} == unserved
+    assert not any(covered(t, set(SERVICES)) for t in unserved)
 
 
 @pytest.mark.parametrize("env", ["production", "staging", "dev"])
@@ -211,8 +250,8 @@ def test_every_type_of_the_stack_is_served_by_the_emulator(synth, env):
     doc = synth(env)
     types = [*doc["resource"], *doc["data"]]
     assert [t for t in types if not covered(t, set(SERVICES))] == []
-    assert not covered("aws_sqs_queue", set(SERVICES))
-    assert not covered("aws_route53_resolver_endpoint", set(SERVICES))
+    assert not covered("aws_neptune_cluster", set(SERVICES))
+    assert not covered("aws_route53profiles_profile", set(SERVICES))
 
 
 def test_extra_config_through_the_cli_is_one_line(tmp_path: Path):

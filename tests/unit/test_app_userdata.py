@@ -61,7 +61,8 @@ def test_a_script_runs_after_the_bootstrap(tmp_path: Path):
     data = assemble(s)
     boot = bootstrap(s)
     assert data.startswith(boot) and PAGE_MARKER not in boot
-    assert "dnf install -y amazon-cloudwatch-agent\n" in boot and "--now httpd" not in boot
+    assert "dnf install -y amazon-cloudwatch-agent postgresql16\n" in boot
+    assert "--now httpd" not in boot
     rest = data[len(boot):]
     delimiter = re.search(r"<<'(PRODSTACK_APP_[0-9a-f]+)'", rest).group(1)
     assert f"<<'{delimiter}'\n#!/usr/bin/env python3\nprint('my app')\n{delimiter}\n" in rest

@@ -1,8 +1,10 @@
 """The launch template's user data: prodstack's bootstrap, then the user's part.
 
-The bootstrap (a bash script) installs and starts the CloudWatch agent, reads the instance's
-identity from the instance metadata (IMDSv2), and writes `/etc/prodstack/app.env`: KEY=VALUE
-lines, mode 0640, from the SSM parameters under `/<project>/<env>/app` (no secrets: the
+The bootstrap (a bash script) installs and starts the CloudWatch agent, installs the
+PostgreSQL client of the database's major version (`postgres_client`: `backup verify` runs
+its data checks with psql on a web instance, the only place the database admits), reads the
+instance's identity from the instance metadata (IMDSv2), and writes `/etc/prodstack/app.env`:
+KEY=VALUE lines, mode 0640, from the SSM parameters under `/<project>/<env>/app` (no secrets: the
 database password stays in the RDS-managed secret, which the instance reads at run time).
 Without an application (`Settings.demo_page`) it also serves the demo page with httpd.
 
@@ -114,13 +116,23 @@ def app_env_script(region: str, path: str, env_file: str = APP_ENV_FILE) -> str:
                            wait=PARAMETER_WAIT_SECONDS)
 
 
+def postgres_client() -> str:
+    """The Amazon Linux 2023 package of the PostgreSQL client for the database's major version
+    (`postgresql16`): AL2023 ships one package per major version (postgresql15,
+    postgresql16, …), each with psql; the server is a separate `-server` package."""
+    from prodstack.stack.database import ENGINE_MAJOR  # the stack imports this module
+
+    return f"postgresql{ENGINE_MAJOR}"
+
+
 def bootstrap(s: Settings, demo_page: bool | None = None) -> str:
     """prodstack's part of the user data, for these settings (`demo_page`: serve the demo
     page; default: when the settings give no application)."""
     demo = s.demo_page if demo_page is None else demo_page
     script = _BOOTSTRAP.format(
         project=s.project, env=s.env, env_file=APP_ENV_FILE, imds=_IMDS,
-        packages="httpd amazon-cloudwatch-agent" if demo else "amazon-cloudwatch-agent",
+        packages=" ".join([*(["httpd"] if demo else []), "amazon-cloudwatch-agent",
+                           postgres_client()]),
         app_env=app_env_script(s.region, s.names.app_parameter_path),
         demo_page=_DEMO_PAGE.format(project=s.project, env=s.env, marker=PAGE_MARKER)
         if demo else "",

@@ -1,21 +1,19 @@
-"""What `backup verify` checks on the restored instance: engine, major version, encryption,
-and that the database answers.
+"""What `backup verify` checks on the restored instance's description: engine, major version,
+encryption; and, on the emulator, that it "answers".
 
-"Answers" means, on the emulator, an endpoint and the status `available` (there is no
-database engine behind moto); on the aws target, `SELECT 1` over TLS with the credentials in
-the stack's managed secret, through psycopg when it is installed (it is optional: without it
-the check is `n/a` and says so).
+On the emulator "answers" means an endpoint and the status `available` (there is no database
+engine behind moto). On the aws target the database itself is queried, from a web instance
+through SSM Run Command (`probe.py`, `runcommand.py`): the database admits only the web tier,
+so a query from the operator's or CI's host cannot reach it (an earlier direct psycopg check
+did exactly that, and was removed).
 """
 
 from __future__ import annotations
 
-import importlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 PASSED, FAILED, NA = "passed", "failed", "n/a"
-SQL_CONNECT_TIMEOUT = 10
 
 
 @dataclass
@@ -68,47 +66,3 @@ def answers_emulator(restored: dict[str, Any]) -> Check:
         return Check("answers", PASSED, f"{address} available (emulator: no SQL engine to query)")
     return Check("answers", FAILED, f"endpoint {address or 'missing'}, status {status}")
 
-
-def answers_sql(restored: dict[str, Any], secret_arn: str | None, secrets: Any) -> Check:
-    """`SELECT 1` on the restored instance with the master credentials from the managed secret.
-
-    The restored instance has the master password that was current when the snapshot was
-    taken; after a rotation an older snapshot answers with an authentication error.
-    """
-    if not restored.get("Engine", "").startswith("postgres"):
-        return Check("answers", NA, f"n/a: SQL check implemented for PostgreSQL only "
-                                    f"({restored.get('Engine')})")
-    try:
-        psycopg: Any = importlib.import_module("psycopg")
-    except ImportError:
-        return Check("answers", NA, "n/a: psycopg is not installed, so no SQL query was run "
-                                    "(pip install 'psycopg[binary]' to enable it)")
-    endpoint = restored.get("Endpoint") or {}
-    if not endpoint.get("Address"):
-        return Check("answers", FAILED, "the restored instance has no endpoint")
-    if not secret_arn:
-        return Check("answers", FAILED, "no db_secret_arn output: no credentials to connect with")
-    try:
-        secret = json.loads(secrets.get_secret_value(SecretId=secret_arn)["SecretString"])
-        user, password = secret["username"], secret["password"]
-    except Exception as exc:
-        return Check("answers", FAILED, f"cannot read the managed secret: {_one_line(exc)}")
-    dbname = restored.get("DBName") or "postgres"
-    where = f"{endpoint['Address']}:{endpoint.get('Port', 5432)}/{dbname}"
-    try:
-        with psycopg.connect(host=endpoint["Address"], port=endpoint.get("Port", 5432),
-                             user=user, password=password, dbname=dbname, sslmode="require",
-                             connect_timeout=SQL_CONNECT_TIMEOUT) as conn, conn.cursor() as cur:
-            cur.execute("SELECT 1")
-            row = cur.fetchone()
-    except Exception as exc:
-        return Check("answers", FAILED, f"SELECT 1 on {where} failed: {_one_line(exc)} (the "
-                                        "instance is private: run from inside the VPC)")
-    if row is None or row[0] != 1:
-        return Check("answers", FAILED, f"SELECT 1 on {where} returned {row!r}")
-    return Check("answers", PASSED, f"SELECT 1 on {where} as {user} returned 1")
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__

@@ -1,9 +1,14 @@
 """Which snapshot `backup verify` restores, and the recovery point objective.
 
-A given snapshot id must exist, be available and belong to the stack's database; `latest` is
-the newest available automated or manual one. The RPO is the age of the newest recovery point
-before the run: the newest available snapshot, or the source's `LatestRestorableTime` (point
-in time recovery) when that is newer.
+A database has three kinds of snapshots (RDS API reference, DescribeDBSnapshots,
+`SnapshotType`): `automated` (RDS's daily backups, kept `backup_retention_period` days),
+`manual`, and `awsbackup`, the snapshots AWS Backup's jobs take for the stack's backup plan
+(its recovery points in the vault, kept as long as the plan's lifecycle says: 35 days in
+production). DescribeDBSnapshots without a type returns only the first two, so each kind is
+listed on its own. A given snapshot id must exist, be available and belong to the stack's
+database; `latest` is the newest available snapshot of any kind. The RPO is the age of the
+newest recovery point before the run: the newest available snapshot of any kind, or the
+source's `LatestRestorableTime` (point in time recovery) when that is newer.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from prodstack.errors import UserError, aws_error
 
 def given_snapshot(rds: Any, snapshot_id: str, db_id: str) -> dict[str, Any]:
     """The snapshot `--snapshot ID` names; a `UserError` unless it is usable for `db_id`."""
+    # AWS Backup's snapshots are named `awsbackup:job-…` and listed under their own type.
+    kind = {"SnapshotType": "awsbackup"} if snapshot_id.startswith("awsbackup:") else {}
     try:
-        found = rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot_id)["DBSnapshots"]
+        found = rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot_id, **kind)["DBSnapshots"]
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if "NotFound" in code:
@@ -38,10 +45,13 @@ def given_snapshot(rds: Any, snapshot_id: str, db_id: str) -> dict[str, Any]:
     return snap
 
 
+SNAPSHOT_TYPES = ("automated", "manual", "awsbackup")
+
+
 def available_snapshots(rds: Any, db_id: str) -> list[dict[str, Any]]:
-    """The database's available automated and manual snapshots, oldest first."""
+    """The database's available snapshots of every kind (`SNAPSHOT_TYPES`), oldest first."""
     found: list[dict[str, Any]] = []
-    for snapshot_type in ("automated", "manual"):
+    for snapshot_type in SNAPSHOT_TYPES:
         pages = rds.get_paginator("describe_db_snapshots").paginate(
             DBInstanceIdentifier=db_id, SnapshotType=snapshot_type)
         found += [s for page in pages for s in page["DBSnapshots"]

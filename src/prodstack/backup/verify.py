@@ -2,10 +2,14 @@
 
 `verify_backup` takes the stack's outputs, the target's client factory and whether the
 target's databases answer SQL (`Target.runs_sql`) as arguments, so it runs against any
-database the outputs name. Bad input (no such database, no such snapshot) raises `UserError`
-before anything is created; a failure after that is a failed check in the report. The
-temporary instance and the snapshot this run took are deleted in a `finally`, on errors and
-on Ctrl-C too.
+database the outputs name. The snapshot is taken now (`new`), the newest of any kind
+(`latest`, `snapshots.py`), the one behind the vault's newest recovery point (`vault`,
+`vault.py`) or a given one. Bad input (no such database, no such snapshot) raises `UserError`
+before anything is created; a failure after that is a failed check in the report. Where the
+database answers SQL, its data is checked from a web instance (`runcommand.py`, `probe.py`),
+after its master password is made the secret's current one (`credentials.py`). The temporary
+instance and the snapshot this run took are deleted in a `finally`, on errors and on Ctrl-C
+too; nothing this run did not create is ever deleted.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from prodstack import emulator
-from prodstack.backup.checks import FAILED, PASSED, Check, answers_emulator, answers_sql
+from prodstack.backup.checks import FAILED, PASSED, Check, answers_emulator
 from prodstack.backup.checks import engine_checks as run_engine_checks
+from prodstack.backup.runcommand import database_checks
 from prodstack.backup.snapshots import (
     available_snapshots,
     describe_snapshot,
@@ -28,13 +33,14 @@ from prodstack.backup.snapshots import (
     recovery_point_age,
     snapshot_detail,
 )
+from prodstack.backup.vault import describe_point, newest_recovery_point, snapshot_behind
 from prodstack.errors import UserError, aws_error
 from prodstack.journal import Journal
 from prodstack.signals import held_signals
 from prodstack.targets.base import ClientFactory
 from prodstack.tf.progress import fmt_seconds
 
-MODES = ("new", "latest")
+MODES = ("new", "latest", "vault")
 TAGS = [{"Key": "prodstack:purpose", "Value": "backup-verify"}]
 # Statuses of a snapshot or an instance that will not become available: stop waiting.
 GAVE_UP = {"failed", "incompatible-restore", "incompatible-network", "incompatible-parameters",
@@ -54,6 +60,7 @@ class Report:
     restore_seconds: float | None = None
     rpo_seconds: float | None = None
     recovery_point: str | None = None
+    vault_recovery_point: str | None = None  # `--snapshot vault`: the one restored
     checks: list[Check] = field(default_factory=list)
     cleaned_up: bool = False
 
@@ -68,19 +75,22 @@ class Report:
                 "checks": [c.to_dict() for c in self.checks], "cleaned_up": self.cleaned_up,
                 "source": self.source, "snapshot_mode": self.snapshot_mode,
                 "restored_instance": self.restored_instance,
-                "recovery_point": self.recovery_point}
+                "recovery_point": self.recovery_point,
+                "vault_recovery_point": self.vault_recovery_point}
 
 
 def verify_backup(outputs: dict[str, Any], clients: ClientFactory, *,
                   runs_sql: bool, snapshot: str = "new", instance_class: str | None = None,
                   poll_interval: float = 15.0, timeout: float = 3600.0,
                   progress: Progress = lambda _: None, journal: Journal | None = None,
-                  endpoint: str | None = None) -> Report:
+                  endpoint: str | None = None, vault: str | None = None,
+                  queries: tuple[str, ...] = ()) -> Report:
     """Restore a snapshot of the stack's database to a temporary instance and check it.
 
     `journal` records each object before it is created, so that a run cut off where it
     could not clean up leaves their names for `prodstack resume`; `endpoint` (the emulator's)
-    goes into the commands suggested for removing what could not be deleted."""
+    goes into the commands suggested for removing what could not be deleted; `vault` is the
+    backup vault `--snapshot vault` reads; `queries` run on both databases (`--sql`)."""
     db_id = outputs.get("db_identifier")
     if not db_id:
         raise UserError("the deployed stack has no db_identifier output (run `prodstack up`)")
@@ -99,6 +109,13 @@ def verify_backup(outputs: dict[str, Any], clients: ClientFactory, *,
             raise UserError(f"database {db_id} has no available snapshot yet; "
                             "use --snapshot new to take one")
         chosen = existing[-1]
+    elif snapshot == "vault":
+        if not vault:
+            raise UserError("--snapshot vault needs the stack's backup vault name")
+        point = newest_recovery_point(clients("backup"), vault, source["DBInstanceArn"], db_id)
+        chosen = snapshot_behind(point, existing, vault)
+        report.vault_recovery_point = point["RecoveryPointArn"]
+        progress(f"newest recovery point: {describe_point(point, vault)}")
     created: str | None = None
     restored: str | None = None
     leftovers = leftover_restores(rds, db_id)
@@ -123,14 +140,17 @@ def verify_backup(outputs: dict[str, Any], clients: ClientFactory, *,
                     raise _StepFailed(f"snapshot {created} is {chosen.get('Status')} after "
                                       f"{fmt_seconds(timeout)}")
             report.snapshot_id = chosen["DBSnapshotIdentifier"]
-            report.checks.append(Check("snapshot", PASSED, snapshot_detail(chosen, created)))
+            behind = f", behind vault {vault}'s newest recovery point" \
+                if report.vault_recovery_point else ""
+            report.checks.append(Check("snapshot", PASSED,
+                                       snapshot_detail(chosen, created) + behind))
             step = "restore"
             restored = report.restored_instance = _identifier(db_id, "restore", stamp, 63)
             if journal:
                 journal.begin("restore", id=restored)
             progress(f"restoring {report.snapshot_id} to {restored}…")
             started = time.monotonic()
-            restore_instance(rds, report.snapshot_id, restored, source,
+            restore_instance(rds, restore_source(chosen), restored, source,
                              instance_class or source["DBInstanceClass"])
             instance = _wait(lambda: _describe_instance(rds, restored), "instance", restored,
                              poll_interval, timeout, progress)
@@ -144,8 +164,8 @@ def verify_backup(outputs: dict[str, Any], clients: ClientFactory, *,
             step = "checks"
             report.checks += run_engine_checks(source, instance)
             if runs_sql:
-                secrets = clients("secretsmanager")
-                report.checks.append(answers_sql(instance, outputs.get("db_secret_arn"), secrets))
+                report.checks += database_checks(outputs, clients, source, instance, chosen,
+                                                 queries, poll_interval, progress)
             else:
                 report.checks.append(answers_emulator(instance))
         except _StepFailed as exc:
@@ -194,6 +214,16 @@ def resume(clients: ClientFactory, journal: Journal, say: Progress) -> str:
         return f"cleanup incomplete: {result.detail}"
     journal.close()
     return f"cleaned up what the cut-off backup verify left: {result.detail}"
+
+
+def restore_source(snap: dict[str, Any]) -> str:
+    """What RestoreDBInstanceFromDBSnapshot is given as `DBSnapshotIdentifier`: the id, or for
+    AWS Backup's snapshots (ids `awsbackup:job-…`, listed under their own type) the ARN, which
+    is also the recovery point's ARN (RDS API reference: the parameter takes an ARN, as it
+    must for a snapshot shared from another account)."""
+    if snap.get("SnapshotType") == "awsbackup" and snap.get("DBSnapshotArn"):
+        return str(snap["DBSnapshotArn"])
+    return str(snap["DBSnapshotIdentifier"])
 
 
 def restore_instance(rds: Any, snapshot_id: str, identifier: str, source: dict[str, Any],

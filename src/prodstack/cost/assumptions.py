@@ -62,6 +62,9 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
     Assumption("sns_emails_per_month", 200, "emails", "email notifications per SNS topic"),
     Assumption("db_change_percent_per_day", 2, "%",
                "share of a database's storage that changes per day (incremental backups)"),
+    Assumption("restore_test_hours", 1, "h",
+               "hours an AWS Backup restore test takes to restore its instance, before the "
+               "selection's validation window (the instance is billed for both)"),
     Assumption("root_volume_gb", 8, "GB",
                "root volume of an instance whose launch template or definition sets no size "
                "(the AMI's default, priced as gp3)"),

@@ -72,6 +72,7 @@ _THROUGH = {
     "aws_flow_log": "ingestion priced on the log group it writes to",
     "aws_wafv2_web_acl_logging_configuration": "ingestion priced on the log group it writes to",
     "aws_backup_vault": "storage priced on the backup plan",
+    "aws_backup_restore_testing_plan": "priced on its restore testing selections",
     "aws_wafv2_rule_group": "billed as a rule of the web ACL that uses it",
     "aws_s3_object": "counted in its bucket's storage assumption",
 }

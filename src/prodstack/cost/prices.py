@@ -26,6 +26,7 @@ Fail = Callable[[str], UserError]
 SCALARS: dict[str, str] = {
     "rds_backup_gb_month": "RDS backup storage beyond the free allowance, per GB-month",
     "backup_storage_gb_month": "AWS Backup warm storage (RDS snapshots), per GB-month",
+    "backup_restore_test_job": "AWS Backup restore testing, per restore job",
     "nat_gateway_hour": "NAT gateway, per hour",
     "nat_gateway_gb": "NAT gateway data processed, per GB",
     "public_ipv4_hour": "public IPv4 address, per hour",

@@ -240,6 +240,12 @@ def scaling_events(activities: list[dict[str, Any]], samples: list[dict[str, Any
                                         "why": match["why"], "source": "scaling activity",
                                         "activities": 0})
         event["activities"] += 1
+        # The cause names its second only; an activity started within that second dates the
+        # decision more precisely (the load at the event is read at that time).
+        if at.timestamp() <= activity["at"] < at.timestamp() + 1:
+            event["started"] = min(activity["at"], event.get("started", activity["at"]))
+    for event in events.values():
+        event["at"] = event.pop("started", event["at"])
     found = list(events.values())
     for before, after in itertools.pairwise(samples):
         if before["desired"] == after["desired"]:

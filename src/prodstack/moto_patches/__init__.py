@@ -23,20 +23,27 @@ MOTO_VERSION = "5.2.5"
 
 # Applied in this order (later ones may wrap what earlier ones installed).
 PATCHES: tuple[str, ...] = (
+    "backup_list_tags",
+    "s3_bucket_policy_conditions",
     "iam_account_lookup",
     "launch_template_user_data",
     "rds_restore_overrides",
     "rds_restore_takes_time",
     "rds_resource_ids",
     "autoscaling_instance_refresh",
+    "autoscaling_scaling_activities",
     "elbv2_target_health",
     "backup_selections",
     "backup_plan_names",
-    "backup_vault_recovery_points",
+    "backup_recovery_points",
+    "backup_restore_jobs",
+    "backup_plan_run",
+    "backup_restore_testing",
     "ssm_maintenance_windows",
     "cloudtrail_delete_trail",
     "elbv2_default_scheme",
     "ec2_nat_gateway_delete",
+    "cloudwatch_dashboards_global",
 )
 
 # Strict mode (on unless PRODSTACK_EMULATOR_STRICT=0): what AWS refuses and moto accepts,
@@ -50,6 +57,12 @@ STRICT: tuple[str, ...] = (
     "s3_access_logging",
     "log_group_key",
     "alarm_topic_key",
+    "ec2_address_limit",
+    "cloudtrail_trail_limit",
+    "kms_key_state",
+    "kms_key_state_services",
+    "backup_vault_not_empty",
+    "iam_authorization",
 )
 
 _applied: list[str] = []

@@ -8,10 +8,14 @@ AWS (RDS API reference, "RestoreDBInstanceFromDBSnapshot"): the given values app
 the new instance is Single-AZ, without deletion protection, and does not copy tags to
 snapshots; `PubliclyAccessible` defaults as for CreateDBInstance: public when the VPC (of the
 DB subnet group, else the default VPC) has an internet gateway attached, private otherwise.
+The request has no MonitoringInterval or MonitoringRoleArn: the restored instance starts
+without Enhanced Monitoring (moto copied the source's role, which a plain `down` has deleted,
+and the strict emulator then refused the restore for a role the request never named).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from moto.ec2 import ec2_backends
@@ -45,7 +49,16 @@ def apply() -> None:
 
     def restore_with_overrides(self: RDSBackend, from_snapshot_id: str,
                                overrides: dict[str, Any]) -> DBInstance:
-        instance = restore(self, from_snapshot_id, overrides)
+        snapshot_id = from_snapshot_id.rsplit(":snapshot:", 1)[-1]
+        snapshot = self.describe_db_snapshots(None, snapshot_id)[0]
+        source = snapshot.database
+        unmonitored = copy.copy(source)
+        unmonitored.monitoring_interval, unmonitored.monitoring_role_arn = 0, None
+        snapshot.database = unmonitored
+        try:
+            instance = restore(self, from_snapshot_id, overrides)
+        finally:
+            snapshot.database = source
         for key in BOOLEAN_SETTINGS:
             value = overrides.get(key)
             if value is None and key in DEFAULTS:

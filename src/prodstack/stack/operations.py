@@ -10,8 +10,26 @@ behind the health gates (before the first deploy, `up` rolls the live ASG throug
 instance refresh).
 
 Fixes the stack side of FM-4.4: a backup plan with a retention of its own, beside the RDS
-automated backups, covering the database through a backup selection. (`prodstack backup
-verify` restores from it; the emulator cannot create selections, see the local target.)
+automated backups, covering the database through a backup selection (`prodstack backup
+verify --snapshot vault` restores its newest recovery point); and AWS Backup restore testing
+(AWS Backup developer guide, "Restore testing"), so that restores are tested in the account
+every week even when nobody runs `backup verify`:
+- the plan (`aws_backup_restore_testing_plan`) starts on Mondays at 09:00 UTC, when the
+  daily backup (05:00, start window one hour, completion window three) is done, within
+  `RESTORE_TEST_START_HOURS`; it picks the newest snapshot recovery point of the stack's vault
+  from the last `RESTORE_TEST_LOOKBACK_DAYS` days (LATEST_WITHIN_WINDOW: the one a real
+  restore would use);
+- the selection (`aws_backup_restore_testing_selection`) names the database (protected
+  resource type RDS), restores with the backup role (it has AWSBackupServiceRolePolicyFor-
+  Restores), and overrides the restore metadata so that the test instance lands where the
+  database is: its DB subnet group (database subnets, no route to the internet) and its
+  security group (AWS Backup developer guide, "Restore testing inferred metadata":
+  `dbSubnetGroupName`, and `vpcSecurityGroupIds` as a JSON list; without them AWS Backup
+  restores into the default VPC, which may not exist). AWS Backup infers the rest (an
+  identifier starting `awsbackup-restore-test-`) and deletes the test instance when the
+  validation window closes (`RESTORE_TEST_VALIDATION_HOURS`: time for a validation hook,
+  kept short because the instance is billed meanwhile). Each test is billed per restore job
+  (`prodstack cost`).
 """
 
 from __future__ import annotations
@@ -24,21 +42,27 @@ from prodstack.stack.foundation import Base
 from prodstack.stack.iam import service_role
 from prodstack.stack.kept import KEPT_VAULT
 from prodstack.stack.keys import Keys
-from prodstack.tf.document import Block
+from prodstack.tf.document import Block, expr
 
 PATCH_SCHEDULE = "cron(0 3 ? * SUN *)"
 BACKUP_SCHEDULE = "cron(0 5 * * ? *)"
+RESTORE_TEST_SCHEDULE = "cron(0 9 ? * MON *)"  # weekly, after Monday's backup
+RESTORE_TEST_START_HOURS = 4
+RESTORE_TEST_LOOKBACK_DAYS = 7
+RESTORE_TEST_VALIDATION_HOURS = 1
 
 
 @dataclass(frozen=True)
 class Operations:
     maintenance_window: Block
     backup_plan: Block
+    restore_testing_plan: Block
 
 
 def build(ctx: Context, r: Base, keys: Keys, db: Database) -> Operations:
-    return Operations(maintenance_window=_patching(ctx),
-                      backup_plan=_backup(ctx, r, keys, db))
+    plan, vault, role = _backup(ctx, r, keys, db)
+    return Operations(maintenance_window=_patching(ctx), backup_plan=plan,
+                      restore_testing_plan=_restore_testing(ctx, vault, role, db))
 
 
 def _patching(ctx: Context) -> Block:
@@ -67,7 +91,9 @@ def _patching(ctx: Context) -> Block:
     return window
 
 
-def _backup(ctx: Context, r: Base, keys: Keys, db: Database) -> Block:
+def _backup(ctx: Context, r: Base, keys: Keys, db: Database) -> tuple[Block, Block, Block]:
+    """The vault, the daily plan and its selection of the database; returns (plan, vault,
+    the role AWS Backup assumes to back up and to restore)."""
     doc, p = ctx.doc, ctx.profile
     vault = doc.resource("aws_backup_vault", KEPT_VAULT, name=ctx.names.vault,
                          kms_key_arn=keys.data.arn, tags=ctx.tags("vault"))
@@ -83,4 +109,30 @@ def _backup(ctx: Context, r: Base, keys: Keys, db: Database) -> Block:
         "backup_restore": "service-role/AWSBackupServiceRolePolicyForRestores"})
     doc.resource("aws_backup_selection", "database", name=ctx.name("database"),
                  plan_id=plan.id, iam_role_arn=role.arn, resources=[db.instance.arn])
+    return plan, vault, role
+
+
+def _restore_testing(ctx: Context, vault: Block, role: Block, db: Database) -> Block:
+    """A weekly restore test of the database's newest recovery point (see the module)."""
+    doc = ctx.doc
+    plan = doc.resource(
+        "aws_backup_restore_testing_plan", "database", name=ctx.names.restore_testing_plan,
+        schedule_expression=RESTORE_TEST_SCHEDULE, start_window_hours=RESTORE_TEST_START_HOURS,
+        recovery_point_selection=[{
+            "algorithm": "LATEST_WITHIN_WINDOW", "include_vaults": [vault.arn],
+            "recovery_point_types": ["SNAPSHOT"],
+            "selection_window_days": RESTORE_TEST_LOOKBACK_DAYS}],
+        tags=ctx.tags("restore-testing"),
+    )
+    instance = db.instance
+    doc.resource(
+        "aws_backup_restore_testing_selection", "database", name="database",
+        restore_testing_plan_name=plan.name_attr, protected_resource_type="RDS",
+        protected_resource_arns=[instance.arn], iam_role_arn=role.arn,
+        restore_metadata_overrides={
+            "dbSubnetGroupName": instance["db_subnet_group_name"],
+            "vpcSecurityGroupIds": expr(f"jsonencode({instance.address}.vpc_security_group_ids)"),
+        },
+        validation_window_hours=RESTORE_TEST_VALIDATION_HOURS,
+    )
     return plan

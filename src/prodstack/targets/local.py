@@ -22,6 +22,7 @@ from prodstack.targets.aws import backend_settings as aws_backend_settings
 from prodstack.targets.base import ClientFactory, Connection, Target
 from prodstack.targets.endpoints import SERVICE_TYPES
 from prodstack.tf import state as tfstate
+from prodstack.tf.document import expr
 
 if TYPE_CHECKING:
     from prodstack.settings import Settings
@@ -32,11 +33,14 @@ if TYPE_CHECKING:
 DEMO_DOMAIN = "prodstack-demo.test"
 DEMO_EMAIL = "oncall@prodstack-demo.test"
 ENDPOINT_VARIABLE = "emulator_endpoint"
+ACCESS_KEY_VARIABLE, SECRET_KEY_VARIABLE = "emulator_access_key", "emulator_secret_key"
+TOKEN_VARIABLE = "emulator_session_token"
 SERVICES = tuple(SERVICE_TYPES)  # every service the emulator serves
 
 # (what, why) for every emulator-only adjustment; the README shows this table.
 EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
-    ("Provider endpoints point at the emulator, with dummy credentials",
+    ("Provider endpoints point at the emulator, with dummy credentials: one per service moto "
+     "serves (`targets/endpoints.py`); a type of any other service is refused, naming it",
      "no AWS account; traffic stays on 127.0.0.1"),
     ("The emulator serves one request per connection (HTTP/1.0)",
      "moto's keep-alive server now and then drops a connection a client is reading from"),
@@ -66,6 +70,7 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
      "without it every re-plan would show changes that AWS itself would not"),
 )
 
+
 # Errors of a retried request whose first attempt had succeeded (see EMULATOR_DIFFERENCES):
 # a rule revoked or added twice, or (in a destroy) an object deleted twice.
 RETRIED_REQUEST_ERRORS = ("InvalidPermission.NotFound", "InvalidPermission.Duplicate")
@@ -75,7 +80,6 @@ RETRIED_DELETE_ERRORS = ("notfound", "not found", "does not exist", "no such")
 # Attributes the emulator reads back differently from what was written (re-plan must be clean).
 _ASG = ("default_instance_warmup",)
 _POLICY = ("enabled", "predictive_scaling_configuration")
-_TAGS = ("tags", "tags_all")
 _DESCRIPTION = ("description",)
 IGNORE_CHANGES: dict[tuple[str, str], tuple[str, ...]] = {
     ("aws_autoscaling_group", "web_blue"): _ASG,
@@ -84,8 +88,6 @@ IGNORE_CHANGES: dict[tuple[str, str], tuple[str, ...]] = {
     ("aws_autoscaling_policy", "blue_requests"): _POLICY,
     ("aws_autoscaling_policy", "green_cpu"): _POLICY,
     ("aws_autoscaling_policy", "green_requests"): _POLICY,
-    ("aws_backup_plan", "main"): _TAGS,
-    ("aws_backup_vault", "main"): _TAGS,
     ("aws_db_instance", "main"): ("performance_insights_enabled",
                                   "performance_insights_kms_key_id",
                                   "performance_insights_retention_period"),
@@ -178,8 +180,17 @@ class LocalTarget(Target):
     def point_providers(self, doc: Document) -> None:
         endpoint = doc.variable(ENDPOINT_VARIABLE, "string", "http://127.0.0.1:5000",
                                 "The embedded emulator's URL (set by prodstack)")
+        key = doc.variable(ACCESS_KEY_VARIABLE, "string", emulator.ADMIN_KEY,
+                           "The identity the emulator's requests are signed with (set by "
+                           "prodstack: emulator.credentials)")
+        secret = doc.variable(SECRET_KEY_VARIABLE, "string", emulator.ADMIN_KEY,
+                              "Its secret key (set by prodstack)")
+        doc.variable(TOKEN_VARIABLE, "string", "",
+                     "Its session token, for an assumed role (set by prodstack)")
         for body in doc.providers.get("aws", []):
-            body.update(provider_settings(endpoint))
+            body.update({**provider_settings(endpoint), "access_key": key,
+                         "secret_key": secret, "token": expr(f"var.{TOKEN_VARIABLE} == \"\" "
+                                                             f"? null : var.{TOKEN_VARIABLE}")})
 
     def default_state_bucket(self, settings: Settings) -> str | None:
         return f"{settings.project}-tfstate-local"
@@ -197,7 +208,11 @@ class LocalTarget(Target):
         return Connection(info.url, started=started)
 
     def terraform_variables(self, connection: Connection) -> dict[str, str]:
-        return {ENDPOINT_VARIABLE: connection.endpoint} if connection.endpoint else {}
+        if not connection.endpoint:
+            return {}
+        key, secret, token = emulator.credentials()
+        return {ENDPOINT_VARIABLE: connection.endpoint, ACCESS_KEY_VARIABLE: key,
+                SECRET_KEY_VARIABLE: secret, TOKEN_VARIABLE: token or ""}
 
     def backend_init_args(self, settings: Settings, connection: Connection) -> list[str]:
         if settings.state_bucket and connection.endpoint:
