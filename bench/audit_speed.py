@@ -38,11 +38,11 @@ import time
 from pathlib import Path
 
 _T0 = time.perf_counter()
-from prodstack.audit.command import own_stack_input  # noqa: E402
-from prodstack.audit.config import read_texts  # noqa: E402
-from prodstack.audit.engine import run  # noqa: E402
 from prodstack.catalog.model import AuditInput  # noqa: E402
-from prodstack.settings import load_settings  # noqa: E402
+from prodstack.cli.audit import own_stack_input  # noqa: E402
+from prodstack.config.settings import load_settings  # noqa: E402
+from prodstack.ops.audit.config import read_texts  # noqa: E402
+from prodstack.ops.audit.engine import run  # noqa: E402
 from prodstack.tf.plan import load_plan  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - _T0
@@ -59,7 +59,7 @@ CHECKOV_ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "1", "BC_SKIP_MAPPING": "TRUE"}
 
 
 def _production_plan(scratch: Path) -> str:
-    from prodstack import emulator
+    from prodstack.runtime import emulator
 
     os.environ["PRODSTACK_HOME"] = str(scratch)
     emulator.start()
@@ -142,8 +142,8 @@ def _checkov(folder: Path) -> float:
 
 
 def _own_stack(into: Path) -> Path:
-    from prodstack import synth
-    from prodstack.targets.aws import AwsTarget
+    from prodstack.platform.aws import AwsTarget
+    from prodstack.stack import synth
 
     folder = into / "own-stack"
     synth.write(AwsTarget.offline_settings(load_settings(env="production")), folder)
@@ -151,7 +151,7 @@ def _own_stack(into: Path) -> Path:
 
 
 def folders(args: argparse.Namespace) -> int:
-    from prodstack import emulator
+    from prodstack.runtime import emulator
 
     if not os.environ.get("PRODSTACK_PLUGIN_MIRROR"):
         print("note: PRODSTACK_PLUGIN_MIRROR is not set; providers come from the registry",

@@ -36,11 +36,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="prodstack-growth-") as home:
         os.environ["PRODSTACK_HOME"] = home
         env = {**os.environ}
-        from prodstack import emulator
-        from prodstack.audit.engine import run as run_audit
         from prodstack.catalog.model import AuditInput
-        from prodstack.settings import load_settings
-        from prodstack.tf.offline_plan import _plan_stack_cached
+        from prodstack.config.settings import load_settings
+        from prodstack.ops.audit.engine import run as run_audit
+        from prodstack.ops.offline_plan import _plan_stack_cached
+        from prodstack.runtime import emulator
         from prodstack.tf.plan import load_plan
 
         emulator.start()

@@ -43,9 +43,9 @@ def production_plan(out: Path) -> None:
     """Plan prodstack's production stack (aws target) offline into `out`."""
     with tempfile.TemporaryDirectory(prefix="checkov-home-") as home:
         os.environ["PRODSTACK_HOME"] = home
-        from prodstack import emulator
-        from prodstack.settings import load_settings
-        from prodstack.tf.offline_plan import plan_stack
+        from prodstack.config.settings import load_settings
+        from prodstack.ops.offline_plan import plan_stack
+        from prodstack.runtime import emulator
 
         emulator.start()
         try:

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from prodstack import emulator
-from prodstack.settings import Settings, load_settings
-from prodstack.synth import build_document
+from prodstack.config.settings import Settings, load_settings
+from prodstack.runtime import emulator
+from prodstack.stack.synth import build_document
 from tests.tiers import (  # noqa: F401  (hooks, found here by name)
     pytest_configure,
     pytest_runtest_makereport,

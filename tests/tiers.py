@@ -28,7 +28,7 @@ import pytest
 TIERS = ("fast", "emulator", "plan", "e2e")
 # The lowest tier that may start each kind of process.
 MAY_START = {"terraform": "plan", "the emulator's server": "emulator"}
-EMULATOR_MODULE = "prodstack.emulator_server"
+EMULATOR_MODULE = "prodstack.runtime.emulator_server"
 _REFUSED_EXIT = 97
 
 _current = {"tier": "e2e", "test": ""}  # outside a test (collection, the session): anything

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from prodstack import emulator
+from prodstack.runtime import emulator
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,15 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from prodstack.audit import suppress
-from prodstack.audit.command import audit_input
-from prodstack.audit.config import FolderConfig, read_folder
-from prodstack.audit.engine import AuditResult
-from prodstack.audit.locations import read_folder_locations
 from prodstack.catalog import CATALOG
 from prodstack.catalog.model import AuditInput, Hit, Unseen
 from prodstack.catalog.plan_fixtures import db
 from prodstack.catalog.planbuilder import PlanBuilder
+from prodstack.cli.audit import audit_input
+from prodstack.ops.audit import suppress
+from prodstack.ops.audit.config import FolderConfig, read_folder
+from prodstack.ops.audit.engine import AuditResult
+from prodstack.ops.audit.locations import read_folder_locations
 from prodstack.tf.plan import Locals, Plan, load_plan
 
 __all__ = ["PlanBuilder", "db", "folder_audit", "hits", "plan_of", "unseen", "write_files"]

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from prodstack.audit.config import read_folder
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.cli import cli
-from prodstack.errors import UserError
+from prodstack.core.errors import UserError
+from prodstack.ops.audit.config import read_folder
 
 DEEP = 100_000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from prodstack.audit.config import EXPR, parse_hcl, read_folder, read_texts
+from prodstack.ops.audit.config import EXPR, parse_hcl, read_folder, read_texts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

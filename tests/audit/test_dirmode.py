@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from prodstack.audit.command import plan_folder_input
-from prodstack.audit.engine import run
-from prodstack.audit.formats import render
-from prodstack.audit.recursive import audit_recursive
 from prodstack.cli import cli
-from prodstack.settings import load_settings
+from prodstack.cli.audit import plan_folder_input
+from prodstack.config.settings import load_settings
+from prodstack.ops.audit.engine import run
+from prodstack.ops.audit.formats import render
+from prodstack.ops.audit.recursive import audit_recursive
 from prodstack.tf import modtree, scratch
 from tests.audit.recorder import recorder
 from tests.audit.test_formats import validate

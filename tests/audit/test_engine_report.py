@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from prodstack.audit import catalog, report
-from prodstack.audit.engine import run
 from prodstack.catalog import CATALOG
 from prodstack.catalog.model import AuditInput, Entry, Hit, Rule
 from prodstack.catalog.planbuilder import PlanBuilder
+from prodstack.ops.audit import catalog, report
+from prodstack.ops.audit.engine import run
 from tests.audit.helpers import db, plan_of
 
 KEYS = {"id", "title", "severity", "address", "message", "fix"}

@@ -16,11 +16,11 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from prodstack.audit.formats import render
-from prodstack.audit.formats.sarif import to_sarif
-from prodstack.audit.locations import read_folder_locations
 from prodstack.catalog import CATALOG
 from prodstack.cli import cli
+from prodstack.ops.audit.formats import render
+from prodstack.ops.audit.formats.sarif import to_sarif
+from prodstack.ops.audit.locations import read_folder_locations
 from tests.audit.helpers import PlanBuilder, db, folder_audit, write_files
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -170,7 +170,7 @@ def test_locations_in_hcl_json_and_parent_module_folders(tmp_path: Path) -> None
     [comment] = locations.comments
     assert comment.scopes == ("aws_sns_topic.alerts",) and comment.where.line == 6
     # outside the folder the SARIF location is an absolute file URI
-    from prodstack.audit.formats.sarif import _artifact
+    from prodstack.ops.audit.formats.sarif import _artifact
 
     assert _artifact(locations, vpc.path) == {"uri": vpc.path.as_uri()}
 
@@ -225,7 +225,7 @@ def test_markdown_has_summary_table_fixes_and_details(stack: Path) -> None:
 
 
 def test_markdown_escapes_pipes_and_says_no_findings() -> None:
-    from prodstack.audit.engine import AuditResult, Finding
+    from prodstack.ops.audit.engine import AuditResult, Finding
 
     result = AuditResult("plan | x", "production", 0,
                          findings=[Finding("FM-X7", "t", "low", "a.b", "x | y", "fix")])

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from prodstack import emulator
 from prodstack.cli import cli
+from prodstack.runtime import emulator
 from tests.audit.test_formats import validate
 
 pytestmark = pytest.mark.plan

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from prodstack.audit import hook
+from prodstack.cli import hook
 from tests.audit.helpers import write_files
 
 REPO = {

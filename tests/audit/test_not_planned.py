@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from prodstack.audit.engine import NOT_PLANNED
-from prodstack.audit.recursive import audit_recursive
 from prodstack.cli import cli
-from prodstack.settings import load_settings
+from prodstack.config.settings import load_settings
+from prodstack.ops.audit.engine import NOT_PLANNED
+from prodstack.ops.audit.recursive import audit_recursive
 from prodstack.tf import installable
 
 FORMATS = ("text", "json", "sarif", "junit", "markdown")
@@ -137,7 +137,7 @@ def test_a_recursive_audit_degrades_root_by_root(tmp_path: Path, mirror: Path) -
     [terraform] = [e for r, e in result.root_errors if r == "envs/prod"]
     assert terraform.startswith("the configuration requires Terraform >= 99.0 (main.tf:1)")
     assert ("FM-3.1", f"stacks/ids: {NOT_PLANNED}") in result.skipped
-    from prodstack.audit.report import to_text
+    from prodstack.ops.audit.report import to_text
 
     assert "2 of 2 roots NOT PLANNED (envs/prod, stacks/ids)" in to_text(result).splitlines()[0]
     assert result.exit_code("low") == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from prodstack.catalog.planbuilder import PlanBuilder
-from prodstack.errors import UserError
+from prodstack.core.errors import UserError
 from prodstack.tf.plan import UNKNOWN, load_plan, strip_instance_keys
 from tests.audit.helpers import plan_of
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from prodstack.audit.command import audit, audit_cmd
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.ready_fixtures import ReadyBuilder
-from prodstack.errors import UserError
-from prodstack.settings import load_settings
+from prodstack.cli.audit import audit, audit_cmd
+from prodstack.config.settings import load_settings
+from prodstack.core.errors import UserError
 from tests.audit.helpers import write_files
 from tests.audit.test_resolver import (
     AUDIT_MODULE_TF,

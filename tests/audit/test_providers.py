@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.errors import UserError
+from prodstack.core.errors import UserError
 from prodstack.tf import installable, modtree, providers, versions
 from prodstack.tf.allowlist import Allowlist, refusals
 from prodstack.tf.offline_env import cli_config

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prodstack.audit.engine import AuditResult
 from prodstack.catalog.plan_data import ACCOUNT as ACCOUNT_SYMBOL
 from prodstack.catalog.policies import Request, evaluate
 from prodstack.catalog.policy_match import glob, symbol
 from prodstack.catalog.ready_fixtures import ReadyBuilder
 from prodstack.catalog.ready_queries import document
+from prodstack.ops.audit.engine import AuditResult
 from prodstack.tf.hcl_expr import parse_expression
 from tests.audit.helpers import PlanBuilder, folder_audit, plan_of, write_files
 
@@ -355,8 +355,8 @@ def test_expressions_evaluated_as_terraform_does() -> None:
 def test_document_of_a_jsonencode_in_directory_mode_names_the_resources(tmp_path: Path) -> None:
     folder = write_files(tmp_path / "root", {"main.tf": LOG_BUCKET_TF.replace(
         "PRINCIPAL", "data.aws_elb_service_account.main.arn")})
-    from prodstack.audit.config import read_folder
     from prodstack.catalog.model import AuditInput
+    from prodstack.ops.audit.config import read_folder
 
     config = read_folder(folder)
     plan = plan_of(_alb_plan(), config.locals)

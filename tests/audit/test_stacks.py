@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from prodstack import synth
 from prodstack.catalog import CATALOG
 from prodstack.cli import cli
-from prodstack.profiles import PROFILES
-from prodstack.settings import load_settings
+from prodstack.config.profiles import PROFILES
+from prodstack.config.settings import load_settings
+from prodstack.stack import synth
 
 pytestmark = pytest.mark.plan
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from prodstack.audit.engine import AuditResult
-from prodstack.audit.suppress import META_ID
 from prodstack.cli import cli
+from prodstack.ops.audit.engine import AuditResult
+from prodstack.ops.audit.suppress import META_ID
 from tests.audit.helpers import PlanBuilder, db, folder_audit, write_files
 
 LISTENER = {"port": 443, "protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-2016-08"}

@@ -8,9 +8,9 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from prodstack.audit.engine import AuditResult
-from prodstack.audit.formats import render
 from prodstack.catalog.plan_fixtures import alb
+from prodstack.ops.audit.engine import AuditResult
+from prodstack.ops.audit.formats import render
 from tests.audit.helpers import PlanBuilder, folder_audit, hits, plan_of, write_files
 from tests.audit.test_formats import validate
 

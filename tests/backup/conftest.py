@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from prodstack import workflow
-from prodstack.aws_clients import client
-from prodstack.backup.command import backup_group
-from prodstack.settings import load_settings
-from prodstack.targets import Connection
+from prodstack.cli.backup import backup_group
+from prodstack.config.settings import load_settings
+from prodstack.ops import workflow
+from prodstack.platform import Connection
+from prodstack.runtime.clients import client
 from tests.conftest import running_emulator
 
 Outputs = dict[str, Any]
@@ -70,7 +70,7 @@ def make_db(emulator_url: str, network: dict[str, Any]) -> Callable[..., Outputs
 
 @pytest.fixture
 def deployed(monkeypatch: pytest.MonkeyPatch, emulator_url: str) -> Callable[[Outputs], None]:
-    """`deployed(outputs)`: `prodstack.workflow.outputs` returns them, on the test emulator."""
+    """`deployed(outputs)`: `prodstack.ops.workflow.outputs` returns them, on the test emulator."""
 
     def use(values: Outputs) -> None:
         def fake_outputs(ws: workflow.Workspace) -> Outputs:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from prodstack.backup import verify
-from prodstack.backup.checks import engine_checks, major_version
+from prodstack.ops.backup import verify
+from prodstack.ops.backup.checks import engine_checks, major_version
 
 RESTORED = {"Engine": "postgres", "EngineVersion": "16.4", "StorageEncrypted": True,
             "DBName": "productiondb", "DBInstanceStatus": "available",

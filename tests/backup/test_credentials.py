@@ -10,8 +10,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from prodstack.backup.credentials import align_password
-from prodstack.backup.runcommand import database_checks
+from prodstack.ops.backup.credentials import align_password
+from prodstack.ops.backup.runcommand import database_checks
 from tests.backup.test_runcommand import (
     BLUE,
     GOOD_OUTPUT,

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from prodstack.app.userdata import bootstrap, postgres_client
-from prodstack.backup import probe
-from prodstack.backup.probe import Endpoint, checks, data_script, findings
-from prodstack.settings import load_settings
+from prodstack.config.settings import load_settings
+from prodstack.ops.backup import probe
+from prodstack.ops.backup.probe import Endpoint, checks, data_script, findings
+from prodstack.stack.app.userdata import bootstrap, postgres_client
 
 SECRET_ARN = "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-0a1b-Xy12"
 PASSWORD = "pa:ss\\wo'rd$(reboot)"  # a colon and a backslash need escaping in .pgpass
@@ -236,7 +236,7 @@ def test_output_cut_short_is_a_failed_check():
 
 
 def test_the_bootstrap_installs_the_client_of_the_database_major_version():
-    from prodstack.stack.database import ENGINE_MAJOR
+    from prodstack.stack.parts.database import ENGINE_MAJOR
 
     assert postgres_client() == f"postgresql{ENGINE_MAJOR}"
     boot = bootstrap(load_settings(env="dev"))

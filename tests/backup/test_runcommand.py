@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from prodstack.backup import runcommand
-from prodstack.backup.command import check_queries
-from prodstack.backup.runcommand import NoInstance, data_checks, pick_instance
-from prodstack.errors import UserError
+from prodstack.cli.backup import check_queries
+from prodstack.core.errors import UserError
+from prodstack.ops.backup import runcommand
+from prodstack.ops.backup.runcommand import NoInstance, data_checks, pick_instance
 
 OUTPUTS = {"region": "us-west-1", "release_parameter": "/prodstack/production/release",
            "asg_names": {"blue": "prodstack-production-web-blue",

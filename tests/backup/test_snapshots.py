@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from prodstack.backup.snapshots import available_snapshots, given_snapshot, recovery_point_age
-from prodstack.backup.vault import newest_recovery_point, snapshot_behind
-from prodstack.backup.verify import restore_source
-from prodstack.errors import UserError
+from prodstack.core.errors import UserError
+from prodstack.ops.backup.snapshots import available_snapshots, given_snapshot, recovery_point_age
+from prodstack.ops.backup.vault import newest_recovery_point, snapshot_behind
+from prodstack.ops.backup.verify import restore_source
 
 DB = "prodstack-production-db"
 ARN = "arn:aws:rds:us-west-1:123456789012"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from prodstack.backup import verify
-from prodstack.errors import UserError
+from prodstack.core.errors import UserError
+from prodstack.ops.backup import verify
 from tests.backup.conftest import boto, inventory, run
 
 pytestmark = pytest.mark.e2e

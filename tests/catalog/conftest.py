@@ -129,7 +129,7 @@ def clients(live_emulator: str):  # type: ignore[no-untyped-def]
     """A fresh emulated account: the emulator is reset, then boto3 clients for it."""
     import boto3
 
-    from prodstack import emulator
+    from prodstack.runtime import emulator
 
     emulator.reset(live_emulator)
     config = Config(retries={"max_attempts": 3, "mode": "standard"})

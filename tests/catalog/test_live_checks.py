@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from prodstack.catalog import CATALOG
+from prodstack.catalog.contract import VerifyContext
 from prodstack.catalog.model import Entry, LiveCase
 from prodstack.catalog.world import World
-from prodstack.settings import load_settings
-from prodstack.verify.context import VerifyContext
-from prodstack.verify.runner import run_check
+from prodstack.config.settings import load_settings
+from prodstack.ops.verify import run_check
 
 pytestmark = pytest.mark.emulator
 

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from prodstack.cli import cli
-from prodstack.cost import assumptions, prices
-from prodstack.cost.estimate import Estimate, Item, estimate
+from prodstack.ops.cost import assumptions, prices
+from prodstack.ops.cost.estimate import Estimate, Item, estimate
 from prodstack.tf.plan import load_plan
 
 FIXTURES = Path(__file__).parent / "fixtures"

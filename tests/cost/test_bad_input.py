@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.tf.offline_plan import _copy_config, config_files
+from prodstack.ops.offline_plan import _copy_config, config_files
 from tests.cost.conftest import FIXTURES, assert_one_line_error, invoke, invoke_json
 
 WEB = str(FIXTURES / "web_plan.json")
@@ -106,7 +106,7 @@ def test_plan_nested_as_deep_as_json_reads_is_priced_or_one_line(tmp_path, depth
 
 
 def _prices_with(tmp_path: Path, raw: str) -> str:
-    shipped = json.loads((Path(__file__).parents[2] / "src" / "prodstack" / "cost" /
+    shipped = json.loads((Path(__file__).parents[2] / "src" / "prodstack" / "ops" / "cost" /
                           "prices.json").read_text())
     shipped["regions"]["us-east-1"]["nat_gateway_hour"] = "@"
     path = tmp_path / "prices.json"

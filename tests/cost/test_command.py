@@ -9,9 +9,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from prodstack.cost import prices
-from prodstack.cost.assumptions import ASSUMPTIONS
-from prodstack.cost.command import cost_cmd
+from prodstack.cli.cost import cost_cmd
+from prodstack.ops.cost import prices
+from prodstack.ops.cost.assumptions import ASSUMPTIONS
 from tests.cost.conftest import FIXTURES, assert_one_line_error, invoke, invoke_json
 
 WEB = str(FIXTURES / "web_plan.json")

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from prodstack import emulator
-from prodstack.cost import assumptions, prices
-from prodstack.cost.prices import RegionPrices
-from prodstack.profiles import PROFILES
+from prodstack.config.profiles import PROFILES
+from prodstack.ops.cost import assumptions, prices
+from prodstack.ops.cost.prices import RegionPrices
+from prodstack.runtime import emulator
 from tests.cost.conftest import FIXTURES, invoke_json
 
 pytestmark = pytest.mark.plan

@@ -6,8 +6,8 @@ import datetime
 
 import pytest
 
-from prodstack.cost import prices
-from prodstack.profiles import PROFILES
+from prodstack.config.profiles import PROFILES
+from prodstack.ops.cost import prices
 
 FAMILIES = ("t3", "t4g", "m6g", "m7g", "c7g")
 

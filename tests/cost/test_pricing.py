@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from prodstack.cost.estimate import COMPUTE_SP, RDS_RESERVED
-from prodstack.cost.report import savings
+from prodstack.ops.cost.estimate import COMPUTE_SP, RDS_RESERVED
+from prodstack.ops.cost.report import savings
 from prodstack.tf.plan import strip_instance_keys as strip_indexes
 from tests.cost.conftest import estimate_data, estimate_of, item, load_fixture
 

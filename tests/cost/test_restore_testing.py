@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from prodstack.cost.estimate import free_reason
-from prodstack.cost.restore_testing import WEEKS_PER_MONTH, runs_per_month
-from prodstack.stack.operations import RESTORE_TEST_SCHEDULE
+from prodstack.ops.cost.estimate import free_reason
+from prodstack.ops.cost.restore_testing import WEEKS_PER_MONTH, runs_per_month
+from prodstack.stack.parts.operations import RESTORE_TEST_SCHEDULE
 from tests.cost.conftest import estimate_data, item
 
 

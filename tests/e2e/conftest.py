@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from prodstack import emulator
-from prodstack.aws_clients import client
-from prodstack.settings import load_settings
+from prodstack.config.settings import load_settings
+from prodstack.runtime import emulator
+from prodstack.runtime.clients import client
 
 
 class Cli:

@@ -21,8 +21,8 @@ from typing import Any
 import boto3
 import pytest
 
-from prodstack import emulator
 from prodstack.catalog.world import World
+from prodstack.runtime import emulator
 from tests.conftest import prodstack_home
 from tests.e2e.conftest import Cli
 from tests.e2e.faults import DEPLOY, at_step, error_lines, journal, popen, wait_for

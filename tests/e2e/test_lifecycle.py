@@ -23,8 +23,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from prodstack import emulator
 from prodstack.catalog import CATALOG
+from prodstack.runtime import emulator
 from tests.e2e.conftest import Cli, boto
 
 pytestmark = pytest.mark.e2e
@@ -322,7 +322,7 @@ def test_properties_broken_out_of_band_are_named_and_up_repairs_them(cli, deploy
     assert not wrong, wrong
     assert "actions disabled" in checks["FM-4.2"]["detail"]  # its own break still shows
     proc = run(cli, "up")
-    # What Terraform alone would never put back (prodstack.blind_drift, deploy.align_traffic).
+    # What Terraform alone would never put back (prodstack.ops.blind_drift, deploy.align_traffic).
     assert "turning the management back on" in proc.stderr, proc.stderr[-3000:]
     assert "all traffic back on blue" in proc.stderr, proc.stderr[-3000:]
     code, checks = verify(cli)

@@ -1,7 +1,7 @@
 """The emulator alone: one real emulator server per test session, and unpatched moto in-process.
 
-Every patch in `prodstack.moto_patches` has two tests: one against the emulator (a server
-process started by `prodstack.emulator.start()`, in a temporary PRODSTACK_HOME), which fails
+Every patch in `prodstack.runtime.moto_patches` has two tests: one against the emulator (a server
+process started by `prodstack.runtime.emulator.start()`, in a temporary PRODSTACK_HOME), which fails
 without the patch; and one "still needed" test, which runs the same probe against unpatched
 moto in-process (`moto.mock_aws`) and fails once moto itself behaves like AWS, naming the
 patch to remove.
@@ -17,7 +17,7 @@ import boto3
 import moto
 import pytest
 
-from prodstack import emulator
+from prodstack.runtime import emulator
 from tests.conftest import prodstack_home
 
 REGION = "us-west-1"
@@ -66,4 +66,4 @@ def still_needed(broken: bool, patch: str, behaviour: str) -> None:
     """Fail when unpatched moto no longer shows the defect that `patch` corrects."""
     if not broken:
         pytest.fail(f"moto {moto.__version__} fixes {behaviour}: remove "
-                    f"prodstack.moto_patches.{patch}", pytrace=False)
+                    f"prodstack.runtime.moto_patches.{patch}", pytrace=False)

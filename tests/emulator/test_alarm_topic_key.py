@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.alarm_topic_key"""
+"""prodstack.runtime.moto_patches.alarm_topic_key"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.alb_access_logs"""
+"""prodstack.runtime.moto_patches.alb_access_logs"""
 
 from __future__ import annotations
 

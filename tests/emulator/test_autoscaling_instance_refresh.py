@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.autoscaling_instance_refresh"""
+"""prodstack.runtime.moto_patches.autoscaling_instance_refresh"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.autoscaling_scaling_activities"""
+"""prodstack.runtime.moto_patches.autoscaling_scaling_activities"""
 
 from __future__ import annotations
 

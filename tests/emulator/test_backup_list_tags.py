@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.backup_list_tags"""
+"""prodstack.runtime.moto_patches.backup_list_tags"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.backup_plan_names"""
+"""prodstack.runtime.moto_patches.backup_plan_names"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.backup_plan_run"""
+"""prodstack.runtime.moto_patches.backup_plan_run"""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from prodstack import emulator
-from prodstack.errors import UserError
+from prodstack.core.errors import UserError
+from prodstack.runtime import emulator
 from tests.emulator._backup import database, role, vault
 from tests.emulator.conftest import REGION, Client, still_needed
 

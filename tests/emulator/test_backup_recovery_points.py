@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.backup_recovery_points"""
+"""prodstack.runtime.moto_patches.backup_recovery_points"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.backup_restore_jobs"""
+"""prodstack.runtime.moto_patches.backup_restore_jobs"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.backup_restore_testing"""
+"""prodstack.runtime.moto_patches.backup_restore_testing"""
 
 from __future__ import annotations
 

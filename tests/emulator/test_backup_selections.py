@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.backup_selections"""
+"""prodstack.runtime.moto_patches.backup_selections"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.backup_vault_not_empty"""
+"""prodstack.runtime.moto_patches.backup_vault_not_empty"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.cloudtrail_delete_trail"""
+"""prodstack.runtime.moto_patches.cloudtrail_delete_trail"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.cloudtrail_delivery"""
+"""prodstack.runtime.moto_patches.cloudtrail_delivery"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.cloudtrail_trail_limit"""
+"""prodstack.runtime.moto_patches.cloudtrail_trail_limit"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.cloudwatch_dashboards_global"""
+"""prodstack.runtime.moto_patches.cloudwatch_dashboards_global"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.config_delivery"""
+"""prodstack.runtime.moto_patches.config_delivery"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.ec2_address_limit"""
+"""prodstack.runtime.moto_patches.ec2_address_limit"""
 
 from __future__ import annotations
 

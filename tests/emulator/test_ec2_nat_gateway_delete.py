@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.ec2_nat_gateway_delete"""
+"""prodstack.runtime.moto_patches.ec2_nat_gateway_delete"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.elbv2_default_scheme"""
+"""prodstack.runtime.moto_patches.elbv2_default_scheme"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.elbv2_target_health"""
+"""prodstack.runtime.moto_patches.elbv2_target_health"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.iam_account_lookup"""
+"""prodstack.runtime.moto_patches.iam_account_lookup"""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def partitions_after_a_request(client: Client) -> list[str]:
 
 
 def test_a_request_after_a_reset_is_fast(aws: Client, emulator_url: str):
-    from prodstack import emulator
+    from prodstack.runtime import emulator
 
     ec2 = aws("ec2")
     ec2.describe_vpcs()

@@ -1,5 +1,5 @@
-"""prodstack.moto_patches.iam_authorization: act as an instance role (assume it) and read and
-write a bucket and its KMS key, SSM parameters and a secret; refused without the grants,
+"""prodstack.runtime.moto_patches.iam_authorization: act as an instance role (assume it) and
+read and write a bucket and its KMS key, SSM parameters and a secret; refused without the grants,
 allowed with them; the emulator's administrator (key `test`) stays unrestricted."""
 
 from __future__ import annotations

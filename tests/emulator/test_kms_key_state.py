@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.kms_key_state"""
+"""prodstack.runtime.moto_patches.kms_key_state"""
 
 from __future__ import annotations
 

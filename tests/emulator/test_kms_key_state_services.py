@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.kms_key_state_services"""
+"""prodstack.runtime.moto_patches.kms_key_state_services"""
 
 from __future__ import annotations
 

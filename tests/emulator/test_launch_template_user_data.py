@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.launch_template_user_data"""
+"""prodstack.runtime.moto_patches.launch_template_user_data"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.log_group_key"""
+"""prodstack.runtime.moto_patches.log_group_key"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Refusals of AWS's that moto 5.2.5 already makes (so no module in prodstack.moto_patches):
+"""Refusals of AWS's that moto 5.2.5 already makes (so no module in prodstack.runtime.moto_patches):
 kept here so that a moto upgrade that drops one is noticed.
 
 AWS Config (AWS Config Developer Guide, "Service Limits for AWS Config": one configuration

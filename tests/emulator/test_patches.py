@@ -10,12 +10,12 @@ from pathlib import Path
 import moto
 import pytest
 
-from prodstack import moto_patches
+from prodstack.runtime import moto_patches
 
 pytestmark = pytest.mark.emulator
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "src" / "prodstack" / "moto_patches"
+PACKAGE = ROOT / "src" / "prodstack" / "runtime" / "moto_patches"
 MAX_LINES = 300
 
 
@@ -53,7 +53,7 @@ def test_moto_is_pinned_to_the_patched_version():
 
 
 def test_the_server_applies_the_patches():
-    source = (ROOT / "src" / "prodstack" / "emulator_server.py").read_text()
+    source = (ROOT / "src" / "prodstack" / "runtime" / "emulator_server.py").read_text()
     assert "moto_patches.apply_all(strict=" in source
 
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from prodstack.settings import load_settings
-from prodstack.targets.base import Connection
-from prodstack.teardown import purge_leftovers
-from prodstack.workflow import Workspace
+from prodstack.config.settings import load_settings
+from prodstack.ops.teardown import purge_leftovers
+from prodstack.ops.workflow import Workspace
+from prodstack.platform.base import Connection
 from tests.emulator.conftest import REGION, Client
 
 pytestmark = pytest.mark.emulator

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.rds_resource_ids"""
+"""prodstack.runtime.moto_patches.rds_resource_ids"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.rds_restore_overrides"""
+"""prodstack.runtime.moto_patches.rds_restore_overrides"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.rds_restore_takes_time"""
+"""prodstack.runtime.moto_patches.rds_restore_takes_time"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.s3_access_logging"""
+"""prodstack.runtime.moto_patches.s3_access_logging"""
 
 from __future__ import annotations
 

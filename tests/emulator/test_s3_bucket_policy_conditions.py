@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.s3_bucket_policy_conditions"""
+"""prodstack.runtime.moto_patches.s3_bucket_policy_conditions"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.service_role_trust"""
+"""prodstack.runtime.moto_patches.service_role_trust"""
 
 from __future__ import annotations
 

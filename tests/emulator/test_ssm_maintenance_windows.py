@@ -1,4 +1,4 @@
-"""prodstack.moto_patches.ssm_maintenance_windows"""
+"""prodstack.runtime.moto_patches.ssm_maintenance_windows"""
 
 from __future__ import annotations
 

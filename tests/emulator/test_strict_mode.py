@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.errors import SettingError
-from prodstack.settings import STRICT_ENV, load_settings
+from prodstack.config.settings import STRICT_ENV, load_settings
+from prodstack.core.errors import SettingError
 
 pytestmark = pytest.mark.emulator
 

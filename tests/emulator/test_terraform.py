@@ -2,9 +2,9 @@
 what the local target used to leave out or work around (a minute or two).
 
 One small configuration, with the provider pointed at the emulator exactly as the local target
-points it (`prodstack.targets.local.provider_settings`): a backup vault (force_destroy), plan,
+points it (`prodstack.platform.local.provider_settings`): a backup vault (force_destroy), plan,
 IAM role and selection; a maintenance window with a target and a RUN_COMMAND task shaped as in
-`prodstack.stack.operations`; a VPC, subnet, launch template, target group and an ASG that
+`prodstack.stack.parts.operations`; a VPC, subnet, launch template, target group and an ASG that
 rolls with `instance_refresh`; a trail. Apply, re-plan (clean), change the launch template
 and the window's target and task, apply (the ASG rolls through StartInstanceRefresh), re-plan
 (clean), destroy.
@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from prodstack.targets.local import provider_settings
+from prodstack.platform.local import provider_settings
 from prodstack.tf.cliconfig import write_cli_config
 from tests.emulator.conftest import REGION, Client, prodstack_home
 

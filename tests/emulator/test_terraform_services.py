@@ -1,7 +1,7 @@
 """Every service moto serves is reachable from the local target (issue 18, item 2): an
 `extra_config` folder with an SQS queue, a Lambda function and an EventBridge rule targeting
 it applies with the provider configured exactly as the local target configures it
-(`prodstack.targets.local.provider_settings`: every endpoint at the emulator), re-plans clean
+(`prodstack.platform.local.provider_settings`: every endpoint at the emulator), re-plans clean
 and is destroyed. (tests/plan/test_endpoints.py plans the same folder beside the stack.)"""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.targets.local import provider_settings
+from prodstack.platform.local import provider_settings
 from tests.emulator._services_folder import lambda_zip, services_folder
 from tests.emulator.conftest import REGION, Client
 from tests.emulator.test_terraform import Terraform

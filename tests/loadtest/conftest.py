@@ -18,7 +18,7 @@ PAGE = b"<html><body><h1>Production Server</h1></body></html>"
 
 # The CLI's main() with the commands registered (a no-op once cli.py registers them itself).
 LAUNCH = ("from prodstack.cli import cli, main\n"
-          "from prodstack.loadtest import loadtest_cmd, worker_cmd\n"
+          "from prodstack.cli.loadtest import loadtest_cmd, worker_cmd\n"
           "cli.commands.setdefault('loadtest', loadtest_cmd)\n"
           "cli.commands.setdefault('loadtest-worker', worker_cmd)\n"
           "main()\n")

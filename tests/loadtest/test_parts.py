@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from prodstack.errors import UserError
-from prodstack.loadtest.address import check_allowed, parse_url
-from prodstack.loadtest.figures import Figure, Series
-from prodstack.loadtest.histogram import Window, difference
-from prodstack.loadtest.shapes import make_shape
-from prodstack.loadtest.slo import Rule, judge, parse_rule
-from prodstack.loadtest.stackwatch import scaling_events
-from prodstack.loadtest.svg import nice_ticks, render
+from prodstack.core.errors import UserError
+from prodstack.ops.loadtest.address import check_allowed, parse_url
+from prodstack.ops.loadtest.figures import Figure, Series
+from prodstack.ops.loadtest.histogram import Window, difference
+from prodstack.ops.loadtest.shapes import make_shape
+from prodstack.ops.loadtest.slo import Rule, judge, parse_rule
+from prodstack.ops.loadtest.stackwatch import scaling_events
+from prodstack.ops.loadtest.svg import nice_ticks, render
 
 
 def test_steady_shape_is_one_stage() -> None:
@@ -146,8 +146,8 @@ def test_load_goes_to_loopback_or_the_deployment_only() -> None:
 
 
 def test_png_charts_are_the_pages_figures(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from prodstack.loadtest import png
-    from prodstack.loadtest.figures import figures
+    from prodstack.ops.loadtest import png
+    from prodstack.ops.loadtest.figures import figures
 
     stage = _stage(0, 5, 40, {})
     report = {"timeline": [{"t": 0.5, "users": 5, "rps": 4.0, "errors_per_s": 0.0,

@@ -3,7 +3,7 @@ the emulator, as tests/catalog builds live states, no Terraform), whose live gro
 from 2 to 4 instances (SetDesiredCapacity, as an operator or a policy would) once the load
 stays above 4 requests a second, with the metrics it would have published put into the
 emulator's CloudWatch. The emulator records the scaling activities of that change as AWS
-does (prodstack.moto_patches.autoscaling_scaling_activities), and the report reads them from
+does (prodstack.runtime.moto_patches.autoscaling_scaling_activities), and the report reads them from
 DescribeScalingActivities. The load goes to a local server; the report must mark the scaling
 event at the load it happened."""
 
@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from prodstack.catalog.world import World
 from prodstack.cli import cli
-from prodstack.loadtest import command
+from prodstack.cli import loadtest as command
 from tests.conftest import running_emulator
 
 pytestmark = pytest.mark.emulator

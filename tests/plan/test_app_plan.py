@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from prodstack import emulator
 from prodstack.cli import cli
-from prodstack.paths import work_root
-from prodstack.settings import load_settings
-from prodstack.tf.validate import validate_settings
+from prodstack.config.settings import load_settings
+from prodstack.core.paths import work_root
+from prodstack.ops.validate import validate_settings
+from prodstack.runtime import emulator
 from tests.conftest import AWS_SETS
 
 pytestmark = pytest.mark.plan
@@ -101,7 +101,7 @@ def _values(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_the_example_plan_holds_no_secret(home):
-    from prodstack.tf.offline_plan import plan_stack
+    from prodstack.ops.offline_plan import plan_stack
 
     emulator.start()
     try:
@@ -130,7 +130,7 @@ def test_the_example_plan_holds_no_secret(home):
 
 
 def test_the_example_is_priced_with_its_own_resources(home):
-    from prodstack.cost.command import run
+    from prodstack.cli.cost import run
 
     report = json.loads(run(None, env="dev", fmt="json", config_file=str(EXAMPLE)))
     items = {i["address"]: i for i in report["items"]}

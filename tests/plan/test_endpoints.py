@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.paths import work_root
-from prodstack.settings import load_settings
-from prodstack.targets.endpoints import SERVICE_TYPES
+from prodstack.config.settings import load_settings
+from prodstack.core.paths import work_root
+from prodstack.ops.validate import validate_settings
+from prodstack.platform.endpoints import SERVICE_TYPES
 from prodstack.tf.cliconfig import write_cli_config
-from prodstack.tf.validate import validate_settings
 from tests.emulator._services_folder import lambda_zip, services_folder
 
 pytestmark = pytest.mark.plan

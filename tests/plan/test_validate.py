@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prodstack.tf.validate import validate_settings
+from prodstack.ops.validate import validate_settings
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.plan
@@ -26,7 +26,7 @@ def test_terraform_validate(home, env, target):
 
 def test_validate_reports_a_broken_document(home, monkeypatch):
     """The check can fail: a reference to a resource that does not exist is reported."""
-    from prodstack.errors import UserError
+    from prodstack.core.errors import UserError
     from prodstack.stack import outputs
 
     original = outputs.build

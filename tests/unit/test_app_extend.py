@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from prodstack import synth
-from prodstack.errors import UserError
-from prodstack.record import RECORD_OUTPUT
-from prodstack.settings import load_settings
-from prodstack.stack import build
+from prodstack.config.record import RECORD_OUTPUT
+from prodstack.config.settings import load_settings
+from prodstack.core.errors import UserError
+from prodstack.stack import synth
+from prodstack.stack.compose import build
 from tests.conftest import AWS_SETS
 from tests.unit.test_cli import assert_one_line_error, run
 
@@ -216,8 +216,8 @@ def test_the_local_target_refuses_what_the_emulator_does_not_serve(tmp_path: Pat
 def test_every_service_moto_serves_is_reachable_from_the_local_target(tmp_path: Path):
     """An SQS queue (and Lambda, EventBridge, ElastiCache, Step Functions…) now has its
     endpoint pointed at the emulator: the guard lets it through."""
-    from prodstack.targets.endpoints import covered, service_of
-    from prodstack.targets.local import SERVICES
+    from prodstack.platform.endpoints import covered, service_of
+    from prodstack.platform.local import SERVICES
 
     _infra(tmp_path, {"queue.tf": QUEUE})
     doc = build(load_settings(env="dev", config_file=_config(tmp_path, extra_config="infra"))).doc
@@ -244,8 +244,8 @@ def test_every_service_moto_serves_is_reachable_from_the_local_target(tmp_path: 
 
 @pytest.mark.parametrize("env", ["production", "staging", "dev"])
 def test_every_type_of_the_stack_is_served_by_the_emulator(synth, env):
-    from prodstack.targets.endpoints import covered
-    from prodstack.targets.local import SERVICES
+    from prodstack.platform.endpoints import covered
+    from prodstack.platform.local import SERVICES
 
     doc = synth(env)
     types = [*doc["resource"], *doc["data"]]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.errors import SettingError, UserError
-from prodstack.settings import load_settings
+from prodstack.config.settings import load_settings
+from prodstack.core.errors import SettingError, UserError
 from tests.unit.test_cli import assert_one_line_error, run
 
 SCRIPT = "#!/bin/bash\necho hello\n"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.naming import STACK_KEYS
-from prodstack.settings import load_settings
-from prodstack.stack import Stack, build
+from prodstack.config.naming import STACK_KEYS
+from prodstack.config.settings import load_settings
+from prodstack.stack.compose import Stack, build
 from prodstack.stack.outputs import LOCALS
 from tests.conftest import AWS_SETS, resources
 
@@ -160,8 +160,8 @@ def test_parts_by_name():
 
 def test_the_public_api():
     import prodstack
-    from prodstack.settings import Settings, load_settings
-    from prodstack.stack import Stack, build
+    from prodstack.config.settings import Settings, load_settings
+    from prodstack.stack.compose import Stack, build
     from prodstack.tf.document import Block, Document, expr, policy_document
 
     assert sorted(prodstack.__all__) == ["Block", "Document", "Settings", "Stack", "build",

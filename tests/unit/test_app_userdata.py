@@ -19,7 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.app.userdata import (
+from prodstack.config.naming import APP_ENV_FILE, APP_USER_DATA_FILE
+from prodstack.config.settings import load_settings
+from prodstack.core.errors import UserError
+from prodstack.ops.deploy import release_user_data
+from prodstack.stack.app.userdata import (
     BOOTSTRAP_PART,
     PAGE_MARKER,
     USER_PART,
@@ -27,10 +31,6 @@ from prodstack.app.userdata import (
     assemble,
     bootstrap,
 )
-from prodstack.deploy import release_user_data
-from prodstack.errors import UserError
-from prodstack.naming import APP_ENV_FILE, APP_USER_DATA_FILE
-from prodstack.settings import load_settings
 from tests.conftest import resources
 
 ROOT = Path(__file__).resolve().parents[2]

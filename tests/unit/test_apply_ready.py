@@ -189,7 +189,7 @@ def test_audit_objects_are_not_archived_just_before_they_expire(synth, env):
 
 
 def test_staging_keeps_its_profiles_protection_and_retention(synth):
-    from prodstack.profiles import PROFILES
+    from prodstack.config.profiles import PROFILES
 
     doc = synth("staging", "aws")
     assert resources(doc, "aws_lb")["web"]["enable_deletion_protection"] is True

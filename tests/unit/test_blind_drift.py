@@ -1,4 +1,4 @@
-"""prodstack.blind_drift: what the provider cannot see, named by plan and put back by up."""
+"""prodstack.ops.blind_drift: what the provider cannot see, named by plan and put back by up."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from prodstack import blind_drift
+from prodstack.ops import blind_drift
 
 OUT = {"db_identifier": "prodstack-production-db", "db_secret_arn": "arn:secret:old"}
 KEY = "arn:aws:kms:us-west-1:123456789012:key/data"

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from prodstack.bootstrap import build, state_bucket_name
-from prodstack.errors import SettingError, UserError
-from prodstack.settings import load_settings
+from prodstack.config.settings import load_settings
+from prodstack.core.errors import SettingError, UserError
+from prodstack.ops.bootstrap import build, state_bucket_name
 
 
 def test_state_bucket_is_versioned_encrypted_private_and_tls_only():

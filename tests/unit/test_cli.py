@@ -96,7 +96,7 @@ def test_an_aws_api_error_is_one_line(monkeypatch, capsys):
                           "UpdateAutoScalingGroup")
 
     # the command imports it when it runs
-    monkeypatch.setattr("prodstack.workflow.outputs", lambda _ws: refuse())
+    monkeypatch.setattr("prodstack.ops.workflow.outputs", lambda _ws: refuse())
     monkeypatch.setattr("sys.argv", ["prodstack", "outputs"])
     with pytest.raises(SystemExit) as exit_:
         cli.main()

@@ -132,8 +132,8 @@ def test_an_older_region_grants_its_elb_account_too(aws):
 
 
 def test_a_misspelt_region_is_refused_with_the_closest_name():
-    from prodstack.errors import SettingError
-    from prodstack.settings import load_settings
+    from prodstack.config.settings import load_settings
+    from prodstack.core.errors import SettingError
 
     with pytest.raises(SettingError, match=r"'us-wset-1'.*did you mean us-west-1"):
         load_settings(overrides=["region=us-wset-1"])

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from prodstack.deploy import Deployer, Options
-from prodstack.errors import UserError
-from prodstack.journal import Journal
+from prodstack.core.errors import UserError
+from prodstack.core.journal import Journal
+from prodstack.ops.deploy import Deployer, Options
 
 OUT = {"release_parameter": "/prodstack/production/release",
        "asg_names": {"blue": "web-blue", "green": "web-green"},
@@ -88,7 +88,7 @@ def test_a_rollback_that_fails_leaves_the_journal_for_resume(tmp_path):
 
 
 def test_resume_undoes_a_deploy_cut_off_before_the_switch(tmp_path):
-    from prodstack.deploy import resume
+    from prodstack.ops.deploy import resume
 
     d = deployer({"live": "blue"})
     journal = Journal.open(tmp_path, "deploy", live="blue", idle="green",
@@ -101,7 +101,7 @@ def test_resume_undoes_a_deploy_cut_off_before_the_switch(tmp_path):
 
 
 def test_resume_finishes_a_deploy_cut_off_after_the_switch(tmp_path):
-    from prodstack.deploy import resume
+    from prodstack.ops.deploy import resume
 
     d = deployer({"live": "green"})
     journal = Journal.open(tmp_path, "deploy", live="blue", idle="green",
@@ -138,7 +138,7 @@ def test_align_leaves_the_record_s_weights_alone():
 
 
 def test_up_leaves_the_traffic_of_a_cut_off_deploy_to_resume(tmp_path):
-    from prodstack.deploy import align_traffic
+    from prodstack.ops.deploy import align_traffic
 
     Journal.open(tmp_path, "deploy", live="blue", idle="green").begin("weights", weight=50)
 

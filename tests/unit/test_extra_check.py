@@ -1,4 +1,4 @@
-"""The user's extra_config files, checked at synth (prodstack.app.extra_check): a syntax error
+"""The user's extra_config files, checked at synth (prodstack.stack.app.extra_check): a syntax error
 or a `local.prodstack` name that does not exist is one line naming the user's own file and
 line (not the working folder's copy, not at plan time), with the names that do exist."""
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.app.extra_check import check_hcl, line_of, unknown_locals
-from prodstack.errors import UserError
-from prodstack.settings import load_settings
-from prodstack.stack import build
+from prodstack.config.settings import load_settings
+from prodstack.core.errors import UserError
+from prodstack.stack.app.extra_check import check_hcl, line_of, unknown_locals
+from prodstack.stack.compose import build
 
 GOOD = '''\
 # a comment with a "quote and local.prodstack.nothing

@@ -1,4 +1,4 @@
-"""`prodstack init` (prodstack.scaffold): a project to start from, every setting documented in
+"""`prodstack init` (prodstack.ops.scaffold): a project to start from, every setting documented in
 its prodstack.toml from the one text the README's table is made from; nothing overwritten."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ import stat
 import tomllib
 from pathlib import Path
 
-from prodstack import settings_doc
-from prodstack.scaffold import render_toml
-from prodstack.settings import NOT_SETTABLE, SETTING_NAMES, load_settings
-from prodstack.stack import build
+from prodstack.config import settings_doc
+from prodstack.config.settings import NOT_SETTABLE, SETTING_NAMES, load_settings
+from prodstack.ops.scaffold import render_toml
+from prodstack.stack.compose import build
 from tests.unit.test_cli import assert_one_line_error, run
 
 

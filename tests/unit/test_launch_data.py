@@ -7,7 +7,7 @@ import pytest
 from botocore.exceptions import ParamValidationError
 from botocore.validate import ParamValidator
 
-from prodstack.launch_data import request_data
+from prodstack.runtime.launch_data import request_data
 
 DESCRIBED = {  # DescribeLaunchTemplateVersions' shape, as EC2 answers for prodstack's template
     "ImageId": "ami-0123456789abcdef0", "InstanceType": "t4g.small",

@@ -1,4 +1,4 @@
-"""What a purge finds still there through the AWS APIs (prodstack.leftovers), against moto
+"""What a purge finds still there through the AWS APIs (prodstack.ops.leftovers), against moto
 in-process: resources a lost state left behind are found by tags and names, those that stand
 alone are removed, the rest is named; what purge keeps on purpose is not a leftover."""
 
@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from prodstack import leftovers
-from prodstack.settings import load_settings
+from prodstack.config.settings import load_settings
+from prodstack.ops import leftovers
 
 REGION = "us-west-1"
 TAGS = [{"Key": "project", "Value": "prodstack"}, {"Key": "environment", "Value": "dev"}]

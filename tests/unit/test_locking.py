@@ -14,9 +14,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from prodstack.errors import UserError
-from prodstack.journal import Journal
-from prodstack.locking import LOCK_INFO, state_lock
+from prodstack.core.errors import UserError
+from prodstack.core.journal import Journal
+from prodstack.ops.locking import LOCK_INFO, state_lock
 
 BUCKET, KEY = "team-state", "prodstack/dev/us-west-1/terraform.tfstate"
 LOCK = KEY + ".tflock"

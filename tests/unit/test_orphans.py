@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from prodstack import orphans
-from prodstack.settings import load_settings
+from prodstack.config.settings import load_settings
+from prodstack.ops import orphans
 from prodstack.tf.progress import Diagnostic
 
 EXISTS = Diagnostic("error", "creating EC2 Launch Template (prodstack-production-web): api error "

@@ -9,8 +9,8 @@ import boto3
 import moto
 import pytest
 
-from prodstack import preflight
-from prodstack.errors import UserError
+from prodstack.core.errors import UserError
+from prodstack.ops import preflight
 
 REGION = "us-west-1"
 RECORDER = ("aws_config_configuration_recorder.main", "create")

@@ -1,6 +1,6 @@
-"""A project is a folder (prodstack.paths, prodstack.project): its working folder and settings
-file are found from any subfolder, the environment last deployed from it is remembered, and
-"nothing deployed" names what is; audit and cost work outside it."""
+"""A project is a folder (prodstack.core.paths, prodstack.config.project): its working folder
+and settings file are found from any subfolder, the environment last deployed from it is
+remembered, and "nothing deployed" names what is; audit and cost work outside it."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from prodstack import paths, project
-from prodstack.locking import LOCK_INFO, holder
+from prodstack.config import project
+from prodstack.core import paths
+from prodstack.ops.locking import LOCK_INFO, holder
 from prodstack.tf.cliconfig import missing_provider
 from tests.unit.test_cli import assert_one_line_error, run
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from prodstack import readme
+from prodstack.ops import readme
 
 README = Path(__file__).parents[2] / "README.md"
 
 
 def test_readme_generated_blocks_are_current():
     text = README.read_text()
-    assert readme.render(text) == text, "run `python -m prodstack.readme`"
+    assert readme.render(text) == text, "run `python -m prodstack.ops.readme`"
 
 
 def test_render_fills_an_empty_block_and_refuses_a_missing_one():
@@ -28,7 +28,7 @@ def test_render_fills_an_empty_block_and_refuses_a_missing_one():
 
 
 def test_readme_documents_every_setting():
-    from prodstack.settings import NOT_SETTABLE, SETTING_NAMES
+    from prodstack.config.settings import NOT_SETTABLE, SETTING_NAMES
 
     text = README.read_text()
     table = text[text.index("| setting | default | notes |"):]

@@ -1,4 +1,4 @@
-"""The settings a deployment was made with, recorded with it (prodstack.record): what the
+"""The settings a deployment was made with, recorded with it (prodstack.config.record): what the
 record holds, how a run's settings differ from it, and what a plan would destroy or replace
 among the user's resources and those that hold data."""
 
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prodstack import record
-from prodstack.settings import load_settings
-from prodstack.stack import build
+from prodstack.config import record
+from prodstack.config.settings import load_settings
+from prodstack.stack.compose import build
 
 TOML = """\
 app_port = 8080
@@ -77,7 +77,7 @@ def test_what_a_plan_would_destroy_among_the_users_and_the_stateful_is_named():
 
 
 def test_up_ends_with_what_was_built_and_what_next():
-    from prodstack.summary import built
+    from prodstack.ops.summary import built
 
     lines = built(load_settings(env="dev"), {
         "region": "us-west-1", "url": "https://prodstack-demo.test/",

@@ -12,10 +12,10 @@ import re
 
 import pytest
 
-from prodstack.naming import Names
-from prodstack.profiles import PROFILES
-from prodstack.stack import build
-from prodstack.stack.operations import RESTORE_TEST_SCHEDULE
+from prodstack.config.naming import Names
+from prodstack.config.profiles import PROFILES
+from prodstack.stack.compose import build
+from prodstack.stack.parts.operations import RESTORE_TEST_SCHEDULE
 from tests.conftest import resources, settings_for
 
 # AWS Backup API reference, CreateRestoreTestingPlan: letters, digits, underscores, 1 to 50.

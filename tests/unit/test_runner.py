@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.errors import UserError
+from prodstack.core.errors import UserError
 from prodstack.tf.progress import Progress
 from prodstack.tf.runner import Terraform, TerraformError
 

@@ -6,9 +6,9 @@ from dataclasses import fields
 
 import pytest
 
-from prodstack.errors import SettingError, UserError
-from prodstack.profiles import OVERRIDABLE, PROFILES, Profile
-from prodstack.settings import load_settings
+from prodstack.config.profiles import OVERRIDABLE, PROFILES, Profile
+from prodstack.config.settings import load_settings
+from prodstack.core.errors import SettingError, UserError
 from tests.conftest import AWS_SETS
 
 
@@ -137,7 +137,7 @@ def test_missing_plugin_mirror_is_a_setting_error(tmp_path, monkeypatch):
 
 
 def test_longest_project_name_fits_aws_name_limits():
-    from prodstack.synth import build_document
+    from prodstack.stack.synth import build_document
 
     doc = build_document(load_settings(overrides=["project=abcdefghij"])).to_dict()
     names = [tg["name"] for tg in doc["resource"]["aws_lb_target_group"].values()]

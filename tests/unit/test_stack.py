@@ -69,7 +69,7 @@ def test_fm_3_2_each_app_route_table_uses_its_own_nat(synth):
 def test_dev_declares_its_single_nat_trade(synth):
     doc = synth("dev")
     assert count(doc, "aws_nat_gateway") == 1
-    from prodstack.profiles import PROFILES
+    from prodstack.config.profiles import PROFILES
     assert "FM-3.2" in {t.fm_id for t in PROFILES["dev"].trades}
 
 
@@ -246,7 +246,7 @@ def test_database_production_values(synth):
 def test_dev_database_trades_are_declared(synth):
     db = resources(synth("dev"), "aws_db_instance")["main"]
     assert db["multi_az"] is False and db["skip_final_snapshot"] is True
-    from prodstack.profiles import PROFILES
+    from prodstack.config.profiles import PROFILES
     assert {"FM-3.1", "FM-X5"} <= {t.fm_id for t in PROFILES["dev"].trades}
     assert not PROFILES["production"].trades
 
@@ -347,7 +347,7 @@ def test_ssm_parameters_are_the_release_record_and_the_app_configuration(synth):
     the application's configuration alone: String parameters none of which holds a secret
     (the database password stays in its RDS-managed secret; app.env keys that look like
     secrets are refused). Another parameter, or one of these turning secret, fails here."""
-    from prodstack.naming import STACK_KEYS
+    from prodstack.config.naming import STACK_KEYS
 
     for env in ("production", "staging", "dev"):
         for doc in (synth(env), synth(env, "aws", *AWS_SETS)):

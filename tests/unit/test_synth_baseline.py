@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.synth import render
+from prodstack.stack.synth import render
 from tests.conftest import settings_for
 
 BASELINES = Path(__file__).parent / "fixtures" / "synth"

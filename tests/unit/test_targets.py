@@ -9,11 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from prodstack.settings import load_settings
-from prodstack.synth import BACKEND_FILE, MAIN_FILE, write
-from prodstack.targets.local import (
+from prodstack.config.settings import load_settings
+from prodstack.platform.local import (
     IGNORE_CHANGES,
 )
+from prodstack.stack.synth import BACKEND_FILE, MAIN_FILE, write
 from tests.conftest import AWS_SETS, resources
 
 
@@ -60,8 +60,8 @@ def test_fm_1_2_1_3_backend_is_complete_and_locks(tmp_path: Path):
 
 def test_writing_the_stack_leaves_its_backend_in_the_document(tmp_path: Path):
     """Commands that lock the S3 state read the backend from the built stack after writing it."""
-    from prodstack.stack import build
-    from prodstack.synth import write_stack
+    from prodstack.stack.compose import build
+    from prodstack.stack.synth import write_stack
 
     stack = build(load_settings(env="dev", overrides=["state_bucket=team-state"]))
     write_stack(stack, tmp_path)
@@ -104,7 +104,8 @@ def test_local_applies_every_resource_the_aws_target_does(synth):
 def test_no_target_or_environment_branches_outside_their_modules():
     """Targets and profiles own the differences: no `target ==` / `env ==` anywhere else."""
     src = Path(__file__).parents[2] / "src" / "prodstack"
-    owners = {src / "targets", src / "profiles.py"}
+    owners = {src / "platform", src / "runtime" / "targets.py", src / "config" / "targets.py",
+              src / "config" / "profiles.py"}
     found = []
     for path in src.rglob("*.py"):
         if any(path == o or o in path.parents for o in owners):

@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from prodstack import workflow
-from prodstack.errors import UserError
-from prodstack.reporting import RecordingReporter
-from prodstack.targets import AwsTarget, LocalTarget
+from prodstack.core.errors import UserError
+from prodstack.core.reporting import RecordingReporter
+from prodstack.ops import workflow
+from prodstack.platform import AwsTarget, LocalTarget
 from prodstack.tf.progress import Progress
 from prodstack.tf.runner import PlanResult, TerraformError
 
@@ -22,7 +22,7 @@ def _ws(local: bool, workdir: Path = Path("/nonexistent"),
         doc: dict | None = None) -> SimpleNamespace:
     """A stand-in workspace: the target's recovery policy is the real one; `doc` is the
     stack's document as built in memory."""
-    from prodstack.settings import load_settings
+    from prodstack.config.settings import load_settings
 
     reporter = RecordingReporter()
     stack = SimpleNamespace(doc=SimpleNamespace(to_dict=lambda: doc or {}), user_resources=[])
@@ -75,7 +75,7 @@ def test_other_failures_are_not_retried(local, message):
 def test_an_object_left_by_a_cut_off_create_is_adopted_then_applied(tmp_path, monkeypatch):
     import json
 
-    from prodstack import orphans
+    from prodstack.ops import orphans
     from prodstack.tf.progress import Diagnostic
 
     doc = {"resource": {"aws_launch_template": {"web": {"name": "prodstack-production-web"}}}}
@@ -145,7 +145,7 @@ def test_plan_names_what_the_provider_cannot_see():
 def test_deployed_outputs_come_from_local_state_without_terraform(tmp_path):
     """Before a plan, `up` reads what is deployed from the local state file: no Terraform run
     (remote state is read through Terraform)."""
-    from prodstack.workflow import Workspace
+    from prodstack.ops.workflow import Workspace
 
     ws = Workspace.__new__(Workspace)
     ws.settings = SimpleNamespace(state_bucket=None)
@@ -165,7 +165,7 @@ def test_deployed_outputs_come_from_local_state_without_terraform(tmp_path):
 
 def _guarded(planned: list[tuple[str, str]], recorded: dict) -> tuple[SimpleNamespace, list]:
     """A workspace whose deployment carries `recorded` and whose plan is `planned`."""
-    from prodstack.record import RECORD_OUTPUT
+    from prodstack.config.record import RECORD_OUTPUT
 
     discarded: list[bool] = []
     tf = SimpleNamespace(plan=lambda: PlanResult(len(planned), {"remove": 1}, planned, 0.0),

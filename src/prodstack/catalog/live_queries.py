@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from prodstack import traffic
-from prodstack.verify.context import VerifyContext
+from prodstack.catalog.contract import VerifyContext
+from prodstack.stack import traffic
 
 
 def live_colour(ctx: VerifyContext) -> str:

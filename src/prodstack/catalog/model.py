@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from prodstack.audit.config import FolderConfig
+from prodstack.ops.audit.config import FolderConfig
 from prodstack.tf.plan import Plan
 
 if TYPE_CHECKING:
+    from prodstack.catalog.contract import Result, VerifyContext
     from prodstack.catalog.planbuilder import PlanBuilder
     from prodstack.catalog.world import World
-    from prodstack.verify.context import Result, VerifyContext
 
 SEVERITIES = ("critical", "high", "medium", "low")
 LIVE_STATUSES = ("pass", "fail", "n/a")

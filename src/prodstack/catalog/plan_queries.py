@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from prodstack.audit.config import Backend
 from prodstack.catalog.model import AuditInput
+from prodstack.ops.audit.config import Backend
 from prodstack.tf.plan import UNKNOWN, Plan, Resource, Unknown
 
 LB_TYPES = ("aws_lb", "aws_alb")

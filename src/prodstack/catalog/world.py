@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from prodstack.app.userdata import PAGE_MARKER
+from prodstack.stack.app.userdata import PAGE_MARKER
 
 REGION = "us-west-1"
 ZONES = ("us-west-1a", "us-west-1b")
@@ -145,7 +145,7 @@ class World:
              weights: dict[str, int] | None = None) -> World:
         """ALB, blue and green target groups, HTTPS (weighted forward) and HTTP listeners,
         WAF; needs `network()` first (`tls_policy`: the stack's own by default)."""
-        from prodstack.stack.edge import TLS_POLICY
+        from prodstack.stack.parts.edge import TLS_POLICY
 
         tls_policy = tls_policy or TLS_POLICY
         elbv2, ec2 = self.client("elbv2"), self.client("ec2")

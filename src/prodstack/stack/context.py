@@ -1,5 +1,5 @@
 """What every part of the stack builds with: the document, the settings (with their profile)
-and the names. Parts take each other's outputs as arguments (see `prodstack.stack`), so
+and the names. Parts take each other's outputs as arguments (see `prodstack.stack.compose`), so
 nothing here is shared mutable state."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from prodstack.naming import Names
-from prodstack.profiles import Profile
-from prodstack.settings import Settings
+from prodstack.config.naming import Names
+from prodstack.config.profiles import Profile
+from prodstack.config.settings import Settings
 from prodstack.tf.document import Document
 
 

@@ -16,7 +16,7 @@ The final database snapshot is not a Terraform resource: RDS leaves it, and purg
 
 from __future__ import annotations
 
-from prodstack.stack.storage import AUDIT_BUCKET, DATA_BUCKET, LOG_BUCKET
+from prodstack.stack.parts.storage import AUDIT_BUCKET, DATA_BUCKET, LOG_BUCKET
 
 # Bucket roles, sources before the bucket they log to (purge deletes them in this order).
 KEPT_BUCKETS = (AUDIT_BUCKET, DATA_BUCKET, LOG_BUCKET)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from prodstack.app.userdata import PAGE_MARKER
-from prodstack.naming import LOCALS_NAME
+from prodstack.config.naming import LOCALS_NAME
+from prodstack.stack.app.userdata import PAGE_MARKER
 from prodstack.stack.context import Context
-from prodstack.stack.foundation import default_tags
+from prodstack.stack.parts.foundation import default_tags
 
 if TYPE_CHECKING:
-    from prodstack.stack import Stack
+    from prodstack.stack.compose import Stack
 
 
 def build(ctx: Context, stack: Stack) -> None:

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from prodstack.errors import UserError
+from prodstack.core.errors import UserError
 from prodstack.tf.providers import BUILTIN, Requirements, shown, source_address
 
 PURE = ("aws", "random", "null", "time", "tls", "archive", "cloudinit")

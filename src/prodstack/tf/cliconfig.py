@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prodstack.errors import UserError
-from prodstack.paths import plugin_cache_dir, work_root
+from prodstack.core.errors import UserError
+from prodstack.core.paths import plugin_cache_dir, work_root
 
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 MIRROR_ENV, PLUGIN_DIR_ENV = "PRODSTACK_PLUGIN_MIRROR", "PRODSTACK_PLUGIN_DIR"

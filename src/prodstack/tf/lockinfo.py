@@ -1,5 +1,5 @@
 """The one wording of "someone else holds the state lock", for Terraform's refusals and
-prodstack's own (`prodstack.locking`), naming only next steps that are safe while that run
+prodstack's own (`prodstack.ops.locking`), naming only next steps that are safe while that run
 may still be going.
 
 A local lock is a POSIX record lock on `terraform.tfstate`: the OS drops it when its process

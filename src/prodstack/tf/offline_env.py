@@ -22,8 +22,8 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from prodstack.errors import UserError, cannot_read
-from prodstack.paths import plugin_cache_dir
+from prodstack.core.errors import UserError, cannot_read
+from prodstack.core.paths import plugin_cache_dir
 from prodstack.tf import installable
 from prodstack.tf.cliconfig import PROVIDER
 from prodstack.tf.providers import source_address

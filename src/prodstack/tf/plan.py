@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from prodstack.errors import UserError
+from prodstack.core.errors import UserError
 from prodstack.tf.resource import (
     UNKNOWN,
     Resource,

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prodstack.audit.config import Block, parse_hcl, scan
-from prodstack.errors import cannot_read
+from prodstack.core.errors import cannot_read
+from prodstack.ops.audit.config import Block, parse_hcl, scan
 from prodstack.tf import modtree
 
 REGISTRY = "registry.terraform.io"

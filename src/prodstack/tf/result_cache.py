@@ -29,7 +29,7 @@ from typing import Any
 import moto
 
 import prodstack
-from prodstack.paths import cache_root, private_dir
+from prodstack.core.paths import cache_root, private_dir
 from prodstack.tf.cliconfig import PROVIDER
 
 KEEP = 24

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from prodstack.errors import UserError
-from prodstack.paths import private_dir
+from prodstack.core.errors import UserError
+from prodstack.core.paths import private_dir
 from prodstack.tf import interrupt, provider_server
 from prodstack.tf.cliconfig import init_args, missing_provider, write_cli_config
 from prodstack.tf.lockinfo import lock_message
@@ -358,7 +358,7 @@ def _first_error(proc: subprocess.CompletedProcess[str]) -> str:
 
 
 def _error(verb: str, progress: Progress, log: Path, workdir: Path) -> TerraformError:
-    from prodstack.synth import BACKEND_FILE  # a working folder without it keeps local state
+    from prodstack.stack.synth import BACKEND_FILE  # a working folder without it keeps local state
 
     local = not (workdir / BACKEND_FILE).exists()
     held = next((m for d in progress.errors if (m := lock_message(d, workdir, local))), None)

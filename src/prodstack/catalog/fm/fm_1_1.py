@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_queries import LISTENER_TYPES
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.unseen import unknown_value
 from prodstack.catalog.world import World
-from prodstack.placeholders import is_placeholder
+from prodstack.core.placeholders import is_placeholder
 from prodstack.tf.plan import Plan, Resource, Unknown
-from prodstack.verify.context import Result, VerifyContext
 
 
 def _certificates_used(plan: Plan, listener: Resource) -> list[Resource]:

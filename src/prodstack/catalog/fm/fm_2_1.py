@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import alb
 from prodstack.catalog.plan_queries import LB_TYPES, dicts, internet_facing_albs, undecided_albs
@@ -12,7 +13,6 @@ from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.world import World
 from prodstack.tf.plan import UNKNOWN, Resource
 from prodstack.tf.resource import why_unknown
-from prodstack.verify.context import Result, VerifyContext
 
 
 def _has_rate_rule(acl: Resource) -> bool | None:

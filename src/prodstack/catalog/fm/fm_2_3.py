@@ -7,13 +7,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import trail
 from prodstack.catalog.plan_queries import object_lock_enabled
 from prodstack.catalog.policy_match import tri_or
 from prodstack.catalog.world import World
 from prodstack.tf.plan import Plan, Resource, Unknown
-from prodstack.verify.context import Result, VerifyContext
 
 
 def delete_protected(plan: Plan, bucket: Resource) -> bool | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.live_queries import database
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import db
@@ -13,7 +14,6 @@ from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.unseen import settled, unknown_value
 from prodstack.catalog.world import World
 from prodstack.tf.resource import Unknown
-from prodstack.verify.context import Result, VerifyContext
 
 
 def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.live_queries import nat_gateways, subnet_azs
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import network
 from prodstack.catalog.plan_queries import NAT, key_type
 from prodstack.catalog.world import World
 from prodstack.tf.plan import Plan, Resource
-from prodstack.verify.context import Result, VerifyContext
 
 ROUTE_TABLES = ("aws_route_table", "aws_default_route_table")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.live_queries import live_colour
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
 from prodstack.catalog.plan_fixtures import asg
 from prodstack.catalog.plan_queries import policies
 from prodstack.catalog.world import World
 from prodstack.tf.plan import Resource
-from prodstack.verify.context import Result, VerifyContext
 
 WANTED = ("ASGAverageCPUUtilization", "ALBRequestCountPerTarget")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.live_queries import alarms
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import monitored
@@ -19,7 +20,6 @@ from prodstack.catalog.plan_queries import (
 from prodstack.catalog.policy_match import tri_and, tri_or
 from prodstack.catalog.world import World
 from prodstack.tf.plan import UNKNOWN, Plan, Resource
-from prodstack.verify.context import Result, VerifyContext
 
 ALB_METRICS = (
     ("unhealthy hosts", "AWS/ApplicationELB", ("UnHealthyHostCount",)),

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from prodstack.audit.config import FolderConfig
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.world import World
+from prodstack.ops.audit.config import FolderConfig
 from prodstack.tf.plan import Plan, Resource
-from prodstack.verify.context import Result, VerifyContext
 
 TARGETS = (("vpc_id",), ("resource_id",))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.live_queries import live_colour
 from prodstack.catalog.model import (
     AuditInput,
@@ -26,9 +27,8 @@ from prodstack.catalog.plan_fixtures import alb
 from prodstack.catalog.plan_queries import LB_TYPES, LISTENER_TYPES, TG_TYPES, key_type
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.world import World
+from prodstack.stack.traffic import forward_weights
 from prodstack.tf.plan import UNKNOWN, Plan, Resource
-from prodstack.traffic import forward_weights
-from prodstack.verify.context import Result, VerifyContext
 
 
 def _dynamic(res: Resource, block: str) -> bool:

@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import backend
 from prodstack.catalog.plan_queries import s3_backends
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.world import REGION, World
 from prodstack.tf.plan import Plan, Resource
-from prodstack.verify.context import Result, VerifyContext
 
 _STATE_NAME = re.compile(r"(?i)(tf|terraform)[-_.]?state|tfstate")
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.live_queries import database
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
 from prodstack.catalog.plan_fixtures import db
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.world import World
 from prodstack.tf.plan import UNKNOWN
-from prodstack.verify.context import Result, VerifyContext
 
 
 def rule(inp: AuditInput) -> Iterator[Hit]:

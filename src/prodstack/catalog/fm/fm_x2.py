@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.live_queries import live_asg
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_fixtures import GOOD_ASG, asg
@@ -14,7 +15,6 @@ from prodstack.catalog.resolve import resolver
 from prodstack.catalog.world import World
 from prodstack.tf.plan import Plan, Resource, Unknown
 from prodstack.tf.resource import why_unknown
-from prodstack.verify.context import Result, VerifyContext
 
 PATHS = (("launch_template", "version"),
          ("mixed_instances_policy", "launch_template", "launch_template_specification",

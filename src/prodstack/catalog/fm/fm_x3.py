@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodstack.audit.config import FolderConfig
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
 from prodstack.catalog.plan_fixtures import asg
 from prodstack.catalog.plan_queries import policies
+from prodstack.ops.audit.config import FolderConfig
 
 
 def rule(inp: AuditInput) -> Iterator[Hit]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.live_queries import live_asg
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.planbuilder import PlanBuilder
@@ -13,7 +14,6 @@ from prodstack.catalog.resolve import resolver
 from prodstack.catalog.unseen import unknown_value
 from prodstack.catalog.world import World
 from prodstack.tf.plan import Unknown
-from prodstack.verify.context import Result, VerifyContext
 
 
 def rule(inp: AuditInput) -> Iterator[Hit | Unseen]:

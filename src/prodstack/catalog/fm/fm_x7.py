@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule, Unseen
 from prodstack.catalog.plan_queries import LISTENER_TYPES
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.unseen import settled, unknown_value
 from prodstack.catalog.world import World
 from prodstack.tf.resource import Unknown
-from prodstack.verify.context import Result, VerifyContext
 
 CURRENT_TLS = re.compile(r"^ELBSecurityPolicy-TLS13-1-[23]-")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.model import Cases, Entry, LiveCheck
 from prodstack.catalog.world import World
-from prodstack.verify.context import Result, VerifyContext
 
 
 def live(ctx: VerifyContext) -> Result:

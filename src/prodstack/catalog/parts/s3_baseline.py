@@ -8,9 +8,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.model import Cases, Entry, LiveCheck
 from prodstack.catalog.world import World
-from prodstack.verify.context import Result, VerifyContext
 
 LOGGED_BUCKETS = ("audit", "data")
 
