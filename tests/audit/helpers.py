@@ -13,9 +13,9 @@ from prodstack.catalog.plan_fixtures import db
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.cli.audit import audit_input
 from prodstack.ops.audit import suppress
-from prodstack.ops.audit.config import FolderConfig, read_folder
 from prodstack.ops.audit.engine import AuditResult
 from prodstack.ops.audit.locations import read_folder_locations
+from prodstack.tf.folder import FolderConfig, read_folder
 from prodstack.tf.plan import Locals, Plan, load_plan
 
 __all__ = ["PlanBuilder", "db", "folder_audit", "hits", "plan_of", "unseen", "write_files"]

@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.cli import cli
 from prodstack.core.errors import UserError
-from prodstack.ops.audit.config import read_folder
+from prodstack.tf.folder import read_folder
 
 DEEP = 100_000
 

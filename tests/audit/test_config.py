@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from prodstack.ops.audit.config import EXPR, parse_hcl, read_folder, read_texts
+from prodstack.tf.folder import read_folder, read_texts
+from prodstack.tf.hcl_blocks import EXPR, parse_hcl
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

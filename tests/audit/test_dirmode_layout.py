@@ -14,10 +14,10 @@ from click.testing import CliRunner
 
 from prodstack.cli import cli
 from prodstack.core.errors import UserError
-from prodstack.ops.audit.config import read_folder
 from prodstack.ops.audit.recursive import find_roots
 from prodstack.ops.offline_plan import OVERRIDE_FILE, _stamp, overrides, plan_folder
 from prodstack.tf import installable, modtree, scratch
+from prodstack.tf.folder import read_folder
 from prodstack.tf.offline_env import explain, needs_init
 from prodstack.tf.progress import Diagnostic
 from prodstack.tf.runner import TerraformError

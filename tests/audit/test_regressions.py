@@ -16,9 +16,9 @@ import pytest
 
 from prodstack.catalog.model import AuditInput
 from prodstack.config.settings import load_settings
-from prodstack.ops.audit.config import FolderConfig
 from prodstack.ops.audit.engine import run
 from prodstack.ops.offline_plan import plan_stack
+from prodstack.tf.folder import FolderConfig
 from prodstack.tf.plan import load_plan, strip_instance_keys
 
 pytestmark = pytest.mark.plan
@@ -147,7 +147,7 @@ def test_one_target_group_fires_fm_6_1(production_plan: Plan) -> None:
 ])
 def test_backend_regressions(production_plan: Plan, backend: dict[str, Any],
                              expected: set[str]) -> None:
-    from prodstack.ops.audit.config import Backend
+    from prodstack.tf.folder import Backend
 
     config = FolderConfig(backends=[Backend("s3", backend, "backend.tf.json")])
     result = run(AuditInput(load_plan(production_plan, "production"), config))

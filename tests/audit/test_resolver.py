@@ -356,7 +356,7 @@ def test_document_of_a_jsonencode_in_directory_mode_names_the_resources(tmp_path
     folder = write_files(tmp_path / "root", {"main.tf": LOG_BUCKET_TF.replace(
         "PRINCIPAL", "data.aws_elb_service_account.main.arn")})
     from prodstack.catalog.model import AuditInput
-    from prodstack.ops.audit.config import read_folder
+    from prodstack.tf.folder import read_folder
 
     config = read_folder(folder)
     plan = plan_of(_alb_plan(), config.locals)

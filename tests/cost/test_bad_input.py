@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.ops.offline_plan import _copy_config, config_files
+from prodstack.ops.offline_plan import _copy_config
+from prodstack.tf.folder import config_files
 from tests.cost.conftest import FIXTURES, assert_one_line_error, invoke, invoke_json
 
 WEB = str(FIXTURES / "web_plan.json")

@@ -13,7 +13,8 @@ from prodstack.config.settings import load_settings
 from prodstack.platform.local import (
     IGNORE_CHANGES,
 )
-from prodstack.stack.synth import BACKEND_FILE, MAIN_FILE, write
+from prodstack.stack.synth import write
+from prodstack.tf.document import BACKEND_FILE, MAIN_FILE
 from tests.conftest import AWS_SETS, resources
 
 

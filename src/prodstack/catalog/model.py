@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from prodstack.ops.audit.config import FolderConfig
+from prodstack.tf.folder import FolderConfig
 from prodstack.tf.plan import Plan
 
 if TYPE_CHECKING:

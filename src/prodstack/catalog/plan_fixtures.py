@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from prodstack.catalog.planbuilder import PlanBuilder
-from prodstack.ops.audit.config import Backend, FolderConfig
+from prodstack.tf.folder import Backend, FolderConfig
 
 GOOD_DB: dict[str, Any] = {
     "identifier": "app-db", "engine": "postgres", "engine_version": "16",

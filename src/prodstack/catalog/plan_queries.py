@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.model import AuditInput
-from prodstack.ops.audit.config import Backend
+from prodstack.tf.folder import Backend
 from prodstack.tf.plan import UNKNOWN, Plan, Resource, Unknown
 
 LB_TYPES = ("aws_lb", "aws_alb")

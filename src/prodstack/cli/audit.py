@@ -48,10 +48,10 @@ from prodstack.config.profiles import PROFILES
 from prodstack.config.settings import Settings, load_settings
 from prodstack.core.errors import UserError, cannot_read, read_input
 from prodstack.ops.audit import catalog, suppress
-from prodstack.ops.audit.config import from_document, read_folder
 from prodstack.ops.audit.engine import AuditResult, run
 from prodstack.ops.audit.formats import FORMATS, render
 from prodstack.ops.audit.locations import Locations, plan_file_locations, read_folder_locations
+from prodstack.tf.folder import from_document, read_folder
 from prodstack.tf.plan import load_plan
 
 if TYPE_CHECKING:

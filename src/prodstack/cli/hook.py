@@ -24,7 +24,7 @@ from pathlib import Path
 import click
 
 from prodstack.catalog.model import SEVERITIES
-from prodstack.ops.audit.config import parse_hcl
+from prodstack.tf.hcl_blocks import parse_hcl
 
 _SKIP_DIRS = {".terraform", ".git", ".venv", "node_modules"}
 

@@ -15,8 +15,7 @@ from prodstack.core.errors import UserError
 from prodstack.core.paths import logs_dir, stack_dir
 from prodstack.platform import target_for
 from prodstack.platform.aws import backend_settings
-from prodstack.stack.synth import MAIN_FILE
-from prodstack.tf.document import Block, Document, policy_document
+from prodstack.tf.document import MAIN_FILE, Block, Document, policy_document
 from prodstack.tf.runner import Terraform, TerraformError
 
 NONCURRENT_DAYS = 90

@@ -12,7 +12,7 @@ that is not here, a Terraform the configuration does not accept (installable.py)
 `init` (only when what it depends on changed since the last run, one at a time), `plan
 -refresh=false -lock=false` with the given variables, and `show -json`. What the user can
 fix is `Unplannable`, one line per reason saying which and how (offline_env.py).
-`config_files` walks a folder for the copy and for the audit's configuration reader. Used by
+The copy holds what `tf.folder.config_files` lists (what the audit reads too). Used by
 `prodstack audit` and `prodstack cost` for folders, and for prodstack's own stack (the aws
 target's configuration, planned against an empty emulator, so the plan holds every resource
 the aws target creates).
@@ -22,19 +22,17 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import errno
 import functools
 import hashlib
 import json
 import os
 import shutil
-import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from prodstack.config.settings import Settings, load_settings
-from prodstack.core.errors import UserError, cannot_read
+from prodstack.core.errors import UserError
 from prodstack.core.paths import plugin_cache_dir, private_dir
 from prodstack.platform.aws import AwsTarget
 from prodstack.platform.local import provider_settings
@@ -42,13 +40,12 @@ from prodstack.runtime import emulator
 from prodstack.stack import synth
 from prodstack.tf import installable, modtree, offline_env, providers, result_cache, scratch
 from prodstack.tf.allowlist import Allowlist, refusals
+from prodstack.tf.folder import config_files, unreadable
 from prodstack.tf.offline_env import Unplannable
 from prodstack.tf.runner import Terraform, TerraformError
 from prodstack.tf.scratch import safe_name
 
 OVERRIDE_FILE = "zz_prodstack_offline_override.tf.json"
-_SKIP = {".terraform", ".git", "terraform.tfstate", "terraform.tfstate.backup",
-         ".terraform.lock.hcl"}
 # A configuration's own profile or account guards do not apply to the emulator's account, and
 # its own proxy settings would take the provider's calls past the network guard.
 _NEUTRAL = {"profile": None, "allowed_account_ids": None, "forbidden_account_ids": None,
@@ -63,62 +60,6 @@ def override_document(endpoint: str) -> dict[str, Any]:
     }
 
 
-def _loop(path: Path) -> UserError:
-    target = f" (-> {os.readlink(path)})" if path.is_symlink() else ""
-    return UserError(f"{path}: a symbolic link loop{target}", exit_code=2)
-
-
-def _unreadable(path: Path, exc: OSError) -> UserError:
-    if exc.errno == errno.ELOOP:
-        return _loop(path)
-    if exc.errno == errno.ENOENT and path.is_symlink():
-        return UserError(f"{path}: a broken symbolic link (-> {os.readlink(path)})",
-                         exit_code=2)
-    return cannot_read(path, exc)
-
-
-def config_files(folder: Path, prune: Callable[[Path], bool] | None = None
-                 ) -> list[tuple[str, Path]]:
-    """(path inside `folder`, path to read) of every file Terraform may read from it.
-
-    Skips `.terraform`, `.git`, state and lock files, and the subfolders `prune` says to. A
-    symbolic link to a file is read as the file it points to. A link to a folder is followed
-    when the folder is inside `folder`; one that leads out of it is left out, and one that
-    leads back to a folder being walked (`sub/up -> ..`) is a loop. A loop, a broken link or
-    an entry that cannot be read is a `UserError` naming the path (exit 2).
-    """
-    root = folder.resolve()
-    files: list[tuple[str, Path]] = []
-    todo: list[tuple[Path, str, tuple[Path, ...]]] = [(folder, "", (root,))]
-    while todo:
-        directory, prefix, walked = todo.pop()
-        try:
-            with os.scandir(directory) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError as exc:
-            raise _unreadable(directory, exc) from None
-        for entry in entries:
-            if entry.name in _SKIP or entry.name.endswith(".tfstate"):
-                continue
-            path, rel = Path(entry.path), prefix + entry.name
-            try:
-                mode = os.stat(path).st_mode  # through links
-                real = path.resolve() if stat.S_ISDIR(mode) else path
-            except OSError as exc:
-                raise _unreadable(path, exc) from None
-            if stat.S_ISREG(mode):
-                files.append((rel, path))
-            elif not stat.S_ISDIR(mode):
-                raise UserError(f"{path}: not a file or a folder", exit_code=2)
-            elif real in walked:
-                raise _loop(path)
-            elif prune is not None and prune(path):
-                continue
-            elif real.is_relative_to(root):
-                todo.append((path, rel + "/", (*walked, real)))
-    return sorted(files)
-
-
 def _copy_config(source: Path, dest: Path) -> None:
     """Copy what `config_files` lists; links to files become plain files in the copy."""
     for rel, path in config_files(source):
@@ -127,7 +68,7 @@ def _copy_config(source: Path, dest: Path) -> None:
         try:
             shutil.copy2(path, target)
         except OSError as exc:
-            raise _unreadable(path, exc) from None
+            raise unreadable(path, exc) from None
 
 
 def _provider(endpoint: str, alias: str) -> dict[str, Any]:

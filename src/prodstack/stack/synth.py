@@ -9,10 +9,7 @@ from pathlib import Path
 from prodstack.config.naming import EXTRA_FILE_PREFIX
 from prodstack.config.settings import Settings
 from prodstack.stack.compose import Stack, build
-from prodstack.tf.document import Document
-
-MAIN_FILE = "main.tf.json"
-BACKEND_FILE = "backend.tf.json"
+from prodstack.tf.document import BACKEND_FILE, MAIN_FILE, Document
 
 
 def build_document(settings: Settings) -> Document:

@@ -12,6 +12,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+# The files a document is written to in a working folder: the backend block goes to a file of
+# its own (a working folder without it keeps local state).
+MAIN_FILE = "main.tf.json"
+BACKEND_FILE = "backend.tf.json"
+
 
 @dataclass(frozen=True)
 class Block:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from prodstack.core.errors import UserError, cannot_read
-from prodstack.ops.audit.config import parse_hcl, scan
+from prodstack.tf.hcl_blocks import parse_hcl, scan
 
 MANIFEST = Path(".terraform") / "modules" / "modules.json"
 MAX_DEPTH = 16  # module nesting; a cycle of local modules stops here

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from prodstack.core.errors import cannot_read
-from prodstack.ops.audit.config import Block, parse_hcl, scan
 from prodstack.tf import modtree
+from prodstack.tf.hcl_blocks import Block, parse_hcl, scan
 
 REGISTRY = "registry.terraform.io"
 BUILTIN = "terraform.io/builtin/terraform"

@@ -27,6 +27,7 @@ from prodstack.core.errors import UserError
 from prodstack.core.paths import private_dir
 from prodstack.tf import interrupt, provider_server
 from prodstack.tf.cliconfig import init_args, missing_provider, write_cli_config
+from prodstack.tf.document import BACKEND_FILE
 from prodstack.tf.lockinfo import lock_message
 from prodstack.tf.progress import Diagnostic, Progress, fmt_seconds
 from prodstack.tf.provider_server import ProviderServer
@@ -358,8 +359,6 @@ def _first_error(proc: subprocess.CompletedProcess[str]) -> str:
 
 
 def _error(verb: str, progress: Progress, log: Path, workdir: Path) -> TerraformError:
-    from prodstack.stack.synth import BACKEND_FILE  # a working folder without it keeps local state
-
     local = not (workdir / BACKEND_FILE).exists()
     held = next((m for d in progress.errors if (m := lock_message(d, workdir, local))), None)
     if held:

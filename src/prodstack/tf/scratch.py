@@ -28,6 +28,7 @@ from pathlib import Path
 
 from prodstack.core.errors import cannot_read
 from prodstack.core.paths import private_dir, work_root
+from prodstack.tf.folder import config_files
 from prodstack.tf.modtree import Tree
 
 SAFE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -94,8 +95,6 @@ def _holds_module(path: Path) -> bool:
 
 def copy_plan(tree: Tree, scratch: Scratch) -> dict[Path, Path]:
     """Where in the copy -> the user's file, for every file the plan may read."""
-    from prodstack.ops.offline_plan import config_files
-
     files: dict[Path, Path] = {}
     for folder in tree.local_folders():
         def prune(path: Path, folder: Path = folder) -> bool:

@@ -9,7 +9,7 @@ from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, LiveCheck, Made, Rule
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.world import World
-from prodstack.ops.audit.config import FolderConfig
+from prodstack.tf.folder import FolderConfig
 from prodstack.tf.plan import Plan, Resource
 
 TARGETS = (("vpc_id",), ("resource_id",))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from prodstack.catalog.model import AuditInput, Cases, Entry, Hit, Made, Rule
 from prodstack.catalog.plan_fixtures import asg
 from prodstack.catalog.plan_queries import policies
-from prodstack.ops.audit.config import FolderConfig
+from prodstack.tf.folder import FolderConfig
 
 
 def rule(inp: AuditInput) -> Iterator[Hit]:

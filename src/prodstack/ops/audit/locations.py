@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prodstack.ops.audit.config import Block, LineOf, parse_hcl, scan
+from prodstack.tf.hcl_blocks import Block, LineOf, parse_hcl, scan
 from prodstack.tf.plan import strip_instance_keys
 
 MARKER = "prodstack:ignore"

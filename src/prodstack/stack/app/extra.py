@@ -78,7 +78,7 @@ def _from_json(name: str, text: str) -> list[Declared]:
 
 
 def _from_hcl(name: str, text: str) -> list[Declared]:
-    from prodstack.ops.audit.config import parse_hcl  # its small HCL reader: blocks and labels
+    from prodstack.tf.hcl_blocks import parse_hcl  # its small HCL reader: blocks and labels
 
     out: list[Declared] = []
     for block in parse_hcl(text).blocks:

@@ -2,31 +2,36 @@
 and `locals`.
 
 A plan JSON holds neither the `backend` block (FM-1.2, FM-1.3) nor `lifecycle` (FM-X3) nor
-`locals`, so for a folder the audit reads them from the files: `*.tf` (HCL, through a small
-tokenizer and brace scanner: blocks, labels and literal attribute values, enough for these
-blocks), `*.tf.json`, and partial backend settings in `*.tfbackend` / `backend*.hcl` files,
-which `terraform init -backend-config=FILE` would take. The locals of every module the root
-reaches (tf/modtree.py walks the tree) let the plan reader follow `local.*` references
-(FM-4.3). The tokenizer also gives each token's offset (and, on request, the comments) and
-each block its lines, for locations.py and modtree.py.
+`locals`, so for a folder the audit reads them from the files: `*.tf` (HCL, through the
+small reader of tf/hcl_blocks.py), `*.tf.json`, and partial backend settings in `*.tfbackend`
+/ `backend*.hcl` files, which `terraform init -backend-config=FILE` would take. The locals of
+every module the root reaches (tf/modtree.py walks the tree) let the plan reader follow
+`local.*` references (FM-4.3).
+
+`config_files` lists what Terraform may read from a folder: what an offline plan copies, and
+what this reader reads.
 """
 
 from __future__ import annotations
 
-import bisect
+import errno
 import json
-import re
-from collections.abc import Iterator
+import os
+import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from prodstack.core.errors import UserError, cannot_read
+from prodstack.tf import hcl_config
+from prodstack.tf.hcl_blocks import Block, parse_hcl
+from prodstack.tf.hcl_config import Expressions, read_module_folder
+from prodstack.tf.modtree import document_locals, normal, read_tree
 
-EXPR = "<expression>"  # an attribute whose value is not a literal
-_IDENT = re.compile(r"[A-Za-z0-9_.\-*]+")
-_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
 _BACKEND_FILES = ("*.tfbackend", "backend*.hcl", "*.backend.hcl")
+_SKIP = {".terraform", ".git", "terraform.tfstate", "terraform.tfstate.backup",
+         ".terraform.lock.hcl"}
 
 
 @dataclass(frozen=True)
@@ -54,170 +59,64 @@ class FolderConfig:
         return attr in attrs or "all" in attrs
 
 
-@dataclass
-class Block:
-    type: str
-    labels: list[str]
-    attrs: dict[str, Any] = field(default_factory=dict)
-    blocks: list[Block] = field(default_factory=list)
-    line: int = 0  # where the block starts (its type keyword) and ends (its closing brace)
-    end_line: int = 0
+# -- the files of a folder ------------------------------------------------------------------
 
 
-# -- HCL tokens ------------------------------------------------------------------------------
-
-Token = tuple[str, Any]  # kind ("ident", "str", "nl", "sym"), value
-
-
-def _string(text: str, i: int) -> tuple[str | None, int]:
-    """A quoted string starting after its opening quote; None when it holds a template."""
-    out: list[str] = []
-    literal = True
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            out.append(text[i + 1])
-            i += 2
-        elif ch == '"':
-            return ("".join(out) if literal else None), i + 1
-        elif ch in "$%" and text.startswith("{", i + 1):
-            literal = False
-            i = _skip_template(text, i + 2)
-        else:
-            out.append(ch)
-            i += 1
-    return None, i
+def _loop(path: Path) -> UserError:
+    target = f" (-> {os.readlink(path)})" if path.is_symlink() else ""
+    return UserError(f"{path}: a symbolic link loop{target}", exit_code=2)
 
 
-def _skip_template(text: str, i: int) -> int:
-    depth = 1
-    while i < len(text) and depth:
-        ch = text[i]
-        if ch == '"':
-            _, i = _string(text, i + 1)
-            continue
-        depth += {"{": 1, "}": -1}.get(ch, 0)
-        i += 1
-    return i
+def unreadable(path: Path, exc: OSError) -> UserError:
+    if exc.errno == errno.ELOOP:
+        return _loop(path)
+    if exc.errno == errno.ENOENT and path.is_symlink():
+        return UserError(f"{path}: a broken symbolic link (-> {os.readlink(path)})",
+                         exit_code=2)
+    return cannot_read(path, exc)
 
 
-def scan(text: str, comments: bool = False) -> Iterator[tuple[str, Any, int]]:
-    """Tokens with the offset where each starts; with `comments`, also ("comment", text)."""
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        start = i
-        if ch == "\n":
-            yield "nl", "\n", start
-            i += 1
-        elif ch in " \t\r":
-            i += 1
-        elif ch == "#" or text.startswith("//", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            if comments:
-                yield "comment", text[start:i], start
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-        elif ch == '"':
-            value, i = _string(text, i + 1)
-            yield "str", value, start
-        elif text.startswith("<<", i) and (m := _HEREDOC.match(text, i)):
-            marker = re.compile(rf"^[ \t]*{m.group(1)}[ \t]*$", re.M)
-            end = marker.search(text, m.end())
-            i = n if end is None else end.end()
-            yield "str", None, start
-        elif m := _IDENT.match(text, i):
-            yield "ident", m.group(0), start
-            i = m.end()
-        else:
-            yield "sym", ch, start
-            i += 1
+def config_files(folder: Path, prune: Callable[[Path], bool] | None = None
+                 ) -> list[tuple[str, Path]]:
+    """(path inside `folder`, path to read) of every file Terraform may read from it.
 
+    Skips `.terraform`, `.git`, state and lock files, and the subfolders `prune` says to. A
+    symbolic link to a file is read as the file it points to. A link to a folder is followed
+    when the folder is inside `folder`; one that leads out of it is left out, and one that
+    leads back to a folder being walked (`sub/up -> ..`) is a loop. A loop, a broken link or
+    an entry that cannot be read is a `UserError` naming the path (exit 2).
+    """
+    root = folder.resolve()
+    files: list[tuple[str, Path]] = []
+    todo: list[tuple[Path, str, tuple[Path, ...]]] = [(folder, "", (root,))]
+    while todo:
+        directory, prefix, walked = todo.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            raise unreadable(directory, exc) from None
+        for entry in entries:
+            if entry.name in _SKIP or entry.name.endswith(".tfstate"):
+                continue
+            path, rel = Path(entry.path), prefix + entry.name
+            try:
+                mode = os.stat(path).st_mode  # through links
+                real = path.resolve() if stat.S_ISDIR(mode) else path
+            except OSError as exc:
+                raise unreadable(path, exc) from None
+            if stat.S_ISREG(mode):
+                files.append((rel, path))
+            elif not stat.S_ISDIR(mode):
+                raise UserError(f"{path}: not a file or a folder", exit_code=2)
+            elif real in walked:
+                raise _loop(path)
+            elif prune is not None and prune(path):
+                continue
+            elif real.is_relative_to(root):
+                todo.append((path, rel + "/", (*walked, real)))
+    return sorted(files)
 
-def tokens(text: str) -> Iterator[Token]:
-    for kind, value, _ in scan(text):
-        yield kind, value
-
-
-class LineOf:
-    """The 1-based line of an offset in a text."""
-
-    def __init__(self, text: str) -> None:
-        self._breaks = [m.start() for m in re.finditer("\n", text)]
-
-    def __call__(self, offset: int) -> int:
-        return bisect.bisect_left(self._breaks, offset) + 1
-
-
-def _value(toks: list[Token]) -> Any:
-    if len(toks) == 1:
-        kind, val = toks[0]
-        if kind == "str":
-            return EXPR if val is None else val
-        if kind == "ident":
-            if val in ("true", "false"):
-                return val == "true"
-            if re.fullmatch(r"-?\d+(\.\d+)?", val):
-                return float(val) if "." in val else int(val)
-            return val if val in ("all", "null") else EXPR
-    if toks and toks[0] == ("sym", "[") and toks[-1] == ("sym", "]"):
-        items = [v for k, v in toks[1:-1] if k in ("ident", "str") and v is not None]
-        return [str(v) for v in items]
-    return EXPR
-
-
-def parse_hcl(text: str) -> Block:
-    """The file as a body: attributes with literal values, and nested blocks (each with the
-    lines it starts and ends on)."""
-    line_of = LineOf(text)
-    scanned = list(scan(text))
-    toks = [(kind, value) for kind, value, _ in scanned]
-    lines = [line_of(offset) for _, _, offset in scanned]
-    root = Block("", [])
-    _body(toks, 0, root, lines)
-    return root
-
-
-def _body(toks: list[Token], i: int, block: Block, lines: list[int]) -> int:
-    n = len(toks)
-    while i < n:
-        kind, val = toks[i]
-        if (kind, val) == ("sym", "}"):
-            return i + 1
-        if kind != "ident":
-            i += 1
-            continue
-        if i + 1 < n and toks[i + 1] == ("sym", "="):
-            j, depth, expr = i + 2, 0, []
-            while j < n:
-                k, v = toks[j]
-                if k == "sym" and v in "([{":
-                    depth += 1
-                elif k == "sym" and v in ")]}":
-                    if depth == 0:
-                        break
-                    depth -= 1
-                elif k == "nl" and depth == 0:
-                    break
-                expr.append(toks[j])
-                j += 1
-            block.attrs[val] = _value([t for t in expr if t[0] != "nl"])
-            i = j
-            continue
-        labels, j = [], i + 1
-        while j < n and toks[j][0] in ("str", "ident"):
-            labels.append(str(toks[j][1]))
-            j += 1
-        if j < n and toks[j] == ("sym", "{"):
-            child = Block(val, labels, line=lines[i])
-            block.blocks.append(child)
-            i = _body(toks, j + 1, child, lines)
-            child.end_line = lines[min(i, n) - 1]
-        else:
-            i = j
-    return i
 
 
 # -- reading a folder ------------------------------------------------------------------------
@@ -305,9 +204,6 @@ def read_texts(files: dict[str, str], root_files: set[str] | None = None) -> Fol
 
 def from_document(doc: dict[str, Any], source: str) -> FolderConfig:
     """The configuration of a Terraform JSON document built in memory (prodstack's own)."""
-    from prodstack.tf import hcl_config
-    from prodstack.tf.modtree import document_locals
-
     ignores: dict[tuple[str, str], set[str]] = {}
     for key, attrs in _ignores_from_json(doc):
         ignores.setdefault(key, set()).update(attrs)
@@ -321,9 +217,6 @@ def read_locals(folder: Path) -> tuple[dict[str, dict[str, list[str]]], Any]:
     """The locals of every module the folder's root reaches (local sources, and the modules
     its `terraform init` installed), by module path (tf/plan.Locals); and their expressions
     (tf/hcl_config.Expressions, each module read on first use)."""
-    from prodstack.tf.hcl_config import Expressions, read_module_folder
-    from prodstack.tf.modtree import normal, read_tree
-
     out: dict[str, dict[str, list[str]]] = {}
     loaders: dict[str, Any] = {}
     for node in read_tree(normal(folder.absolute())).nodes:
@@ -336,8 +229,6 @@ def read_folder(folder: Path) -> FolderConfig:
     """Backends (root files only), backend config files and `ignore_changes` (all modules),
     from the files an offline plan copies (`config_files`: links followed inside the folder
     only); a loop, an unreadable entry or a file nested too deeply is one line, exit 2."""
-    from prodstack.ops.offline_plan import config_files
-
     files: dict[str, str] = {}
     root: set[str] = set()
     for rel, path in config_files(folder):
