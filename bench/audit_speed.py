@@ -142,11 +142,11 @@ def _checkov(folder: Path) -> float:
 
 
 def _own_stack(into: Path) -> Path:
-    from prodstack.platform.aws import AwsTarget
+    from prodstack.ops.offline_plan import offline_settings
     from prodstack.stack import synth
 
     folder = into / "own-stack"
-    synth.write(AwsTarget.offline_settings(load_settings(env="production")), folder)
+    synth.write(offline_settings(load_settings(env="production")), folder)
     return folder
 
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner, Result
 from prodstack.cli.backup import backup_group
 from prodstack.config.settings import load_settings
 from prodstack.ops import workflow
-from prodstack.platform import Connection
 from prodstack.runtime.clients import client
+from prodstack.runtime.targets import Connection
 from tests.conftest import running_emulator
 
 Outputs = dict[str, Any]

@@ -12,7 +12,7 @@ import pytest
 from prodstack.config.settings import load_settings
 from prodstack.ops.teardown import purge_leftovers
 from prodstack.ops.workflow import Workspace
-from prodstack.platform.base import Connection
+from prodstack.runtime.targets import Connection
 from tests.emulator.conftest import REGION, Client
 
 pytestmark = pytest.mark.emulator

@@ -13,7 +13,8 @@ import pytest
 
 from prodstack.config.naming import STACK_KEYS
 from prodstack.config.settings import load_settings
-from prodstack.stack.compose import Stack, build
+from prodstack.stack.built import Stack
+from prodstack.stack.compose import build
 from prodstack.stack.outputs import LOCALS
 from tests.conftest import AWS_SETS, resources
 
@@ -161,7 +162,8 @@ def test_parts_by_name():
 def test_the_public_api():
     import prodstack
     from prodstack.config.settings import Settings, load_settings
-    from prodstack.stack.compose import Stack, build
+    from prodstack.stack.built import Stack
+    from prodstack.stack.compose import build
     from prodstack.tf.document import Block, Document, expr, policy_document
 
     assert sorted(prodstack.__all__) == ["Block", "Document", "Settings", "Stack", "build",

@@ -10,7 +10,7 @@ import pytest
 from prodstack.core.errors import UserError
 from prodstack.core.reporting import RecordingReporter
 from prodstack.ops import workflow
-from prodstack.platform import AwsTarget, LocalTarget
+from prodstack.runtime.targets import AwsTarget, LocalTarget
 from prodstack.tf.progress import Progress
 from prodstack.tf.runner import PlanResult, TerraformError
 

@@ -182,12 +182,11 @@ def plan_folder_input(folder: Path, settings: Settings | None = None,
 def own_stack_input(settings: Settings) -> AuditInput:
     """prodstack's own stack for these settings, as the aws target creates it: its plan, and
     its configuration (from the document built in memory)."""
-    from prodstack.ops.offline_plan import plan_stack
-    from prodstack.platform.aws import AwsTarget
+    from prodstack.ops.offline_plan import offline_settings, plan_stack
     from prodstack.stack.compose import build
 
     source = f"prodstack {settings.env} stack (aws target)"
-    config = from_document(build(AwsTarget.offline_settings(settings)).doc.to_dict(), source)
+    config = from_document(build(offline_settings(settings)).doc.to_dict(), source)
     data = _with_emulator(plan_stack, settings)
     return AuditInput(plan=load_plan(data, source), config=config)
 

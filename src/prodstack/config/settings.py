@@ -16,12 +16,12 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from prodstack.config import regions
+from prodstack.config import regions, targets
 from prodstack.config.naming import Names
 from prodstack.config.profiles import OVERRIDABLE, PROFILES, Profile
+from prodstack.config.targets import TARGETS
 from prodstack.core.errors import SettingError, UserError
 
-TARGETS = ("local", "aws")
 STRICT_ENV = "PRODSTACK_EMULATOR_STRICT"
 SUBNET_NEWBITS = 4  # 16 slots: public, app and database subnets for up to 5 AZs
 MAX_AZS = 5
@@ -92,15 +92,11 @@ class Settings:
 
     @property
     def effective_domain(self) -> str | None:
-        from prodstack.platform import target_for
-
-        return self.domain or target_for(self).default_domain()
+        return self.domain or targets.default_domain(self.target)
 
     @property
     def effective_alarm_emails(self) -> tuple[str, ...]:
-        from prodstack.platform import target_for
-
-        return self.alarm_emails or target_for(self).default_alarm_emails()
+        return self.alarm_emails or targets.default_alarm_emails(self.target)
 
     @property
     def names(self) -> Names:
@@ -286,11 +282,10 @@ def validate(s: Settings) -> None:
         if path and not Path(path).is_dir():
             raise SettingError(name, f"{path} is not a directory")
     from prodstack.config.application import validate_app
-    from prodstack.platform import target_for
 
     validate_app(s)
 
-    target_for(s).validate(s)
+    targets.validate(s)
 
 
 def _validate_cidr(cidr: str) -> None:

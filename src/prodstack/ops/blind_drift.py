@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from prodstack.platform.base import ClientFactory
+from prodstack.runtime.targets import ClientFactory
 
 
 def _unmanaged_database(clients: ClientFactory, outputs: dict[str, Any]) -> dict[str, Any] | None:

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from prodstack.config.settings import Settings
+from prodstack.config.targets import default_state_bucket
 from prodstack.core.errors import UserError
 from prodstack.core.paths import logs_dir, stack_dir
-from prodstack.platform import target_for
+from prodstack.platform import platform_for
 from prodstack.platform.aws import backend_settings
+from prodstack.runtime.targets import target_for
 from prodstack.tf.document import MAIN_FILE, Block, Document, policy_document
 from prodstack.tf.runner import Terraform, TerraformError
 
@@ -69,7 +71,7 @@ def build(settings: Settings) -> Document:
     for body in providers:
         body["default_tags"] = [{"tags": tags}]
         doc.provider("aws", **body)
-    target_for(settings).point_providers(doc)
+    platform_for(settings).point_providers(doc)
     name = state_bucket_name(settings)
     bucket = _bucket(doc, "state", name)
     doc.output("bucket", bucket.id, "The remote-state bucket")
@@ -107,7 +109,7 @@ def _replication(doc: Document, settings: Settings, source: Block, name: str) ->
 
 
 def state_bucket_name(settings: Settings) -> str:
-    name = settings.state_bucket or target_for(settings).default_state_bucket(settings)
+    name = settings.state_bucket or default_state_bucket(settings)
     if name:
         return name
     raise UserError("bootstrap on the aws target needs --set state_bucket=<globally unique name>",

@@ -28,9 +28,9 @@ from prodstack.core.errors import UserError, aws_error
 from prodstack.core.journal import Journal
 from prodstack.core.reporting import Reporter
 from prodstack.core.signals import held_signals
-from prodstack.platform.base import ClientFactory
 from prodstack.runtime import emulator
 from prodstack.runtime.launch_data import request_data
+from prodstack.runtime.targets import ClientFactory
 from prodstack.stack.parts.edge import COLOURS
 from prodstack.stack.parts.webtier import FOLLOWS_TERRAFORM
 from prodstack.stack.traffic import forward_weights, live_colour

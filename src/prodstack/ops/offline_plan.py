@@ -28,13 +28,13 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from prodstack.config.settings import Settings, load_settings
 from prodstack.core.errors import UserError
 from prodstack.core.paths import plugin_cache_dir, private_dir
-from prodstack.platform.aws import AwsTarget
 from prodstack.platform.local import provider_settings
 from prodstack.runtime import emulator
 from prodstack.stack import synth
@@ -46,6 +46,8 @@ from prodstack.tf.runner import Terraform, TerraformError
 from prodstack.tf.scratch import safe_name
 
 OVERRIDE_FILE = "zz_prodstack_offline_override.tf.json"
+OFFLINE_STATE_BUCKET = "prodstack-offline-plan"
+OFFLINE_ZONE = "ZPRODSTACKOFFLINE"
 # A configuration's own profile or account guards do not apply to the emulator's account, and
 # its own proxy settings would take the provider's calls past the network guard.
 _NEUTRAL = {"profile": None, "allowed_account_ids": None, "forbidden_account_ids": None,
@@ -248,11 +250,23 @@ def plan_stack(settings: Settings, show_progress: bool = False) -> dict[str, Any
     return copy.deepcopy(_plan_stack_cached(settings, show_progress))
 
 
+def offline_settings(settings: Settings) -> Settings:
+    """These settings on the aws target, with placeholders for what an offline plan of its
+    configuration does not need (a state bucket, a zone, an address)."""
+    return replace(
+        settings, target="aws",
+        state_bucket=settings.state_bucket or OFFLINE_STATE_BUCKET,
+        domain=settings.effective_domain,
+        hosted_zone_id=settings.hosted_zone_id or OFFLINE_ZONE,
+        alarm_emails=settings.effective_alarm_emails,
+    )
+
+
 @functools.lru_cache(maxsize=8)
 def _plan_stack_cached(settings: Settings, show_progress: bool) -> dict[str, Any]:
     """Synthesized into a folder of its own per environment, so its scratch copy (and the
     init of it) is reused across runs."""
-    aws_like = AwsTarget.offline_settings(settings)
+    aws_like = offline_settings(settings)
     files = synth.render(aws_like)
     provider = result_cache.provider_id(aws_like.plugin_mirror, aws_like.plugin_dir,
                                         plugin_cache_dir())

@@ -25,7 +25,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from prodstack.config.settings import Settings
-from prodstack.platform.base import ClientFactory
+from prodstack.runtime.targets import ClientFactory
 from prodstack.tf.progress import Diagnostic
 
 ALREADY_EXISTS = ("alreadyexists", "already exists", "already in use", "duplicate")

@@ -22,10 +22,10 @@ from prodstack.core.paths import logs_dir, private_dir, stack_dir
 from prodstack.core.reporting import Reporter, StderrReporter
 from prodstack.ops import blind_drift, orphans, preflight
 from prodstack.ops.deploy import align_traffic
-from prodstack.platform import Connection, Target, target_for
-from prodstack.platform.base import ClientFactory
+from prodstack.runtime.targets import ClientFactory, Connection, Target, target_for
 from prodstack.stack import synth
-from prodstack.stack.compose import Stack, build
+from prodstack.stack.built import Stack
+from prodstack.stack.compose import build
 from prodstack.tf import provider_server
 from prodstack.tf import state as tfstate
 from prodstack.tf.progress import Progress, fmt_seconds

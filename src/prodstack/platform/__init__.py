@@ -1,24 +1,25 @@
-"""Targets: `local` (the embedded emulator) and `aws` (a real account with a remote backend).
+"""Platforms: what the stack's document differs in between `local` (the embedded emulator)
+and `aws` (a real account with a remote backend), at synthesis.
 
-`target_for(settings)` is the one way to reach what differs between them.
+`platform_for(settings)` is the one way to reach it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prodstack.platform.aws import AwsTarget
-from prodstack.platform.base import Connection, Target
-from prodstack.platform.local import LocalTarget
+from prodstack.platform.aws import AwsPlatform
+from prodstack.platform.base import Platform
+from prodstack.platform.local import LocalPlatform
 
 if TYPE_CHECKING:
     from prodstack.config.settings import Settings
 
-TARGETS: dict[str, Target] = {t.name: t for t in (LocalTarget(), AwsTarget())}
+PLATFORMS: dict[str, Platform] = {p.name: p for p in (LocalPlatform(), AwsPlatform())}
 
 
-def target_for(settings: Settings) -> Target:
-    return TARGETS[settings.target]
+def platform_for(settings: Settings) -> Platform:
+    return PLATFORMS[settings.target]
 
 
-__all__ = ["TARGETS", "AwsTarget", "Connection", "LocalTarget", "Target", "target_for"]
+__all__ = ["PLATFORMS", "AwsPlatform", "LocalPlatform", "Platform", "platform_for"]

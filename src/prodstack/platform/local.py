@@ -1,37 +1,27 @@
-"""The local target: the stack against the embedded emulator (moto server on 127.0.0.1).
+"""The local platform: the stack's document for the embedded emulator (moto server on
+127.0.0.1).
 
 Everything here exists only because the emulator is not AWS; none of it reaches what the aws
-target synthesizes. Each adjustment carries its reason, and `EMULATOR_DIFFERENCES` is the
-table the README prints.
+platform synthesizes. Each adjustment carries its reason, and `EMULATOR_DIFFERENCES` is the
+table the README prints (it names the run-time differences, `prodstack.runtime.targets`, too).
 """
 
 from __future__ import annotations
 
-import shutil
-import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from prodstack.core.errors import UserError
-from prodstack.core.journal import JOURNAL_FILE
 from prodstack.platform.aws import backend_settings as aws_backend_settings
-from prodstack.platform.base import ClientFactory, Connection, Target
+from prodstack.platform.base import Platform
 from prodstack.platform.endpoints import SERVICE_TYPES
-from prodstack.runtime import emulator
-from prodstack.tf import state as tfstate
 from prodstack.tf.document import expr
 
 if TYPE_CHECKING:
     from prodstack.config.settings import Settings
-    from prodstack.stack.compose import Stack
-    from prodstack.stack.context import Context
     from prodstack.tf.document import Document
 
-DEMO_DOMAIN = "prodstack-demo.test"
-DEMO_EMAIL = "oncall@prodstack-demo.test"
+# The emulator's administrator: moto's default credentials, what requests are signed with
+# unless an IAM identity of the emulator is given (runtime.emulator.credentials).
+ADMIN_KEY = "test"
 ENDPOINT_VARIABLE = "emulator_endpoint"
 ACCESS_KEY_VARIABLE, SECRET_KEY_VARIABLE = "emulator_access_key", "emulator_secret_key"
 TOKEN_VARIABLE = "emulator_session_token"
@@ -69,12 +59,6 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
      "in `IGNORE_CHANGES`)",
      "without it every re-plan would show changes that AWS itself would not"),
 )
-
-
-# Errors of a retried request whose first attempt had succeeded (see EMULATOR_DIFFERENCES):
-# a rule revoked or added twice, or (in a destroy) an object deleted twice.
-RETRIED_REQUEST_ERRORS = ("InvalidPermission.NotFound", "InvalidPermission.Duplicate")
-RETRIED_DELETE_ERRORS = ("notfound", "not found", "does not exist", "no such")
 
 
 # Attributes the emulator reads back differently from what was written (re-plan must be clean).
@@ -128,62 +112,46 @@ def backend_settings(settings: Settings) -> dict[str, Any]:
             "use_path_style": True}
 
 
-def backend_init_args(endpoint: str) -> list[str]:
-    return [f'-backend-config=endpoints={{s3="{endpoint}"}}']
-
-
 # Provider waits bounded on the emulator (see EMULATOR_DIFFERENCES).
 TIMEOUTS: dict[tuple[str, str], dict[str, str]] = {
     ("aws_db_instance", "main"): {"create": "10m", "update": "10m", "delete": "5m"},
 }
 
 
-def ignore_changes(stack: Stack) -> None:
+def ignore_changes(doc: Document) -> None:
     for (type_, name), attrs in IGNORE_CHANGES.items():
-        body = stack.doc.body_of(type_, name)
+        body = doc.body_of(type_, name)
         lifecycle = body.setdefault("lifecycle", {})
         lifecycle["ignore_changes"] = sorted({*lifecycle.get("ignore_changes", []), *attrs})
 
 
-class LocalTarget(Target):
+class LocalPlatform(Platform):
     name: ClassVar[str] = "local"
-    serves_http: ClassVar[bool] = False
-    runs_sql: ClassVar[bool] = False
-    adopts_after_refused_retry: ClassVar[bool] = True
-    shares_provider: ClassVar[bool] = True
 
-    def default_domain(self) -> str | None:
-        return DEMO_DOMAIN
-
-    def default_alarm_emails(self) -> tuple[str, ...]:
-        return (DEMO_EMAIL,)
-
-    def hosted_zone(self, ctx: Context) -> str | None:
+    def hosted_zone(self, settings: Settings, doc: Document) -> str | None:
         """DNS validation of the certificate needs a zone: the emulator gets a demo one."""
-        domain = ctx.settings.effective_domain
+        domain = settings.effective_domain
         if not domain:
             return None
-        zone = ctx.doc.resource("aws_route53_zone", "demo", name=domain,
-                                comment="prodstack demo zone (emulator only)",
-                                force_destroy=True)
+        zone = doc.resource("aws_route53_zone", "demo", name=domain,
+                            comment="prodstack demo zone (emulator only)", force_destroy=True)
         return zone["zone_id"]
 
-    def adjust(self, stack: Stack) -> None:
-        doc = stack.doc
-        if stack.settings.state_bucket:
-            doc.terraform["backend"] = {"s3": backend_settings(stack.settings)}
+    def adjust(self, settings: Settings, doc: Document) -> None:
+        if settings.state_bucket:
+            doc.terraform["backend"] = {"s3": backend_settings(settings)}
         self.point_providers(doc)
         for (type_, name), timeouts in TIMEOUTS.items():
             doc.body_of(type_, name)["timeouts"] = dict(timeouts)
-        ignore_changes(stack)
+        ignore_changes(doc)
 
     def point_providers(self, doc: Document) -> None:
         endpoint = doc.variable(ENDPOINT_VARIABLE, "string", "http://127.0.0.1:5000",
                                 "The embedded emulator's URL (set by prodstack)")
-        key = doc.variable(ACCESS_KEY_VARIABLE, "string", emulator.ADMIN_KEY,
+        key = doc.variable(ACCESS_KEY_VARIABLE, "string", ADMIN_KEY,
                            "The identity the emulator's requests are signed with (set by "
                            "prodstack: emulator.credentials)")
-        secret = doc.variable(SECRET_KEY_VARIABLE, "string", emulator.ADMIN_KEY,
+        secret = doc.variable(SECRET_KEY_VARIABLE, "string", ADMIN_KEY,
                               "Its secret key (set by prodstack)")
         doc.variable(TOKEN_VARIABLE, "string", "",
                      "Its session token, for an assumed role (set by prodstack)")
@@ -191,91 +159,3 @@ class LocalTarget(Target):
             body.update({**provider_settings(endpoint), "access_key": key,
                          "secret_key": secret, "token": expr(f"var.{TOKEN_VARIABLE} == \"\" "
                                                              f"? null : var.{TOKEN_VARIABLE}")})
-
-    def default_state_bucket(self, settings: Settings) -> str | None:
-        return f"{settings.project}-tfstate-local"
-
-    def connect(self, start: bool = True, strict: bool = True) -> Connection:
-        if start:
-            info, started = emulator.start(strict)
-        else:
-            found = emulator.running()
-            if found is None:
-                raise UserError("the emulator is not running (start it with "
-                                "`prodstack emulator start`)")
-            info, started = found, False
-        emulator.check_mode(info, strict)
-        return Connection(info.url, started=started)
-
-    def terraform_variables(self, connection: Connection) -> dict[str, str]:
-        if not connection.endpoint:
-            return {}
-        key, secret, token = emulator.credentials()
-        return {ENDPOINT_VARIABLE: connection.endpoint, ACCESS_KEY_VARIABLE: key,
-                SECRET_KEY_VARIABLE: secret, TOKEN_VARIABLE: token or ""}
-
-    def backend_init_args(self, settings: Settings, connection: Connection) -> list[str]:
-        if settings.state_bucket and connection.endpoint:
-            return backend_init_args(connection.endpoint)
-        return []
-
-    def refused_retry(self, message: str, destroy: bool = False) -> bool:
-        if any(code in message for code in RETRIED_REQUEST_ERRORS):
-            return True
-        return destroy and any(marker in message.lower() for marker in RETRIED_DELETE_ERRORS)
-
-    def check_state(self, settings: Settings, connection: Connection, state_file: Path,
-                    reset: bool, say: Callable[[str], None]) -> None:
-        """A restarted emulator holds nothing the local state lists: say so, or with
-        `reset` move the stale state aside and start from empty."""
-        if not connection.endpoint or not lost_state(self.clients(settings, connection),
-                                                     state_file):
-            return
-        count = len(tfstate.managed(tfstate.read_file(state_file)))
-        if not reset:
-            env = f"--env {settings.env}"
-            raise UserError(
-                f"the emulator at {connection.endpoint} no longer holds the {count} resources "
-                "in local state (it was restarted): `prodstack up --reset-state "
-                f"{env}` deploys again, `prodstack down --yes --reset-state {env}` forgets "
-                "them")
-        stamp = time.strftime('%Y%m%d-%H%M%S')
-        kept = state_file.with_name(f"{state_file.name}.lost-{stamp}")
-        shutil.move(state_file, kept)
-        say(f"local state reset (the old state is kept as {kept.name})")
-        journal = state_file.with_name(JOURNAL_FILE)
-        if journal.exists():  # an unfinished operation on resources that are gone
-            journal.replace(journal.with_name(f"{JOURNAL_FILE}.lost-{stamp}"))
-            say("the journal of an unfinished operation on them is set aside too")
-
-    def gone(self, connection: Connection) -> Callable[[], str | None] | None:
-        """The emulator's process ended under a run (killed, crashed): Terraform would go on
-        retrying and waiting against a closed port, so the runner stops it."""
-        info = emulator.read_info()
-        if not connection.endpoint or info is None or info.url != connection.endpoint:
-            return None
-        url = connection.endpoint
-        return lambda: None if emulator.process_alive(info.pid) else \
-            emulator.stopped_message(url)
-
-    def explain(self, connection: Connection, error: Exception) -> Exception:
-        if connection.endpoint and not emulator.answers(connection.endpoint):
-            log = getattr(error, "log", None)
-            where = f" (full log: {log})" if log else ""
-            return UserError(f"{emulator.stopped_message(connection.endpoint)}{where}")
-        return error
-
-
-def lost_state(clients: ClientFactory, state_file: Path) -> bool:
-    """True when local state lists a VPC that the emulator no longer has."""
-    vpcs = [attrs.get("id") for _, attrs in tfstate.instances(tfstate.read_file(state_file),
-                                                             "aws_vpc")]
-    if not vpcs or not vpcs[0]:
-        return False
-    try:
-        clients("ec2").describe_vpcs(VpcIds=[str(vpcs[0])])
-    except ClientError as exc:
-        return "NotFound" in exc.response.get("Error", {}).get("Code", "")
-    except BotoCoreError:
-        return False
-    return False

@@ -22,6 +22,7 @@ from pathlib import Path
 from prodstack.config.settings import STRICT_ENV
 from prodstack.core.errors import UserError
 from prodstack.core.paths import work_root
+from prodstack.platform.local import ADMIN_KEY
 
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 30
@@ -40,7 +41,6 @@ EMULATOR_ENV = {
 ACCESS_KEY_ENV = "PRODSTACK_EMULATOR_ACCESS_KEY_ID"
 SECRET_KEY_ENV = "PRODSTACK_EMULATOR_SECRET_ACCESS_KEY"
 SESSION_TOKEN_ENV = "PRODSTACK_EMULATOR_SESSION_TOKEN"
-ADMIN_KEY = "test"
 
 
 def credentials() -> tuple[str, str, str | None]:

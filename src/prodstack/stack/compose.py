@@ -12,12 +12,14 @@ extra configuration apply everywhere alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, Literal, overload
-
+from prodstack.config import record
 from prodstack.config.settings import Settings
+from prodstack.core.errors import UserError
+from prodstack.platform import platform_for
 from prodstack.platform.endpoints import check_endpoints
 from prodstack.stack import outputs
+from prodstack.stack.app import extension, extra
+from prodstack.stack.built import Stack
 from prodstack.stack.context import Context
 from prodstack.stack.parts import (
     application,
@@ -34,80 +36,13 @@ from prodstack.stack.parts import (
 )
 from prodstack.tf.document import Document
 
-PartName = Literal["base", "keys", "network", "storage", "edge", "database", "application",
-                   "webtier", "audit", "monitoring", "operations"]
-
-
-@dataclass
-class Stack:
-    """The built stack: its document and every part by name (`stack.part("network")`)."""
-
-    settings: Settings
-    doc: Document
-    base: foundation.Base
-    keys: keys.Keys
-    network: network.Network
-    storage: storage.Storage
-    edge: edge.Edge
-    database: database.Database
-    application: application.Application
-    webtier: webtier.WebTier
-    audit: audit.Audit
-    monitoring: monitoring.Monitoring
-    operations: operations.Operations
-    # The user's `extra_config` files as the working folder holds them (name -> text).
-    extra_files: dict[str, str] = field(default_factory=dict)
-    # What the user added: resources of extra_config and of the extension, and the
-    # application's own parameters (app_environment); recorded with the deployment.
-    user_resources: list[str] = field(default_factory=list)
-
-    PARTS: ClassVar[tuple[str, ...]] = (
-        "base", "keys", "network", "storage", "edge", "database", "application", "webtier",
-        "audit", "monitoring", "operations")
-
-    @overload
-    def part(self, name: Literal["base"]) -> foundation.Base: ...
-    @overload
-    def part(self, name: Literal["keys"]) -> keys.Keys: ...
-    @overload
-    def part(self, name: Literal["network"]) -> network.Network: ...
-    @overload
-    def part(self, name: Literal["storage"]) -> storage.Storage: ...
-    @overload
-    def part(self, name: Literal["edge"]) -> edge.Edge: ...
-    @overload
-    def part(self, name: Literal["database"]) -> database.Database: ...
-    @overload
-    def part(self, name: Literal["application"]) -> application.Application: ...
-    @overload
-    def part(self, name: Literal["webtier"]) -> webtier.WebTier: ...
-    @overload
-    def part(self, name: Literal["audit"]) -> audit.Audit: ...
-    @overload
-    def part(self, name: Literal["monitoring"]) -> monitoring.Monitoring: ...
-    @overload
-    def part(self, name: Literal["operations"]) -> operations.Operations: ...
-    @overload
-    def part(self, name: str) -> Any: ...
-
-    def part(self, name: str) -> Any:
-        """A part by name: `stack.part("network").vpc`, `stack.part("edge").alb`."""
-        if name not in self.PARTS:
-            raise KeyError(f"no part {name!r} (parts: {', '.join(self.PARTS)})")
-        return getattr(self, name)
-
 
 def build(settings: Settings) -> Stack:
     """The stack for these settings, extended, adjusted for the target, with its extra files."""
-    from prodstack.config import record
-    from prodstack.core.errors import UserError
-    from prodstack.platform import target_for
-    from prodstack.stack.app import extension, extra
-
-    target = target_for(settings)
+    target = platform_for(settings)
     ctx = Context(Document(), settings)
     base = foundation.build(ctx, target_zone=None if settings.hosted_zone_id
-                            else target.hosted_zone(ctx))
+                            else target.hosted_zone(settings, ctx.doc))
     keys_ = keys.build(ctx, base)
     net = network.build(ctx, base, keys_)
     store = storage.build(ctx, base, keys_)
@@ -126,7 +61,7 @@ def build(settings: Settings) -> Stack:
     extension.run(settings, stack)
     extended = set(stack.doc.addresses()) - ours
     try:
-        target.adjust(stack)
+        target.adjust(settings, stack.doc)
     except KeyError as exc:  # only an extension can take out what the target adjusts
         if not settings.extend:
             raise
@@ -148,7 +83,3 @@ def build(settings: Settings) -> Stack:
     if not settings.extra_config:
         check_endpoints(stack.doc)
     return stack
-
-
-assert {f.name for f in fields(Stack)} - {"settings", "doc", "extra_files", "user_resources"} \
-    == set(Stack.PARTS)

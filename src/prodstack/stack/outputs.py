@@ -16,7 +16,7 @@ from prodstack.stack.context import Context
 from prodstack.stack.parts.foundation import default_tags
 
 if TYPE_CHECKING:
-    from prodstack.stack.compose import Stack
+    from prodstack.stack.built import Stack
 
 
 def build(ctx: Context, stack: Stack) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from prodstack.config.naming import EXTRA_FILE_PREFIX
 from prodstack.config.settings import Settings
-from prodstack.stack.compose import Stack, build
+from prodstack.stack.built import Stack
+from prodstack.stack.compose import build
 from prodstack.tf.document import BACKEND_FILE, MAIN_FILE, Document
 
 

@@ -33,7 +33,7 @@ from prodstack.core.errors import aws_error
 from prodstack.ops.backup.checks import FAILED, Check
 from prodstack.ops.backup.credentials import align_password
 from prodstack.ops.backup.probe import Endpoint, checks, data_script, findings
-from prodstack.platform.base import ClientFactory
+from prodstack.runtime.targets import ClientFactory
 from prodstack.stack.app.userdata import postgres_client
 from prodstack.stack.traffic import live_colour
 from prodstack.tf.progress import fmt_seconds

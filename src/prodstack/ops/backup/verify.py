@@ -36,8 +36,8 @@ from prodstack.ops.backup.snapshots import (
     snapshot_detail,
 )
 from prodstack.ops.backup.vault import describe_point, newest_recovery_point, snapshot_behind
-from prodstack.platform.base import ClientFactory
 from prodstack.runtime import emulator
+from prodstack.runtime.targets import ClientFactory
 from prodstack.tf.progress import fmt_seconds
 
 MODES = ("new", "latest", "vault")

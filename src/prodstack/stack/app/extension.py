@@ -23,7 +23,7 @@ from prodstack.core.errors import UserError
 
 if TYPE_CHECKING:
     from prodstack.config.settings import Settings
-    from prodstack.stack.compose import Stack
+    from prodstack.stack.built import Stack
 
 
 def _one_line(exc: BaseException) -> str:
