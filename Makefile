@@ -40,6 +40,8 @@ TEST_CACHE := $(abspath $(VENV))/test-cache
 test: export PRODSTACK_CACHE_DIR := $(TEST_CACHE)
 test: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/python scripts/import_graph.py
+	$(BIN)/lint-imports --no-cache
 	rm -rf $(TEST_CACHE)
 	$(BIN)/python scripts/checkov_gate.py --install-only > $(VENV)/checkov-install.log 2>&1 & \
 	install=$$!; \
@@ -53,8 +55,12 @@ test: $(BIN)/.installed
 test-fast: $(BIN)/.installed
 	$(BIN)/pytest -n 2 -m "not e2e and not plan"
 
+# The layers: every import points down (the import-linter contract in pyproject.toml), and no
+# import cycle of any kind (scripts/import_graph.py).
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/python scripts/import_graph.py
+	$(BIN)/lint-imports --no-cache
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/loop.py

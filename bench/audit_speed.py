@@ -39,9 +39,9 @@ from pathlib import Path
 
 _T0 = time.perf_counter()
 from prodstack.catalog.model import AuditInput  # noqa: E402
-from prodstack.cli.audit import own_stack_input  # noqa: E402
-from prodstack.config.settings import load_settings  # noqa: E402
+from prodstack.config.load import load_settings  # noqa: E402
 from prodstack.ops.audit.engine import run  # noqa: E402
+from prodstack.ops.audit.inputs import own_stack_input  # noqa: E402
 from prodstack.tf.folder import read_texts  # noqa: E402
 from prodstack.tf.plan import load_plan  # noqa: E402
 

@@ -37,7 +37,7 @@ def main() -> None:
         os.environ["PRODSTACK_HOME"] = home
         env = {**os.environ}
         from prodstack.catalog.model import AuditInput
-        from prodstack.config.settings import load_settings
+        from prodstack.config.load import load_settings
         from prodstack.ops.audit.engine import run as run_audit
         from prodstack.ops.offline_plan import _plan_stack_cached
         from prodstack.runtime import emulator

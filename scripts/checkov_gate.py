@@ -43,7 +43,7 @@ def production_plan(out: Path) -> None:
     """Plan prodstack's production stack (aws target) offline into `out`."""
     with tempfile.TemporaryDirectory(prefix="checkov-home-") as home:
         os.environ["PRODSTACK_HOME"] = home
-        from prodstack.config.settings import load_settings
+        from prodstack.config.load import load_settings
         from prodstack.ops.offline_plan import plan_stack
         from prodstack.runtime import emulator
 

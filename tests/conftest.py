@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from prodstack.config.settings import Settings, load_settings
+from prodstack.config.load import load_settings
+from prodstack.config.settings import Settings
 from prodstack.runtime import emulator
 from prodstack.stack.synth import build_document
 from tests.tiers import (  # noqa: F401  (hooks, found here by name)

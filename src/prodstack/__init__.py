@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from prodstack.config.settings import Settings, load_settings
+    from prodstack.config.load import load_settings
+    from prodstack.config.settings import Settings
     from prodstack.stack.built import Stack
     from prodstack.stack.compose import build
     from prodstack.tf.document import Block, Document, expr, policy_document
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["Block", "Document", "Settings", "Stack", "build", "expr", "load_settings",
            "policy_document"]
 
-_WHERE = {"Settings": "prodstack.config.settings", "load_settings": "prodstack.config.settings",
+_WHERE = {"Settings": "prodstack.config.settings", "load_settings": "prodstack.config.load",
           "Stack": "prodstack.stack.built", "build": "prodstack.stack.compose",
           "Block": "prodstack.tf.document", "Document": "prodstack.tf.document",
           "expr": "prodstack.tf.document", "policy_document": "prodstack.tf.document"}

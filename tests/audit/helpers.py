@@ -11,9 +11,9 @@ from prodstack.catalog import CATALOG
 from prodstack.catalog.model import AuditInput, Hit, Unseen
 from prodstack.catalog.plan_fixtures import db
 from prodstack.catalog.planbuilder import PlanBuilder
-from prodstack.cli.audit import audit_input
 from prodstack.ops.audit import suppress
 from prodstack.ops.audit.engine import AuditResult
+from prodstack.ops.audit.inputs import audit_input
 from prodstack.ops.audit.locations import read_folder_locations
 from prodstack.tf.folder import FolderConfig, read_folder
 from prodstack.tf.plan import Locals, Plan, load_plan

@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from prodstack.cli import cli
-from prodstack.cli.audit import plan_folder_input
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.ops.audit.engine import run
 from prodstack.ops.audit.formats import render
+from prodstack.ops.audit.inputs import plan_folder_input
 from prodstack.ops.audit.recursive import audit_recursive
 from prodstack.tf import modtree, scratch
 from tests.audit.recorder import recorder

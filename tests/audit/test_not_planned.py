@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from prodstack.cli import cli
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.ops.audit.engine import NOT_PLANNED
 from prodstack.ops.audit.recursive import audit_recursive
 from prodstack.tf import installable

@@ -14,9 +14,10 @@ from click.testing import CliRunner
 
 from prodstack.catalog.planbuilder import PlanBuilder
 from prodstack.catalog.ready_fixtures import ReadyBuilder
-from prodstack.cli.audit import audit, audit_cmd
-from prodstack.config.settings import load_settings
+from prodstack.cli.audit import audit_cmd
+from prodstack.config.load import load_settings
 from prodstack.core.errors import UserError
+from prodstack.ops.audit.inputs import audit
 from tests.audit.helpers import write_files
 from tests.audit.test_resolver import (
     AUDIT_MODULE_TF,

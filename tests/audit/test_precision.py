@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.cli.audit import audit
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.ops.audit.engine import AuditResult
+from prodstack.ops.audit.inputs import audit
 from tests.audit.helpers import folder_audit
 
 FOLDER = Path(__file__).parent / "fixtures" / "precision"
@@ -60,7 +60,7 @@ def test_documented_configurations_as_a_plan_file_with_and_without_its_folder(
 
 @pytest.mark.plan
 def test_documented_configurations_planned_again() -> None:
-    from prodstack.cli.audit import audit_input, plan_folder_input
+    from prodstack.ops.audit.inputs import audit_input, plan_folder_input
 
     result = audit_input(plan_folder_input(FOLDER), "production")
     assert _ready(result) == ([], [])

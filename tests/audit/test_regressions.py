@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from prodstack.catalog.model import AuditInput
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.ops.audit.engine import run
 from prodstack.ops.offline_plan import plan_stack
 from prodstack.tf.folder import FolderConfig

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 from prodstack.catalog import CATALOG
 from prodstack.cli import cli
+from prodstack.config.load import load_settings
 from prodstack.config.profiles import PROFILES
-from prodstack.config.settings import load_settings
 from prodstack.stack import synth
 
 pytestmark = pytest.mark.plan

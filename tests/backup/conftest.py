@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from prodstack.cli.backup import backup_group
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.ops import workflow
 from prodstack.runtime.clients import client
 from prodstack.runtime.targets import Connection

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
+from prodstack.config.userdata import bootstrap, postgres_client
 from prodstack.ops.backup import probe
 from prodstack.ops.backup.probe import Endpoint, checks, data_script, findings
-from prodstack.stack.app.userdata import bootstrap, postgres_client
 
 SECRET_ARN = "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-0a1b-Xy12"
 PASSWORD = "pa:ss\\wo'rd$(reboot)"  # a colon and a backslash need escaping in .pgpass

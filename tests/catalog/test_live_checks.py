@@ -9,7 +9,7 @@ from prodstack.catalog import CATALOG
 from prodstack.catalog.contract import VerifyContext
 from prodstack.catalog.model import Entry, LiveCase
 from prodstack.catalog.world import World
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.ops.verify import run_check
 
 pytestmark = pytest.mark.emulator

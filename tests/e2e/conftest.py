@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.runtime import emulator
 from prodstack.runtime.clients import client
 

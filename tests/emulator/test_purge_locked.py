@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.ops.teardown import purge_leftovers
 from prodstack.ops.workflow import Workspace
 from prodstack.runtime.targets import Connection

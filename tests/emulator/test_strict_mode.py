@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.config.settings import STRICT_ENV, load_settings
+from prodstack.config.load import load_settings
+from prodstack.config.settings import STRICT_ENV
 from prodstack.core.errors import SettingError
 
 pytestmark = pytest.mark.emulator

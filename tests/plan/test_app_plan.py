@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from prodstack.cli import cli
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.core.paths import work_root
 from prodstack.ops.validate import validate_settings
 from prodstack.runtime import emulator

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.core.paths import work_root
 from prodstack.ops.validate import validate_settings
 from prodstack.platform.endpoints import SERVICE_TYPES

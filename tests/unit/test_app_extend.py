@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from prodstack.config.load import load_settings
 from prodstack.config.record import RECORD_OUTPUT
-from prodstack.config.settings import load_settings
 from prodstack.core.errors import UserError
 from prodstack.stack import synth
 from prodstack.stack.compose import build

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.core.errors import SettingError, UserError
 from tests.unit.test_cli import assert_one_line_error, run
 

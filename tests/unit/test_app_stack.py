@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from prodstack.config.load import load_settings
 from prodstack.config.naming import STACK_KEYS
-from prodstack.config.settings import load_settings
 from prodstack.stack.built import Stack
 from prodstack.stack.compose import build
 from prodstack.stack.outputs import LOCALS
@@ -161,7 +161,8 @@ def test_parts_by_name():
 
 def test_the_public_api():
     import prodstack
-    from prodstack.config.settings import Settings, load_settings
+    from prodstack.config.load import load_settings
+    from prodstack.config.settings import Settings
     from prodstack.stack.built import Stack
     from prodstack.stack.compose import build
     from prodstack.tf.document import Block, Document, expr, policy_document

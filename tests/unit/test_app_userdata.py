@@ -19,11 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from prodstack.config.load import load_settings
 from prodstack.config.naming import APP_ENV_FILE, APP_USER_DATA_FILE
-from prodstack.config.settings import load_settings
-from prodstack.core.errors import UserError
-from prodstack.ops.deploy import release_user_data
-from prodstack.stack.app.userdata import (
+from prodstack.config.userdata import (
     BOOTSTRAP_PART,
     PAGE_MARKER,
     USER_PART,
@@ -31,6 +29,8 @@ from prodstack.stack.app.userdata import (
     assemble,
     bootstrap,
 )
+from prodstack.core.errors import UserError
+from prodstack.ops.deploy import release_user_data
 from tests.conftest import resources
 
 ROOT = Path(__file__).resolve().parents[2]

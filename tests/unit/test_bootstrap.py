@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.core.errors import SettingError, UserError
 from prodstack.ops.bootstrap import build, state_bucket_name
 

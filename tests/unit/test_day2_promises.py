@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from prodstack.stack.kept import kept
+from prodstack.stack.parts.kept import kept
 from tests.conftest import resources
 
 
@@ -132,7 +132,7 @@ def test_an_older_region_grants_its_elb_account_too(aws):
 
 
 def test_a_misspelt_region_is_refused_with_the_closest_name():
-    from prodstack.config.settings import load_settings
+    from prodstack.config.load import load_settings
     from prodstack.core.errors import SettingError
 
     with pytest.raises(SettingError, match=r"'us-wset-1'.*did you mean us-west-1"):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.core.errors import UserError
 from prodstack.stack.app.extra_check import check_hcl, line_of, unknown_locals
 from prodstack.stack.compose import build

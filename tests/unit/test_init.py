@@ -8,7 +8,8 @@ import tomllib
 from pathlib import Path
 
 from prodstack.config import settings_doc
-from prodstack.config.settings import NOT_SETTABLE, SETTING_NAMES, load_settings
+from prodstack.config.load import load_settings
+from prodstack.config.settings import NOT_SETTABLE, SETTING_NAMES
 from prodstack.ops.scaffold import render_toml
 from prodstack.stack.compose import build
 from tests.unit.test_cli import assert_one_line_error, run

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.ops import leftovers
 
 REGION = "us-west-1"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.ops import orphans
 from prodstack.tf.progress import Diagnostic
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prodstack.config import record
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.stack.compose import build
 
 TOML = """\

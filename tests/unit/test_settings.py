@@ -6,8 +6,8 @@ from dataclasses import fields
 
 import pytest
 
+from prodstack.config.load import load_settings
 from prodstack.config.profiles import OVERRIDABLE, PROFILES, Profile
-from prodstack.config.settings import load_settings
 from prodstack.core.errors import SettingError, UserError
 from tests.conftest import AWS_SETS
 

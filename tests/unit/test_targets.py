@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from prodstack.config.settings import load_settings
+from prodstack.config.load import load_settings
 from prodstack.platform.local import (
     IGNORE_CHANGES,
 )

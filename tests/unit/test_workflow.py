@@ -22,7 +22,7 @@ def _ws(local: bool, workdir: Path = Path("/nonexistent"),
         doc: dict | None = None) -> SimpleNamespace:
     """A stand-in workspace: the target's recovery policy is the real one; `doc` is the
     stack's document as built in memory."""
-    from prodstack.config.settings import load_settings
+    from prodstack.config.load import load_settings
 
     reporter = RecordingReporter()
     stack = SimpleNamespace(doc=SimpleNamespace(to_dict=lambda: doc or {}), user_resources=[])

@@ -9,19 +9,17 @@ values (planned, or resolved: symbols where those are only known after apply), o
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prodstack.catalog.plan_data import account_id, partition, region
+from prodstack.catalog.resolve_protocol import Resolving
 from prodstack.tf.plan import Resource
 
-if TYPE_CHECKING:
-    from prodstack.catalog.resolve import Resolver
-
-Derive = Callable[["Resolver", Resource], Any]
+Derive = Callable[[Resolving, Resource], Any]
 
 
 def _arn(service: str, resource: Derive, regional: bool = True) -> Derive:
-    def build(r: Resolver, res: Resource) -> Any:
+    def build(r: Resolving, res: Resource) -> Any:
         tail = resource(r, res)
         if not isinstance(tail, str):
             return tail
@@ -32,21 +30,21 @@ def _arn(service: str, resource: Derive, regional: bool = True) -> Derive:
 
 
 def _name(attr: str, prefix: str = "") -> Derive:
-    def build(r: Resolver, res: Resource) -> Any:
+    def build(r: Resolving, res: Resource) -> Any:
         value = r.attribute(res, attr)
         return f"{prefix}{value}" if isinstance(value, str) else value
     return build
 
 
 def _iam(kind: str) -> Derive:
-    def build(r: Resolver, res: Resource) -> Any:
+    def build(r: Resolving, res: Resource) -> Any:
         name, path = r.attribute(res, "name"), r.attribute(res, "path")
         path = path if isinstance(path, str) and path else "/"
         return f"{kind}{path}{name}" if isinstance(name, str) else name
     return build
 
 
-def _event_rule(r: Resolver, res: Resource) -> Any:
+def _event_rule(r: Resolving, res: Resource) -> Any:
     """`rule/NAME` on the default bus, `rule/BUS/NAME` on another."""
     name, bus = r.attribute(res, "name"), r.value(res, "event_bus_name")
     if not isinstance(name, str):

@@ -20,15 +20,13 @@ part is not evidence enough.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from prodstack.catalog.resolve_protocol import Resolving
 from prodstack.tf.hcl_expr import template_tree
 from prodstack.tf.hcl_lex import template
 from prodstack.tf.plan import Plan, Resource
 from prodstack.tf.resource import Unknown, Unresolved, strip_instance_keys
-
-if TYPE_CHECKING:
-    from prodstack.catalog.resolve import Resolver
 
 _DEPTH = 32
 
@@ -44,7 +42,7 @@ def json_template(node: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) and node.get("references") else None
 
 
-def evaluate_node(r: Resolver, node: dict[str, Any], scope: dict[str, Any]) -> Any:
+def evaluate_node(r: Resolving, node: dict[str, Any], scope: dict[str, Any]) -> Any:
     """A constant, or a `.tf.json` template evaluated; None when the node is neither."""
     if is_constant(node):
         return node["constant_value"]
@@ -52,7 +50,7 @@ def evaluate_node(r: Resolver, node: dict[str, Any], scope: dict[str, Any]) -> A
     return r.evaluator.eval(template_tree(template(text)), scope) if text is not None else None
 
 
-def from_plan_config(r: Resolver, res: Resource, path: tuple[str | int, ...]) -> Any:
+def from_plan_config(r: Resolving, res: Resource, path: tuple[str | int, ...]) -> Any:
     """The value at `path` as the plan's configuration gives it (see the module docstring)."""
     node: Any = res.expressions
     for key in path:
@@ -74,7 +72,7 @@ def from_plan_config(r: Resolver, res: Resource, path: tuple[str | int, ...]) ->
                       f"{', '.join(refs) or 'values'} that the plan does not keep")
 
 
-def known_reference(r: Resolver, module_path: str, ref: str, depth: int = 0) -> bool:
+def known_reference(r: Resolving, module_path: str, ref: str, depth: int = 0) -> bool:
     """Did Terraform know the value of `ref` at plan time? A root variable with a value, a
     module input that is a constant, a default, or an expression over such values."""
     parts = strip_instance_keys(ref).split(".")
@@ -105,7 +103,7 @@ def plan_call(plan: Plan, parent: str, call: str) -> dict[str, Any]:
     return entry if isinstance(entry, dict) else {}
 
 
-def plan_input(r: Resolver, parent: str, call: str, name: str) -> Any:
+def plan_input(r: Resolving, parent: str, call: str, name: str) -> Any:
     """A module input from the plan's configuration: a constant or a `.tf.json` template
     (evaluated in the calling module), or the variable's default."""
     entry = plan_call(r.plan, parent, call)

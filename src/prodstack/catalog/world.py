@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from prodstack.stack.app.userdata import PAGE_MARKER
+from prodstack.config.userdata import PAGE_MARKER
 
 REGION = "us-west-1"
 ZONES = ("us-west-1a", "us-west-1b")

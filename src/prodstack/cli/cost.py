@@ -17,8 +17,8 @@ from typing import Any
 import click
 
 from prodstack.cli.options import synth_options
+from prodstack.config.load import load_settings
 from prodstack.config.profiles import PROFILES
-from prodstack.config.settings import load_settings
 from prodstack.core.errors import UserError
 from prodstack.ops.cost import assumptions, prices, report
 from prodstack.ops.cost.estimate import estimate

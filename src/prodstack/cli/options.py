@@ -12,8 +12,10 @@ from typing import Any
 
 import click
 
+from prodstack.config.load import load_settings
 from prodstack.config.profiles import PROFILES
-from prodstack.config.settings import TARGETS, Settings, load_settings
+from prodstack.config.settings import Settings
+from prodstack.config.targets import TARGETS
 
 
 def _warn_unfinished(settings: Settings) -> None:

@@ -138,7 +138,7 @@ def _extra_config(s: Settings) -> None:
 
 def validate_app(s: Settings) -> None:
     """Raise `SettingError` for the first bad application setting."""
-    from prodstack.stack.app.userdata import UserDataError, assemble
+    from prodstack.config.userdata import UserDataError, assemble
 
     _port(s)
     _health_check(s)

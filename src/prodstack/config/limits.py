@@ -22,5 +22,9 @@ RESERVED_PORTS: dict[int, str] = {
              "the database)",
 }
 
+# PostgreSQL's major version: the database's engine (stack/parts/database.py) and the psql
+# client the instances install (config/userdata.py).
+ENGINE_MAJOR = "16"
+
 USER_DATA_LIMIT = 16 * 1024  # EC2: user data at most 16 KB before base64
 SSM_VALUE_LIMIT = 4096  # a Standard-tier SSM parameter's value, in characters

@@ -10,7 +10,7 @@ healthy targets → shift the HTTPS listener's weights step by step, checking ta
 the 5xx / unhealthy-host alarms at each step → 100 % on the new colour, the old one scaled to
 zero, the record updated. A failed gate puts the weights back and scales the idle colour down.
 New user data (`--user-data-file`) is the user's part: it runs after prodstack's bootstrap,
-combined exactly as the stack combines `app_user_data` (`prodstack.stack.app.userdata`).
+combined exactly as the stack combines `app_user_data` (`prodstack.config.userdata`).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class Options:
 
 def release_user_data(settings: Settings, path: Path) -> str:
     """A release's user data, base64: prodstack's bootstrap, then the user's file."""
-    from prodstack.stack.app.userdata import UserDataError, encoded
+    from prodstack.config.userdata import UserDataError, encoded
 
     try:
         return encoded(settings, path)

@@ -32,7 +32,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from prodstack.config.settings import Settings, load_settings
+from prodstack.config.load import load_settings
+from prodstack.config.settings import Settings
 from prodstack.core.errors import UserError
 from prodstack.core.paths import plugin_cache_dir, private_dir
 from prodstack.platform.local import provider_settings

@@ -4,7 +4,7 @@ First the state lock (prodstack's, the one Terraform takes): while anyone else h
 `down` changes nothing and says who holds it. Then, under the lock and recorded in the
 journal: stop the trail and the Config recorder; lift deletion protection of the database
 and the load balancer (the database still leaves its final snapshot in production); destroy
-everything but what a plain `down` keeps (stack/kept.py: the buckets, the keys that encrypt
+everything but what a plain `down` keeps (stack/parts/kept.py: the buckets, the keys that encrypt
 what they and the snapshots hold, the backup vault with its recovery points: a targeted
 destroy, so that a destroy that cannot start leaves the state as it was); then those leave
 Terraform's state and are recorded in `kept.json`, so that the next `up` imports them again.
@@ -29,7 +29,7 @@ from prodstack.core.journal import Journal
 from prodstack.ops import leftovers
 from prodstack.ops.locking import state_lock
 from prodstack.ops.workflow import KEPT_FILE, Workspace, apply_plan, forget_kept
-from prodstack.stack.kept import KEPT_BUCKETS, KEPT_KEYS, KEY_OF_BUCKET, kept
+from prodstack.stack.parts.kept import KEPT_BUCKETS, KEPT_KEYS, KEY_OF_BUCKET, kept
 from prodstack.tf import state as tfstate
 from prodstack.tf.progress import fmt_seconds
 from prodstack.tf.runner import Terraform, TerraformError
@@ -48,7 +48,7 @@ class DownReport:
 
 
 def kept_addresses(addresses: list[str]) -> list[str]:
-    """State addresses that a plain `down` keeps (stack/kept.py: buckets, keys, vault)."""
+    """State addresses that a plain `down` keeps (stack/parts/kept.py: buckets, keys, vault)."""
     return [address for address in addresses if kept(address)]
 
 
@@ -164,7 +164,7 @@ def delete_bucket(ws: Workspace, bucket: str, attempts: int = 5) -> bool:
 
 def purge_leftovers(ws: Workspace, account: str, locked: list[str] | None = None,
                     held: set[str] | None = None) -> list[str]:
-    """Remove what a plain `down` keeps (stack/kept.py): the final snapshots, the vault's
+    """Remove what a plain `down` keeps (stack/parts/kept.py): the final snapshots, the vault's
     recovery points and the vault, the buckets (sources before the log bucket), then the keys
     that encrypted them. A bucket whose objects are under compliance retention stays, with its
     key; `locked` gets a line for each, `held` their names and ids."""

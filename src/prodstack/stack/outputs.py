@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from prodstack.config.naming import LOCALS_NAME
-from prodstack.stack.app.userdata import PAGE_MARKER
+from prodstack.config.userdata import PAGE_MARKER
 from prodstack.stack.context import Context
 from prodstack.stack.parts.foundation import default_tags
 

@@ -28,7 +28,6 @@ from typing import Any
 
 import moto
 
-import prodstack
 from prodstack.core.paths import cache_root, private_dir
 from prodstack.tf.cliconfig import PROVIDER
 
@@ -45,7 +44,7 @@ def _file_id(path: Path) -> str:
 def _code_hash() -> str:
     """prodstack's own source (synthesis, the offline override, the emulator's patches)."""
     digest = hashlib.sha256()
-    package = Path(prodstack.__file__).parent
+    package = Path(__file__).resolve().parent.parent  # src/prodstack
     for path in sorted(package.rglob("*.py")):
         digest.update(str(path.relative_to(package)).encode())
         digest.update(path.read_bytes())

@@ -11,7 +11,7 @@ from prodstack.catalog.contract import Result, VerifyContext
 from prodstack.catalog.model import Cases, Entry, LiveCheck
 from prodstack.catalog.world import World
 from prodstack.config.application import matches
-from prodstack.stack.app.userdata import PAGE_MARKER
+from prodstack.config.userdata import PAGE_MARKER
 
 NOT_SERVED = "the target's instances answer no HTTP (the emulator boots none)"
 

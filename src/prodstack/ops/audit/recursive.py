@@ -28,6 +28,7 @@ from prodstack.core.errors import UserError, cannot_read
 from prodstack.ops.audit import suppress
 from prodstack.ops.audit.allow import allowlist
 from prodstack.ops.audit.engine import NOT_PLANNED, AuditResult, Finding
+from prodstack.ops.audit.inputs import audit_input, folder_input
 from prodstack.ops.audit.locations import Locations, read_folder_locations
 from prodstack.tf.allowlist import Allowlist
 from prodstack.tf.modtree import normal, read_folder
@@ -70,8 +71,6 @@ def _one(root: Path, name: str, settings: Settings, suppressions: Path | None, b
          ) -> AuditResult | str:
     """One root's audit (of its configuration only when it could not be planned), or the
     one line saying why it could not be audited at all."""
-    from prodstack.cli.audit import audit_input, folder_input
-
     try:
         locations = read_folder_locations(root)
         locations.base = base

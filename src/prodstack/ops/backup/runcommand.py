@@ -29,12 +29,12 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from prodstack.config.userdata import postgres_client
 from prodstack.core.errors import aws_error
 from prodstack.ops.backup.checks import FAILED, Check
 from prodstack.ops.backup.credentials import align_password
 from prodstack.ops.backup.probe import Endpoint, checks, data_script, findings
 from prodstack.runtime.targets import ClientFactory
-from prodstack.stack.app.userdata import postgres_client
 from prodstack.stack.traffic import live_colour
 from prodstack.tf.progress import fmt_seconds
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from prodstack.config.limits import ENGINE_MAJOR
 from prodstack.stack.context import Context
 from prodstack.stack.parts.foundation import Base
 from prodstack.stack.parts.iam import service_role
@@ -19,7 +20,6 @@ from prodstack.stack.parts.keys import Keys
 from prodstack.stack.parts.network import Network
 from prodstack.tf.document import Block, expr
 
-ENGINE_MAJOR = "16"
 LOG_EXPORTS = ("postgresql", "upgrade")
 DB_NAME = "productiondb"
 MASTER_USERNAME = "dbadmin"

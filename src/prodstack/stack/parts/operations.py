@@ -37,10 +37,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prodstack.stack.context import Context
-from prodstack.stack.kept import KEPT_VAULT
 from prodstack.stack.parts.database import Database
 from prodstack.stack.parts.foundation import Base
 from prodstack.stack.parts.iam import service_role
+from prodstack.stack.parts.kept import KEPT_VAULT
 from prodstack.stack.parts.keys import Keys
 from prodstack.tf.document import Block, expr
 

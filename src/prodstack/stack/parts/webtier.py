@@ -6,7 +6,7 @@ which Terraform moves to each version it writes, and roll with `instance_refresh
 period), FM-X3 (`desired_capacity` is never set: the scaling policies own it) and FM-6.1 (one
 ASG per colour, each behind its own target group).
 The user data is prodstack's bootstrap, then the user's application
-(`prodstack.stack.app.userdata`); the instances start once the application's configuration
+(`prodstack.config.userdata`); the instances start once the application's configuration
 (`stack.application`) exists.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from prodstack.stack.app.userdata import AGENT_LOGS, agent_namespace, encoded
+from prodstack.config.userdata import AGENT_LOGS, agent_namespace, encoded
 from prodstack.stack.context import Context
 from prodstack.stack.parts.application import Application
 from prodstack.stack.parts.database import Database

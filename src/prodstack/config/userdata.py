@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prodstack.config.limits import USER_DATA_LIMIT
+from prodstack.config.limits import ENGINE_MAJOR, USER_DATA_LIMIT
 from prodstack.config.naming import APP_ENV_FILE, APP_ENV_FILE_MODE, APP_USER_DATA_FILE
 from prodstack.core.errors import UserError
 
@@ -120,8 +120,6 @@ def postgres_client() -> str:
     """The Amazon Linux 2023 package of the PostgreSQL client for the database's major version
     (`postgresql16`): AL2023 ships one package per major version (postgresql15,
     postgresql16, …), each with psql; the server is a separate `-server` package."""
-    from prodstack.stack.parts.database import ENGINE_MAJOR  # the stack imports this module
-
     return f"postgresql{ENGINE_MAJOR}"
 
 
