@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from prodstack.catalog.model import AuditInput
+from prodstack.catalog.resolve import resolver
 from prodstack.tf.folder import Backend
 from prodstack.tf.plan import UNKNOWN, Plan, Resource, Unknown
 
@@ -54,8 +55,6 @@ def internal(plan: Plan, lb: Resource) -> Any:
     """`internal` as the load balancer gets it: written, resolved through variables and
     module inputs (catalog/resolve.py), or the provider's default, false, when unset or null;
     `Unresolved` when the plan and the configuration cannot tell."""
-    from prodstack.catalog.resolve import resolver
-
     value = lb.effective("internal", False)
     if value is UNKNOWN:
         value = resolver(plan).value(lb, "internal")

@@ -18,7 +18,6 @@ import click
 from prodstack.cli.options import stack_options
 from prodstack.config.settings import Settings
 from prodstack.core.errors import UserError
-from prodstack.runtime.emulator import gone, stopped_message
 
 # The commands import what they drive (the stack, Terraform's workflow, boto3) when they run,
 # so that `prodstack audit plan.json` starts in a fraction of a second (bench/audit_speed.py).
@@ -63,6 +62,8 @@ class ProdstackGroup(click.Group):
             if not _aws_error(exc):
                 raise
             # An AWS API refused or failed a call that prodstack makes itself (not Terraform).
+            from prodstack.runtime.emulator import gone, stopped_message
+
             url = gone(exc)
             click.echo(f"prodstack: error: {stopped_message(url)}" if url else
                        f"prodstack: error: AWS API call failed: {' '.join(str(exc).split())}",

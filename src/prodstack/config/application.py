@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from prodstack.config.limits import APP_PORT_MAX, APP_PORT_MIN, RESERVED_PORTS, SSM_VALUE_LIMIT
 from prodstack.config.naming import INSTANCE_KEYS, STACK_KEYS
+from prodstack.config.userdata import UserDataError, assemble
 from prodstack.core.errors import SettingError
 
 if TYPE_CHECKING:
@@ -138,8 +139,6 @@ def _extra_config(s: Settings) -> None:
 
 def validate_app(s: Settings) -> None:
     """Raise `SettingError` for the first bad application setting."""
-    from prodstack.config.userdata import UserDataError, assemble
-
     _port(s)
     _health_check(s)
     _environment(s)

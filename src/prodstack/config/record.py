@@ -16,6 +16,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from prodstack.config.limits import HTTP_PORT
 from prodstack.config.settings import Settings
 
 RECORD_OUTPUT = "prodstack_deployment"
@@ -107,7 +108,6 @@ def port_change(recorded: dict[str, Any] | None, settings: Settings) -> str | No
     path and matcher change in place.)"""
     if recorded is None:
         return None
-    from prodstack.config.limits import HTTP_PORT
 
     before = (recorded.get("settings") or {}).get("app_port") or HTTP_PORT
     after = settings.effective_app_port

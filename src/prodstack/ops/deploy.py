@@ -24,6 +24,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from prodstack.config.settings import Settings
+from prodstack.config.userdata import UserDataError, encoded
 from prodstack.core.errors import UserError, aws_error
 from prodstack.core.journal import Journal
 from prodstack.core.reporting import Reporter
@@ -74,8 +75,6 @@ class Options:
 
 def release_user_data(settings: Settings, path: Path) -> str:
     """A release's user data, base64: prodstack's bootstrap, then the user's file."""
-    from prodstack.config.userdata import UserDataError, encoded
-
     try:
         return encoded(settings, path)
     except UserDataError as exc:

@@ -14,7 +14,11 @@ from pathlib import Path
 
 from prodstack.core.errors import UserError
 from prodstack.core.journal import Journal
+from prodstack.ops.backup.verify import resume as resume_backup
+from prodstack.ops.deploy import Deployer
+from prodstack.ops.deploy import resume as resume_deploy
 from prodstack.ops.locking import state_lock
+from prodstack.ops.teardown import undo
 from prodstack.ops.workflow import Workspace, outputs
 
 
@@ -29,14 +33,9 @@ def resume(ws: Workspace) -> str:
     values = outputs(ws)
     with state_lock(ws, "resume"):
         if journal.operation == "deploy":
-            from prodstack.ops.deploy import Deployer
-            from prodstack.ops.deploy import resume as resume_deploy
-
             return resume_deploy(Deployer(ws.settings, values, ws.clients(), ws.reporter),
                                  journal)
         if journal.operation == "backup verify":
-            from prodstack.ops.backup.verify import resume as resume_backup
-
             return resume_backup(ws.clients(), journal, ws.say)
         if journal.operation == "down":
             return _resume_down(ws, journal)
@@ -44,8 +43,6 @@ def resume(ws: Workspace) -> str:
 
 
 def _resume_down(ws: Workspace, journal: Journal) -> str:
-    from prodstack.ops.teardown import undo
-
     if journal.last("destroy") is not None:
         return ("the destroy had started: run `prodstack down --yes"
                 f"{' --purge' if journal.data.get('purge') else ''} --env {ws.settings.env} "

@@ -27,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from prodstack.core.errors import UserError
 from prodstack.core.journal import Journal
 from prodstack.ops import leftovers
+from prodstack.ops.backup.verify import cleanup, leftover_restores
 from prodstack.ops.locking import state_lock
 from prodstack.ops.workflow import KEPT_FILE, Workspace, apply_plan, forget_kept
 from prodstack.stack.parts.kept import KEPT_BUCKETS, KEPT_KEYS, KEY_OF_BUCKET, kept
@@ -326,8 +327,6 @@ def _destroy(ws: Workspace, tf: Terraform, addresses: list[str], purge: bool,
 def remove_leftover_restores(ws: Workspace, state: dict[str, Any]) -> None:
     """A restore an earlier `backup verify` left in the database subnets would keep the
     subnet group (and the destroy) waiting: name it and delete it first."""
-    from prodstack.ops.backup.verify import cleanup, leftover_restores
-
     rds = ws.clients()("rds")
     for _, attrs in tfstate.instances(state, "aws_db_instance"):
         found = leftover_restores(rds, str(attrs.get("identifier")))

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from prodstack.config import record
+from prodstack.config.project import deployed
 from prodstack.config.settings import Settings
 from prodstack.core.errors import UserError
-from prodstack.core.paths import logs_dir, private_dir, stack_dir
+from prodstack.core.paths import logs_dir, private_dir, stack_dir, work_root
 from prodstack.core.reporting import Reporter, StderrReporter
 from prodstack.ops import blind_drift, orphans, preflight
 from prodstack.ops.deploy import align_traffic
@@ -265,9 +266,6 @@ def outputs(ws: Workspace) -> dict[str, Any]:
 
 def nothing_deployed(settings: Settings) -> str:
     """"Nothing deployed for X", with what is deployed from this working folder."""
-    from prodstack.config.project import deployed
-    from prodstack.core.paths import work_root
-
     here = deployed()
     which = (f"deployed there: {', '.join(here)} (choose with --env and --target)" if here
              else f"nothing is deployed there: run `prodstack up --env {settings.env}`")

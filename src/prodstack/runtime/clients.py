@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
+from prodstack.runtime.emulator import credentials
+
 if TYPE_CHECKING:
     from prodstack.config.settings import Settings
 
@@ -23,8 +25,6 @@ def client(service: str, settings: Settings, endpoint: str | None = None,
     """A boto3 client; `endpoint` is the emulator URL on the local target."""
     kwargs: dict[str, Any] = {"region_name": region or settings.region, "config": _CONFIG}
     if endpoint:
-        from prodstack.runtime.emulator import credentials
-
         key, secret, token = credentials()
         kwargs.update(endpoint_url=endpoint, aws_access_key_id=key,
                       aws_secret_access_key=secret, aws_session_token=token)

@@ -20,9 +20,11 @@ from prodstack.catalog.model import AuditInput
 from prodstack.config.settings import Settings
 from prodstack.core.errors import UserError, cannot_read, read_input
 from prodstack.ops.audit import suppress
+from prodstack.ops.audit.allow import allowlist, not_honoured
 from prodstack.ops.audit.engine import AuditResult, run
 from prodstack.ops.audit.locations import Locations, plan_file_locations, read_folder_locations
 from prodstack.tf.folder import from_document, read_folder
+from prodstack.tf.hcl_config import read_module_folder
 from prodstack.tf.plan import load_plan
 
 if TYPE_CHECKING:
@@ -69,8 +71,6 @@ def config_dir_of(path: Path | None, given: Path | None) -> Path | None:
 
 
 def _same_root(plan_file: Path, folder: Path) -> bool:
-    from prodstack.tf.hcl_config import read_module_folder
-
     try:
         data = json.loads(plan_file.read_text(errors="replace"))
     except (OSError, ValueError, RecursionError):
@@ -129,8 +129,6 @@ def folder_input(folder: Path, settings: Settings | None = None, variables: Sequ
             data = plan_folder(folder, settings, False, variables, var_files, declared_only,
                                allow)
         except Unplannable as exc:
-            from prodstack.ops.audit.allow import not_honoured
-
             reasons = exc.reasons + not_honoured(folder, exc.reasons)
         except TerraformError as exc:
             reasons = [_LOG_HINT.sub("", str(exc))]
@@ -193,7 +191,6 @@ def _allowlist(path: Path | None, given: Sequence[str], suppressions: Path | Non
     """The providers a folder's offline plan may run (a plan file runs nothing)."""
     if path is None or not path.is_dir():
         return None
-    from prodstack.ops.audit.allow import allowlist
 
     return allowlist(given, suppressions)
 

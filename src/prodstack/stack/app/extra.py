@@ -24,6 +24,7 @@ from prodstack.core.errors import UserError
 from prodstack.platform.endpoints import check_endpoints
 from prodstack.stack.app import extra_check
 from prodstack.tf.document import Document
+from prodstack.tf.hcl_blocks import parse_hcl
 
 KINDS = ("resource", "data", "output", "variable", "locals", "module", "provider", "terraform")
 OWNED_SETTINGS = {"backend": "prodstack owns the backend (the state)",
@@ -78,8 +79,6 @@ def _from_json(name: str, text: str) -> list[Declared]:
 
 
 def _from_hcl(name: str, text: str) -> list[Declared]:
-    from prodstack.tf.hcl_blocks import parse_hcl  # its small HCL reader: blocks and labels
-
     out: list[Declared] = []
     for block in parse_hcl(text).blocks:
         if block.type == "locals":
