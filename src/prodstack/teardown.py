@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -91,15 +91,26 @@ def _object_locked(error: dict[str, Any]) -> bool:
     return error.get("Code") == "AccessDenied" and "lock" in str(error.get("Message", "")).lower()
 
 
-def _retained_until(s3: Any, bucket: str, errors: list[dict[str, Any]]) -> datetime | None:
-    """The latest retain-until date among the locked versions (of a sample of them)."""
+def _retained_until(s3: Any, bucket: str) -> datetime | None:
+    """The latest retain-until date in the bucket: the newest versions' (listing order is by
+    key, so a sample of the first locked batch would give the oldest), and the default
+    retention counted from the newest version (Object Lock applies it at each write)."""
+    newest: list[dict[str, Any]] = []
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        newest = sorted(newest + page.get("Versions", []), key=lambda v: v["LastModified"],
+                        reverse=True)[:20]
     dates = []
-    for error in errors[:20]:
-        version = {"VersionId": error["VersionId"]} if error.get("VersionId") else {}
-        head = _quiet(s3.head_object, Bucket=bucket, Key=error.get("Key"), **version) or {}
-        until = head.get("ObjectLockRetainUntilDate")
-        if isinstance(until, datetime):
+    for version in newest:
+        head = _quiet(s3.head_object, Bucket=bucket, Key=version["Key"],
+                      VersionId=version["VersionId"]) or {}
+        if isinstance(until := head.get("ObjectLockRetainUntilDate"), datetime):
             dates.append(until)
+    config = _quiet(s3.get_object_lock_configuration, Bucket=bucket) or {}
+    default = config.get("ObjectLockConfiguration", {}).get("Rule", {}).get(
+        "DefaultRetention", {})
+    if newest and (default.get("Days") or default.get("Years")):
+        days = int(default.get("Days") or 0) + 365 * int(default.get("Years") or 0)
+        dates.append(newest[0]["LastModified"] + timedelta(days=days))
     return max(dates) if dates else None
 
 
@@ -107,11 +118,12 @@ def empty_bucket(ws: Workspace, bucket: str) -> int:
     """Delete every object version and delete marker (purge only).
 
     The bucket policy goes first: its TLS-only deny would refuse the emulator's plain-HTTP
-    calls, and the bucket is about to be deleted anyway. Governance retention is bypassed;
-    compliance retention cannot be (`BucketLocked`).
+    calls, and the bucket is about to be deleted anyway; a bucket that compliance retention
+    keeps (`BucketLocked`) gets its policy back. Governance retention is bypassed.
     """
     s3 = ws.clients()("s3")
     removed = 0
+    policy = (_quiet(s3.get_bucket_policy, Bucket=bucket) or {}).get("Policy")
     try:
         s3.delete_bucket_policy(Bucket=bucket)
         pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
@@ -126,7 +138,9 @@ def empty_bucket(ws: Workspace, bucket: str) -> int:
                 errors = result.get("Errors") or []
                 locked = [e for e in errors if _object_locked(e)]
                 if errors and len(locked) == len(errors):
-                    raise BucketLocked(bucket, len(locked), _retained_until(s3, bucket, locked))
+                    if policy:
+                        _quiet(s3.put_bucket_policy, Bucket=bucket, Policy=policy)
+                    raise BucketLocked(bucket, len(locked), _retained_until(s3, bucket))
                 if errors:
                     first = errors[0]
                     raise UserError(f"could not empty bucket {bucket}: {first.get('Code')} on "
@@ -221,11 +235,16 @@ def check_nothing_left(ws: Workspace, held: set[str]) -> list[str]:
 
 
 VAULT_EMPTY_TIMEOUT_SECONDS = 600.0
+VAULT_POLL_SECONDS = 10.0
 
 
 def purge_vault(ws: Workspace, vault: str) -> list[str]:
-    """Delete the vault's recovery points, wait until AWS Backup has let go of them (deletion
-    is asynchronous), then the vault. A vault that does not exist is nothing to do."""
+    """Delete the vault's recovery points, wait until the vault lists none in any status
+    (AWS Backup deletes asynchronously: a point stays DELETING while RDS removes its snapshot),
+    then the vault, retried while AWS Backup still counts a point ("A vault can be deleted only
+    if it is empty": DeleteBackupVault). A point that turns EXPIRED was refused to AWS Backup's
+    role (DeleteRecoveryPoint: the caller then needs iam:CreateServiceLinkedRole): named at
+    once. A vault that does not exist is nothing to do."""
     backup = ws.clients()("backup")
     try:
         points = _recovery_points(backup, vault)
@@ -233,29 +252,50 @@ def purge_vault(ws: Workspace, vault: str) -> list[str]:
         if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
             return []
         raise UserError(f"could not list the recovery points of vault {vault}: {exc}") from None
-    for arn in points:
-        _quiet(backup.delete_recovery_point, BackupVaultName=vault, RecoveryPointArn=arn)
+    deadline = time.monotonic() + VAULT_EMPTY_TIMEOUT_SECONDS
+    asked: set[str] = set()
     if points:
         ws.say(f"deleting {len(points)} recovery point(s) of backup vault {vault}")
-    deadline = time.monotonic() + VAULT_EMPTY_TIMEOUT_SECONDS
-    while _recovery_points(backup, vault):
+    while True:
+        for arn, status in points.items():
+            if status == "EXPIRED" and arn in asked:
+                raise UserError(
+                    f"recovery point {arn} of vault {vault} is EXPIRED: AWS Backup could not "
+                    "delete it with the role that made it; give this identity "
+                    "iam:CreateServiceLinkedRole and run the purge again (AWS Backup then "
+                    "deletes it with its service-linked role)")
+            if status != "DELETING" and arn not in asked:
+                _quiet(backup.delete_recovery_point, BackupVaultName=vault, RecoveryPointArn=arn)
+                asked.add(arn)
+        if not points and _vault_deleted(backup, vault):
+            return [f"{len(asked)} recovery point(s) and backup vault {vault}"]
         if time.monotonic() > deadline:
             raise UserError(f"backup vault {vault} still holds recovery points after "
                             f"{fmt_seconds(VAULT_EMPTY_TIMEOUT_SECONDS)}; run the purge again")
-        ws.say(f"waiting for AWS Backup to delete the recovery points of {vault}")
-        time.sleep(10)
+        ws.say(f"waiting for AWS Backup to delete the {len(points) or 'last'} recovery "
+               f"point(s) of {vault}")
+        time.sleep(VAULT_POLL_SECONDS)
+        points = _recovery_points(backup, vault)
+
+
+def _vault_deleted(backup: Any, vault: str) -> bool:
+    """Delete the vault; False while AWS Backup still counts a recovery point in it."""
     try:
         backup.delete_backup_vault(BackupVaultName=vault)
     except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "InvalidRequestException" and \
+                "recovery points" in str(exc):
+            return False
         raise UserError(f"could not delete backup vault {vault}: {exc}") from None
-    return [f"{len(points)} recovery point(s) and backup vault {vault}"]
+    return True
 
 
-def _recovery_points(backup: Any, vault: str) -> list[str]:
+def _recovery_points(backup: Any, vault: str) -> dict[str, str]:
+    """Every recovery point of the vault, in any status: ARN -> status."""
     pages = backup.get_paginator("list_recovery_points_by_backup_vault").paginate(
         BackupVaultName=vault)
-    return [p["RecoveryPointArn"] for page in pages for p in page.get("RecoveryPoints", [])
-            if p.get("Status") != "DELETING"]
+    return {p["RecoveryPointArn"]: str(p.get("Status", ""))
+            for page in pages for p in page.get("RecoveryPoints", [])}
 
 
 def down(ws: Workspace, purge: bool, reset_state: bool = False) -> DownReport:
