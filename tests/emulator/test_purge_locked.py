@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from prodstack.purge import purge_leftovers
 from prodstack.settings import load_settings
 from prodstack.targets.base import Connection
-from prodstack.teardown import purge_leftovers
 from prodstack.workflow import Workspace
 from tests.emulator.conftest import REGION, Client
 

@@ -1,4 +1,4 @@
-"""down --purge empties the backup vault before it deletes it (prodstack.teardown.purge_vault),
+"""down --purge empties the backup vault before it deletes it (prodstack.purge.purge_vault),
 against a stand-in AWS Backup that deletes asynchronously as AWS does."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from prodstack import teardown
+from prodstack import purge
 from prodstack.errors import UserError
 
 VAULT = "prodstack-production-vault"
@@ -70,13 +70,13 @@ class Workspace:
 
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(teardown, "VAULT_POLL_SECONDS", 0)
+    monkeypatch.setattr(purge, "VAULT_POLL_SECONDS", 0)
 
 
 def test_the_vault_goes_once_no_point_is_listed_in_any_status():
     backup = Backup({"rp-1": "COMPLETED", "rp-2": "DELETING"}, lag=2, refusals=1)
     ws = Workspace(backup)
-    assert teardown.purge_vault(ws, VAULT) == [f"1 recovery point(s) and backup vault {VAULT}"]
+    assert purge.purge_vault(ws, VAULT) == [f"1 recovery point(s) and backup vault {VAULT}"]
     assert backup.deleted_vault
     assert backup.calls.count("delete rp-1") == 1 and "delete rp-2" not in backup.calls
     # never asked while a point was listed, and asked again after AWS Backup's own refusal
@@ -87,11 +87,11 @@ def test_the_vault_goes_once_no_point_is_listed_in_any_status():
 def test_an_expired_point_names_what_the_caller_needs():
     ws = Workspace(Backup({"rp-1": "COMPLETED"}, expire=True))
     with pytest.raises(UserError, match=r"EXPIRED.*iam:CreateServiceLinkedRole"):
-        teardown.purge_vault(ws, VAULT)
+        purge.purge_vault(ws, VAULT)
 
 
 def test_a_vault_that_never_empties_is_named_after_the_deadline(monkeypatch):
-    monkeypatch.setattr(teardown, "VAULT_EMPTY_TIMEOUT_SECONDS", 0)
+    monkeypatch.setattr(purge, "VAULT_EMPTY_TIMEOUT_SECONDS", 0)
     ws = Workspace(Backup({"rp-1": "COMPLETED"}, lag=10**6))
     with pytest.raises(UserError, match="still holds recovery points"):
-        teardown.purge_vault(ws, VAULT)
+        purge.purge_vault(ws, VAULT)
