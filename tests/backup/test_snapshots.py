@@ -129,6 +129,15 @@ def test_the_vaults_newest_completed_recovery_point_of_the_database_is_chosen():
     assert behind["DBSnapshotIdentifier"] == "awsbackup:job-new"
 
 
+def test_an_available_recovery_point_counts_as_finished():
+    """The status enum has COMPLETED and AVAILABLE; DescribeRecoveryPoint calls AVAILABLE the
+    state of a point ready for use."""
+    backup = FakeBackup([point("awsbackup:job-old", 26), point("awsbackup:job-new", 2,
+                                                               status="AVAILABLE")])
+    chosen = newest_recovery_point(backup, "v", f"{ARN}:db:{DB}", DB)
+    assert chosen["RecoveryPointArn"].endswith("job-new")
+
+
 @pytest.mark.parametrize(("backup", "fragment"), [
     (FakeBackup(error="ResourceNotFoundException"), "backup vault v does not exist"),
     (FakeBackup(error="AccessDeniedException"), "cannot list the recovery points of vault v"),

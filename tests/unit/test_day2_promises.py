@@ -32,10 +32,13 @@ def test_the_role_cloudtrail_assumes_for_cloudwatch_logs_has_no_source_condition
 @pytest.mark.parametrize("address", [
     "aws_kms_key.data", "aws_kms_alias.data", "aws_kms_key.logs", "aws_kms_alias.logs",
     "aws_backup_vault.main", "aws_s3_bucket.data", "aws_s3_bucket_policy.data",
-    "aws_s3_bucket.audit", "aws_s3_bucket_versioning.logs"])
+    "aws_s3_bucket.audit", "aws_s3_bucket_versioning.logs", "aws_iam_role.backup",
+    "aws_iam_role_policy_attachment.backup_backup",
+    "aws_iam_role_policy_attachment.backup_restore"])
 def test_a_plain_down_keeps_what_data_needs(aws, address):
     """The final snapshot and every recovery point are encrypted with the data key; the vault
-    holds the recovery points; the data bucket holds the application's data."""
+    holds the recovery points, and AWS Backup manages their lifecycle with its role; the data
+    bucket holds the application's data."""
     type_, name = address.split(".")
     assert name in resources(aws, type_), address  # it exists in the stack
     assert kept(address)
@@ -43,7 +46,8 @@ def test_a_plain_down_keeps_what_data_needs(aws, address):
 
 @pytest.mark.parametrize("address", ["aws_db_instance.main", "aws_backup_plan.main",
                                      "aws_backup_selection.database", "aws_lb.web",
-                                     "aws_iam_role.backup"])
+                                     "aws_iam_role.web",
+                                     "aws_iam_role_policy_attachment.web_ssm_core"])
 def test_a_plain_down_destroys_the_rest(address):
     assert not kept(address)
 

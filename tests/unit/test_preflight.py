@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import moto
 import pytest
 
@@ -72,3 +73,31 @@ def test_every_collision_at_once(clients):
     with pytest.raises(UserError) as caught:
         _check([RECORDER, ("aws_eip.nat_0", "create")], clients)
     assert "'theirs'" in str(caught.value) and "Elastic IP" in str(caught.value)
+
+
+def test_a_multi_region_trail_from_another_region_counts_here(clients):
+    """Four trails of this region and one multi-region trail homed in us-east-1: five here."""
+    s3 = clients("s3")
+    s3.create_bucket(Bucket="trails-here", CreateBucketConfiguration={
+        "LocationConstraint": REGION})
+    for n in range(4):
+        clients("cloudtrail").create_trail(Name=f"trail-{n}", S3BucketName="trails-here")
+    east = boto3.client("cloudtrail", region_name="us-east-1")
+    east.create_trail(Name="org-wide", S3BucketName="trails-here", IsMultiRegionTrail=True)
+    with pytest.raises(UserError, match=r"already has 5 trails.*org-wide \(multi-region, "
+                                        r"from us-east-1\)"):
+        _check([("aws_cloudtrail.main", "create")], clients)
+
+
+def test_a_refused_read_does_not_hide_another_collision(clients):
+    clients("config").put_configuration_recorder(ConfigurationRecorder={
+        "name": "theirs", "roleARN": "arn:aws:iam::123456789012:role/config"})
+
+    def refusing(service: str) -> Any:
+        if service == "cloudtrail":
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "DescribeTrails")
+        return clients(service)
+
+    with pytest.raises(UserError, match="'theirs'"):
+        _check([RECORDER, ("aws_cloudtrail.main", "create")], refusing)

@@ -55,6 +55,10 @@ class Names:
         """IAM roles, instance profiles and policies (IAM names are global to an account)."""
         return f"{self.global_prefix}-{suffix}"
 
+    def service_role(self, label: str) -> str:
+        """The IAM name of the stack's service role labelled `label` (`aws_iam_role.<label>`)."""
+        return self.account_wide(label.replace("_", "-"))
+
     def bucket(self, role: str, account_id: str) -> str:
         """S3 bucket names are global to all of AWS: account and region make them unique."""
         return f"{self.prefix}-{role}-{account_id}-{self.region}"

@@ -6,7 +6,8 @@ for what AWS allows once per region or up to a quota:
   a second is refused (MaxNumberOfConfigurationRecordersExceededException) half-way through
   the apply. A recorder that is not this deployment's (another environment's, the account's
   own) is named with the setting that reuses it (`config_recorder = false`);
-- CloudTrail: 5 trails per region (not adjustable), a second multi-region trail included;
+- CloudTrail: 5 trails per region (not adjustable), counting the multi-region trails homed
+  in other regions ("counted as one trail in each Region": CloudTrail FAQ);
 - Elastic IPs (one per NAT gateway): 5 per region by default; the quota is read from Service
   Quotas where the target can (`Target.quota`), and the addresses in use are counted.
 Sources: AWS Config developer guide ("Managing the Configuration Recorder": one recorder per
@@ -41,16 +42,19 @@ def _creates(planned: list[tuple[str, str]], type_: str) -> int:
 def check(planned: list[tuple[str, str]], clients: Callable[[str], Any], region: str,
           recorder: str, quota: Callable[[str, str, int], int]) -> None:
     """Raise `UserError` naming every collision the plan's creates would meet."""
+    checks: list[Callable[[], list[str]]] = []
+    if _creates(planned, "aws_config_configuration_recorder"):
+        checks.append(lambda: _config(clients("config"), region, recorder))
+    if _creates(planned, "aws_cloudtrail"):
+        checks.append(lambda: _trails(clients("cloudtrail"), region))
+    if needed := _creates(planned, "aws_eip"):
+        checks.append(lambda: _addresses(clients("ec2"), region, needed, quota(*EIP_QUOTA)))
     problems: list[str] = []
-    try:
-        if _creates(planned, "aws_config_configuration_recorder"):
-            problems += _config(clients("config"), region, recorder)
-        if _creates(planned, "aws_cloudtrail"):
-            problems += _trails(clients("cloudtrail"), region)
-        if needed := _creates(planned, "aws_eip"):
-            problems += _addresses(clients("ec2"), region, needed, quota(*EIP_QUOTA))
-    except (ClientError, BotoCoreError):
-        return  # the apply says what is wrong; this check only names collisions it can see
+    for run in checks:  # each on its own: a refused read does not hide another's finding
+        try:
+            problems += run()
+        except (ClientError, BotoCoreError):
+            continue  # the apply says what is wrong; this names only collisions it can see
     if problems:
         raise UserError("the apply would be refused, so nothing was applied: "
                         + "; ".join(problems), exit_code=2)
@@ -67,13 +71,15 @@ def _config(config: Any, region: str, ours: str) -> list[str]:
 
 
 def _trails(cloudtrail: Any, region: str) -> list[str]:
-    trails = cloudtrail.describe_trails(includeShadowTrails=False).get("trailList", [])
-    here = [t for t in trails if t.get("HomeRegion", region) == region]
-    if len(here) < TRAILS_PER_REGION:
+    """Every trail that exists in the region counts: its own, and the multi-region trails of
+    other home regions (shadow trails, which DescribeTrails includes by default)."""
+    trails = cloudtrail.describe_trails().get("trailList", [])
+    if len(trails) < TRAILS_PER_REGION:
         return []
-    return [f"{region} already has {len(here)} trails, CloudTrail's limit per region "
-            f"({', '.join(t['Name'] for t in here)}): delete one, or share one trail for the "
-            "account"]
+    named = [t["Name"] if t.get("HomeRegion", region) == region
+             else f"{t['Name']} (multi-region, from {t['HomeRegion']})" for t in trails]
+    return [f"{region} already has {len(trails)} trails, CloudTrail's limit per region "
+            f"({', '.join(named)}): delete one, or share one trail for the account"]
 
 
 def _addresses(ec2: Any, region: str, needed: int, limit: int) -> list[str]:

@@ -16,24 +16,26 @@ again; one cut off half-way leaves its journal, and the next command says so.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from prodstack.core.errors import UserError
 from prodstack.core.journal import Journal
-from prodstack.ops import leftovers
 from prodstack.ops.backup.verify import cleanup, leftover_restores
 from prodstack.ops.locking import state_lock
-from prodstack.ops.workflow import KEPT_FILE, Workspace, apply_plan, forget_kept
-from prodstack.stack.parts.kept import KEPT_BUCKETS, KEPT_KEYS, KEY_OF_BUCKET, kept
+from prodstack.ops.purge import _quiet, check_nothing_left, purge_leftovers
+from prodstack.ops.workflow import KEPT_FILE, Workspace, apply_plan
+from prodstack.stack.parts.kept import kept
 from prodstack.tf import state as tfstate
 from prodstack.tf.progress import fmt_seconds
 from prodstack.tf.runner import Terraform, TerraformError
+
+RESTORE_TEST_TAG = "awsbackup-restore-test"
 
 
 @dataclass
@@ -53,13 +55,6 @@ def kept_addresses(addresses: list[str]) -> list[str]:
     return [address for address in addresses if kept(address)]
 
 
-def _quiet(call: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return call(*args, **kwargs)
-    except (ClientError, BotoCoreError):
-        return None
-
-
 def stop_audit(ws: Workspace) -> None:
     names = ws.settings.names
     clients = ws.clients()
@@ -76,187 +71,11 @@ def start_audit(ws: Workspace) -> None:
            ConfigurationRecorderName=names.recorder)
 
 
-class BucketLocked(Exception):
-    """Objects under an Object Lock retention that no one may lift (COMPLIANCE mode)."""
-
-    def __init__(self, bucket: str, count: int, until: datetime | None) -> None:
-        self.bucket, self.count, self.until = bucket, count, until
-        when = f"until {until:%Y-%m-%d}" if until else "for their retention period"
-        super().__init__(f"bucket {bucket}: {count} object version(s) under Object Lock "
-                         f"retention {when}; AWS lets no one delete them before, so purge "
-                         "keeps the bucket (and the key that encrypts them): run it again "
-                         "after that date")
-
-
-def _object_locked(error: dict[str, Any]) -> bool:
-    return error.get("Code") == "AccessDenied" and "lock" in str(error.get("Message", "")).lower()
-
-
-def _retained_until(s3: Any, bucket: str, errors: list[dict[str, Any]]) -> datetime | None:
-    """The latest retain-until date among the locked versions (of a sample of them)."""
-    dates = []
-    for error in errors[:20]:
-        version = {"VersionId": error["VersionId"]} if error.get("VersionId") else {}
-        head = _quiet(s3.head_object, Bucket=bucket, Key=error.get("Key"), **version) or {}
-        until = head.get("ObjectLockRetainUntilDate")
-        if isinstance(until, datetime):
-            dates.append(until)
-    return max(dates) if dates else None
-
-
-def empty_bucket(ws: Workspace, bucket: str) -> int:
-    """Delete every object version and delete marker (purge only).
-
-    The bucket policy goes first: its TLS-only deny would refuse the emulator's plain-HTTP
-    calls, and the bucket is about to be deleted anyway. Governance retention is bypassed;
-    compliance retention cannot be (`BucketLocked`).
-    """
-    s3 = ws.clients()("s3")
-    removed = 0
-    try:
-        s3.delete_bucket_policy(Bucket=bucket)
-        pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
-        for page in pages:
-            objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                       for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-            for start in range(0, len(objects), 1000):
-                batch = objects[start:start + 1000]
-                result = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch,
-                                                                  "Quiet": True},
-                                           BypassGovernanceRetention=True)
-                errors = result.get("Errors") or []
-                locked = [e for e in errors if _object_locked(e)]
-                if errors and len(locked) == len(errors):
-                    raise BucketLocked(bucket, len(locked), _retained_until(s3, bucket, locked))
-                if errors:
-                    first = errors[0]
-                    raise UserError(f"could not empty bucket {bucket}: {first.get('Code')} on "
-                                    f"{first.get('Key')} ({len(errors)} objects)")
-                removed += len(batch)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
-            raise UserError(f"could not empty bucket {bucket}: {exc}") from None
-    return removed
-
-
 def _account_id(ws: Workspace) -> str:
     ident = _quiet(ws.clients()("sts").get_caller_identity)
     if not ident:
         raise UserError("cannot read the account id (are the credentials valid?)")
     return str(ident["Account"])
-
-
-def delete_bucket(ws: Workspace, bucket: str, attempts: int = 5) -> bool:
-    """Empty and delete a bucket; retried, because access logs may still arrive. True if gone."""
-    s3 = ws.clients()("s3")
-    for _ in range(attempts):
-        if _quiet(s3.head_bucket, Bucket=bucket) is None:
-            return True
-        empty_bucket(ws, bucket)
-        try:
-            s3.delete_bucket(Bucket=bucket)
-            return True
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
-                return True
-            time.sleep(1)
-    raise UserError(f"bucket {bucket} could not be emptied and deleted; run the purge again")
-
-
-def purge_leftovers(ws: Workspace, account: str, locked: list[str] | None = None,
-                    held: set[str] | None = None) -> list[str]:
-    """Remove what a plain `down` keeps (stack/parts/kept.py): the final snapshots, the vault's
-    recovery points and the vault, the buckets (sources before the log bucket), then the keys
-    that encrypted them. A bucket whose objects are under compliance retention stays, with its
-    key; `locked` gets a line for each, `held` their names and ids."""
-    locked = [] if locked is None else locked
-    held = set() if held is None else held
-    names, clients = ws.settings.names, ws.clients()
-    removed: list[str] = []
-    rds = clients("rds")
-    snaps = _quiet(rds.describe_db_snapshots, SnapshotType="manual") or {"DBSnapshots": []}
-    for snap in snaps["DBSnapshots"]:
-        if snap["DBSnapshotIdentifier"].startswith(names.regional("db-")):
-            _quiet(rds.delete_db_snapshot, DBSnapshotIdentifier=snap["DBSnapshotIdentifier"])
-            removed.append(f"snapshot {snap['DBSnapshotIdentifier']}")
-    removed += purge_vault(ws, names.vault)
-    s3 = clients("s3")
-    keys = set(KEPT_KEYS)
-    for role in KEPT_BUCKETS:
-        bucket = names.bucket(role, account)
-        if _quiet(s3.head_bucket, Bucket=bucket) is None:
-            continue
-        try:
-            delete_bucket(ws, bucket)
-        except BucketLocked as exc:
-            locked.append(str(exc))
-            held.add(bucket)
-            keys -= set(KEY_OF_BUCKET.get(role, ()))  # its objects stay readable
-            continue
-        removed.append(f"bucket {bucket}")
-    kms = clients("kms")
-    aliases = _quiet(kms.list_aliases) or {"Aliases": []}
-    wanted = {names.alias(key) for key in keys}
-    held |= {a["TargetKeyId"] for a in aliases["Aliases"] if a.get("TargetKeyId") and
-             a["AliasName"] in {names.alias(key) for key in set(KEPT_KEYS) - keys}}
-    for alias in aliases["Aliases"]:
-        if alias["AliasName"] in wanted and alias.get("TargetKeyId"):
-            _quiet(kms.delete_alias, AliasName=alias["AliasName"])
-            _quiet(kms.schedule_key_deletion, KeyId=alias["TargetKeyId"], PendingWindowInDays=7)
-            removed.append(f"key {alias['TargetKeyId']} (scheduled for deletion in 7 days)")
-    forget_kept(ws)
-    return removed
-
-
-def check_nothing_left(ws: Workspace, held: set[str]) -> list[str]:
-    """After a purge: what of this deployment is still there, through the AWS APIs (by tags
-    and names, `leftovers`); what stands alone is deleted, the rest named."""
-    clients = ws.clients()
-    found = leftovers.find(clients, ws.settings, held)
-    if found:
-        ws.say(f"{len(found)} resource(s) of {ws.settings.env} are still there after the "
-               "destroy (not in Terraform's state); removing those that stand alone")
-        leftovers.remove(clients, found, lambda bucket: delete_bucket(ws, bucket))
-        found = leftovers.find(clients, ws.settings, held)
-    return [str(item) for item in found]
-
-
-VAULT_EMPTY_TIMEOUT_SECONDS = 600.0
-
-
-def purge_vault(ws: Workspace, vault: str) -> list[str]:
-    """Delete the vault's recovery points, wait until AWS Backup has let go of them (deletion
-    is asynchronous), then the vault. A vault that does not exist is nothing to do."""
-    backup = ws.clients()("backup")
-    try:
-        points = _recovery_points(backup, vault)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            return []
-        raise UserError(f"could not list the recovery points of vault {vault}: {exc}") from None
-    for arn in points:
-        _quiet(backup.delete_recovery_point, BackupVaultName=vault, RecoveryPointArn=arn)
-    if points:
-        ws.say(f"deleting {len(points)} recovery point(s) of backup vault {vault}")
-    deadline = time.monotonic() + VAULT_EMPTY_TIMEOUT_SECONDS
-    while _recovery_points(backup, vault):
-        if time.monotonic() > deadline:
-            raise UserError(f"backup vault {vault} still holds recovery points after "
-                            f"{fmt_seconds(VAULT_EMPTY_TIMEOUT_SECONDS)}; run the purge again")
-        ws.say(f"waiting for AWS Backup to delete the recovery points of {vault}")
-        time.sleep(10)
-    try:
-        backup.delete_backup_vault(BackupVaultName=vault)
-    except ClientError as exc:
-        raise UserError(f"could not delete backup vault {vault}: {exc}") from None
-    return [f"{len(points)} recovery point(s) and backup vault {vault}"]
-
-
-def _recovery_points(backup: Any, vault: str) -> list[str]:
-    pages = backup.get_paginator("list_recovery_points_by_backup_vault").paginate(
-        BackupVaultName=vault)
-    return [p["RecoveryPointArn"] for page in pages for p in page.get("RecoveryPoints", [])
-            if p.get("Status") != "DELETING"]
 
 
 def down(ws: Workspace, purge: bool, reset_state: bool = False) -> DownReport:
@@ -325,8 +144,10 @@ def _destroy(ws: Workspace, tf: Terraform, addresses: list[str], purge: bool,
 
 
 def remove_leftover_restores(ws: Workspace, state: dict[str, Any]) -> None:
-    """A restore an earlier `backup verify` left in the database subnets would keep the
-    subnet group (and the destroy) waiting: name it and delete it first."""
+    """A restore in the database subnets would keep the subnet group and the database's
+    security group (and the destroy) waiting: one an earlier `backup verify` left, or the
+    instance of an AWS Backup restore test still running (its validation window). Name them
+    and delete them first."""
     rds = ws.clients()("rds")
     for _, attrs in tfstate.instances(state, "aws_db_instance"):
         found = leftover_restores(rds, str(attrs.get("identifier")))
@@ -334,6 +155,29 @@ def remove_leftover_restores(ws: Workspace, state: dict[str, Any]) -> None:
             ws.say(f"found {len(found)} restore(s) an earlier `backup verify` left: "
                    f"{', '.join(found)}; deleting them before the destroy")
             cleanup(rds, found, None, 5.0, ws.say, ws.connection.endpoint)
+    groups = {str(attrs.get("name")) for _, attrs in
+              tfstate.instances(state, "aws_db_subnet_group")}
+    tests = restore_tests(rds, groups)
+    if tests:
+        ws.say(f"found {len(tests)} AWS Backup restore test instance(s) in the database "
+               f"subnets: {', '.join(tests)}; deleting them before the destroy")
+        cleanup(rds, tests, None, 5.0, ws.say, ws.connection.endpoint)
+
+
+def restore_tests(rds: Any, subnet_groups: set[str]) -> list[str]:
+    """DB instances AWS Backup restore testing made in `subnet_groups` ("Resources that are
+    part of a restore testing plan contain a tag called awsbackup-restore-test": AWS Backup
+    developer guide, "Restore testing")."""
+    found = []
+    with contextlib.suppress(ClientError, BotoCoreError):
+        for page in rds.get_paginator("describe_db_instances").paginate():
+            for instance in page["DBInstances"]:
+                tags = {t["Key"] for t in instance.get("TagList", [])}
+                group = (instance.get("DBSubnetGroup") or {}).get("DBSubnetGroupName")
+                if RESTORE_TEST_TAG in tags and group in subnet_groups and \
+                        instance.get("DBInstanceStatus") != "deleting":
+                    found.append(instance["DBInstanceIdentifier"])
+    return found
 
 
 def undo(ws: Workspace, lifted: dict[str, Any]) -> str:

@@ -55,5 +55,8 @@ def resource_ids(state: dict[str, Any], addresses: Collection[str] | None = None
         where = address(res)
         if "module" not in res and res.get("instances") and (
                 addresses is None or where in addresses):
-            ids[where] = str(res["instances"][0]["attributes"].get("id"))
+            attributes = res["instances"][0]["attributes"]
+            ids[where] = (f"{attributes.get('role')}/{attributes.get('policy_arn')}"
+                          if res.get("type") == "aws_iam_role_policy_attachment"
+                          else str(attributes.get("id")))  # the provider's import id
     return ids

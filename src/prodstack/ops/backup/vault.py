@@ -5,7 +5,9 @@ in its vault (`Names.vault`). For an RDS instance a recovery point is an RDS sna
 `awsbackup`, and the recovery point's ARN is that snapshot's ARN (AWS Backup developer guide,
 "Restore an Amazon RDS database"; RDS API reference, DescribeDBSnapshots, `SnapshotType`). The
 newest recovery point is found with ListRecoveryPointsByBackupVault filtered `ByResourceArn`
-(AWS Backup API reference): only COMPLETED ones count.
+(AWS Backup API reference): only finished ones count, COMPLETED or AVAILABLE (the API's
+status enum has both; DescribeRecoveryPoint calls AVAILABLE the state of a point "successfully
+created ... now ready for use").
 
 Why the drill restores the snapshot behind the recovery point with RDS's own
 RestoreDBInstanceFromDBSnapshot, not AWS Backup's StartRestoreJob:
@@ -29,12 +31,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from prodstack.core.errors import UserError, aws_error
 
-COMPLETED = "COMPLETED"
+FINISHED = ("COMPLETED", "AVAILABLE")  # the recovery point statuses a restore may use
 
 
 def newest_recovery_point(backup: Any, vault: str, resource_arn: str,
                           db_id: str) -> dict[str, Any]:
-    """The newest COMPLETED recovery point of `resource_arn` in `vault`; a `UserError` when
+    """The newest finished recovery point of `resource_arn` in `vault`; a `UserError` when
     the vault is missing or holds none yet."""
     try:
         pages = backup.get_paginator("list_recovery_points_by_backup_vault").paginate(
@@ -49,7 +51,7 @@ def newest_recovery_point(backup: Any, vault: str, resource_arn: str,
     except BotoCoreError as exc:
         raise UserError(f"cannot list the recovery points of vault {vault}: "
                         f"{aws_error(exc)}") from None
-    done = [p for p in points if p.get("Status") == COMPLETED and p.get("CreationDate")]
+    done = [p for p in points if p.get("Status") in FINISHED and p.get("CreationDate")]
     if not done:
         others = sorted({str(p.get("Status")) for p in points})
         extra = f" ({len(points)} not completed: {', '.join(others)})" if points else ""

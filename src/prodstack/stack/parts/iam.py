@@ -18,9 +18,9 @@ def service_role(ctx: Context, base: Base, label: str, service: str,
                              "Action": "sts:AssumeRole"}
     if condition:
         trust["Condition"] = condition
-    name = label.replace("_", "-")
-    role = ctx.doc.resource("aws_iam_role", label, name=ctx.names.account_wide(name),
-                            assume_role_policy=policy_document(trust), tags=ctx.tags(name))
+    role = ctx.doc.resource("aws_iam_role", label, name=ctx.names.service_role(label),
+                            assume_role_policy=policy_document(trust),
+                            tags=ctx.tags(label.replace("_", "-")))
     for attachment, path in (managed or {}).items():
         ctx.doc.resource("aws_iam_role_policy_attachment", attachment, role=role.name_attr,
                          policy_arn=f"arn:{base.partition}:iam::aws:policy/{path}")

@@ -10,7 +10,11 @@ deletes it. teardown.py reads this list; the README's "down" paragraph says the 
   objects (KMS: deleting a key "prevents you from recovering all data encrypted under the
   KMS key"; https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html);
 - the backup vault with its recovery points (AWS Backup refuses to delete a vault that holds
-  recovery points; they are the database's backups).
+  recovery points; they are the database's backups), and the role AWS Backup made them with:
+  "AWS Backup uses the same IAM role that you chose when assigning resources to manage your
+  recovery point lifecycle. If you delete or modify that role, AWS Backup cannot manage your
+  recovery point lifecycle" (expired points may then stay and cost;
+  https://docs.aws.amazon.com/aws-backup/latest/devguide/backup-iam.html).
 The final database snapshot is not a Terraform resource: RDS leaves it, and purge deletes it.
 """
 
@@ -25,6 +29,11 @@ KEPT_KEYS = ("logs", "data")  # aws_kms_key and aws_kms_alias names
 # the data bucket's default encryption is the data key): kept while the bucket must stay.
 KEY_OF_BUCKET = {AUDIT_BUCKET: ("logs",), DATA_BUCKET: ("data",)}
 KEPT_VAULT = "main"  # aws_backup_vault
+KEPT_ROLE = "backup"  # aws_iam_role AWS Backup uses, with its managed policies:
+KEPT_ROLE_POLICIES = {  # aws_iam_role_policy_attachment label -> path under iam::aws:policy/
+    "backup_backup": "service-role/AWSBackupServiceRolePolicyForBackup",
+    "backup_restore": "service-role/AWSBackupServiceRolePolicyForRestores",
+}
 
 
 def kept(address: str) -> bool:
@@ -34,4 +43,8 @@ def kept(address: str) -> bool:
         return name in KEPT_BUCKETS
     if type_ in ("aws_kms_key", "aws_kms_alias"):
         return name in KEPT_KEYS
+    if type_ == "aws_iam_role":
+        return name == KEPT_ROLE
+    if type_ == "aws_iam_role_policy_attachment":
+        return name in KEPT_ROLE_POLICIES
     return type_ == "aws_backup_vault" and name == KEPT_VAULT

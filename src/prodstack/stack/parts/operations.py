@@ -40,7 +40,7 @@ from prodstack.stack.context import Context
 from prodstack.stack.parts.database import Database
 from prodstack.stack.parts.foundation import Base
 from prodstack.stack.parts.iam import service_role
-from prodstack.stack.parts.kept import KEPT_VAULT
+from prodstack.stack.parts.kept import KEPT_ROLE, KEPT_ROLE_POLICIES, KEPT_VAULT
 from prodstack.stack.parts.keys import Keys
 from prodstack.tf.document import Block, expr
 
@@ -104,9 +104,7 @@ def _backup(ctx: Context, r: Base, keys: Keys, db: Database) -> tuple[Block, Blo
                "lifecycle": [{"delete_after": p.backup_plan_retention_days}]}],
         tags=ctx.tags("backup"),
     )
-    role = service_role(ctx, r, "backup", "backup.amazonaws.com", {
-        "backup_backup": "service-role/AWSBackupServiceRolePolicyForBackup",
-        "backup_restore": "service-role/AWSBackupServiceRolePolicyForRestores"})
+    role = service_role(ctx, r, KEPT_ROLE, "backup.amazonaws.com", KEPT_ROLE_POLICIES)
     doc.resource("aws_backup_selection", "database", name=ctx.name("database"),
                  plan_id=plan.id, iam_role_arn=role.arn, resources=[db.instance.arn])
     return plan, vault, role
