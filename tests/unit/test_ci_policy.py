@@ -53,7 +53,8 @@ PERMISSION_ONLY = {
 # the listing has no name to scope by). A change here is a change of what the role may do
 # anywhere in the account: it must be deliberate.
 ON_ANY_RESOURCE_CHANGES = {
-    "acm:AddTagsToCertificate", "acm:RequestCertificate", "config:DeleteConfigRule",
+    "acm:AddTagsToCertificate", "acm:RequestCertificate", "kms:TagResource",
+    "config:DeleteConfigRule",
     "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel", "config:PutConfigRule",
     "config:PutConfigurationRecorder", "config:PutDeliveryChannel",
     "config:StartConfigurationRecorder", "config:StopConfigurationRecorder",

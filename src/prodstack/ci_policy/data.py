@@ -85,8 +85,9 @@ def statements(scope: Scope) -> list[Statement]:
               scope.arn("backup", f"restore-testing-plan:{names.restore_testing_plan}*"),
               scope.arn("backup", "recovery-point:*"), scope.arn("rds", "snapshot:awsbackup:*")]
     return [
-        allow("StateList", ["s3:ListBucket"], [bucket],
-              "Terraform's S3 backend lists the state bucket (its workspaces: state_bucket)"),
+        allow("StateBucket", ["s3:GetBucketVersioning", "s3:ListBucket"], [bucket],
+              "Terraform's S3 backend lists the state bucket (its workspaces: state_bucket); "
+              "verify checks that it is versioned (FM-6.2)"),
         allow("StateReadWrite", ["s3:GetObject", "s3:PutObject"], [state, lock],
               "the state and its lock file (use_lockfile)"),
         allow("StateUnlock", ["s3:DeleteObject"], [lock], "releasing the state lock"),
@@ -97,9 +98,11 @@ def statements(scope: Scope) -> list[Statement]:
               "down --purge empties the buckets, every version"
               + (" (governance-mode retention bypassed: this profile's audit_lock_mode)"
                  if "s3:BypassGovernanceRetention" in objects else "")),
-        allow("KmsCreate", ["kms:CreateKey", "kms:ListAliases"], ["*"],
-              "CreateKey and ListAliases support no resource-level permissions "
-              f"({REFERENCE.format('awskeymanagementservice')})"),
+        allow("KmsCreate", ["kms:CreateKey", "kms:ListAliases", "kms:TagResource"], ["*"],
+              "CreateKey and ListAliases support no resource-level permissions, and a key "
+              "tagged as it is created needs kms:TagResource in a statement that allows "
+              "CreateKey (KMS developer guide, \"Controlling access to tags\"; "
+              f"{REFERENCE.format('awskeymanagementservice')})"),
         allow("KmsKeys", KEY, [scope.arn("kms", "key/*")],
               "the logs and data keys: KMS names keys by generated ids (each key's own policy "
               "still decides); CreateGrant for RDS, Secrets Manager and AWS Backup using the "

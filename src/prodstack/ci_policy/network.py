@@ -120,7 +120,10 @@ def statements(scope: Scope) -> list[Statement]:
         allow("WafOnTheLoadBalancer", WAF_ALB, [acl, lb],
               "associating the web ACL with the load balancer names both"),
     ]
-    if not s.certificate_arn:
+    if s.certificate_arn:
+        found.append(allow("AcmGivenCertificate", ["acm:DescribeCertificate"],
+                           [s.certificate_arn], "verify checks the certificate given (FM-1.1)"))
+    else:
         found += [
             allow("AcmRequest", ["acm:RequestCertificate", "acm:AddTagsToCertificate"], ["*"],
                   "RequestCertificate supports no resource-level permissions, and the new "

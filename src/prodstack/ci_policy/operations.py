@@ -79,6 +79,8 @@ WINDOW = prefixed(
 SSM_ANY = prefixed("ssm", "CancelCommand", "CreateMaintenanceWindow", "DescribeParameters",
                    "DescribeMaintenanceWindows", "GetCommandInvocation",
                    "ListCommandInvocations")
+SERVICE_LINKED = ("autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com",
+                  "rds.amazonaws.com", "ssm.amazonaws.com")
 LEFTOVERS = ["tag:GetResources", "iam:ListRoles", "iam:ListInstanceProfiles",
              "cloudtrail:DescribeTrails", "cloudwatch:DescribeAlarms", "cloudwatch:ListDashboards",
              "cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics",
@@ -95,6 +97,13 @@ def iam_statements(scope: Scope) -> list[Statement]:
         allow("IamInstanceProfile", PROFILE, [profiles, roles],
               "the web tier's instance profile (adding a role to it names the role too)"),
     ]
+    found.append(allow(
+        "ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"],
+        [scope.iam("role", "aws-service-role/*")],
+        "the first Auto Scaling group, load balancer, database or maintenance window task of "
+        "an account has AWS create its service's service-linked role, with the caller's "
+        "permission (IAM user guide, \"Service-linked role permissions\")",
+        {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED)}}))
     if scope.managed_policies:
         found.append(allow(
             "IamManagedPolicies", ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], [roles],
