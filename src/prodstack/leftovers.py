@@ -57,13 +57,26 @@ def _tagged(clients: Callable[[str], Any], settings: Settings) -> list[Leftover]
     return found
 
 
-def _pending_deletion(clients: Callable[[str], Any], arn: str) -> bool:
-    """A key scheduled for deletion (what purge does to keys) is gone as far as it can be."""
+def _going(clients: Callable[[str], Any], item: Leftover) -> bool:
+    """Gone as far as it can be, though still listed: a key scheduled for deletion (what purge
+    does to keys), a NAT gateway deleted or being deleted and an instance terminated or
+    shutting down (EC2 lists both for about an hour, and their tags with them)."""
     try:
-        meta = clients("kms").describe_key(KeyId=arn)["KeyMetadata"]
-    except (ClientError, BotoCoreError):
+        if item.kind == "kms":
+            meta = clients("kms").describe_key(KeyId=item.name)["KeyMetadata"]
+            return bool(meta.get("KeyState") == "PendingDeletion")
+        if item.kind == "ec2" and ":natgateway/" in item.name:
+            gateways = clients("ec2").describe_nat_gateways(
+                NatGatewayIds=[item.name.rsplit("/", 1)[1]])["NatGateways"]
+            return all(g.get("State") in ("deleting", "deleted") for g in gateways)
+        if item.kind == "ec2" and ":instance/" in item.name:
+            reservations = clients("ec2").describe_instances(
+                InstanceIds=[item.name.rsplit("/", 1)[1]])["Reservations"]
+            return all(i["State"]["Name"] in ("shutting-down", "terminated")
+                       for r in reservations for i in r["Instances"])
+    except (ClientError, BotoCoreError, KeyError):
         return False
-    return meta.get("KeyState") == "PendingDeletion"
+    return False
 
 
 def _named(clients: Callable[[str], Any], settings: Settings) -> list[Leftover]:
@@ -127,7 +140,7 @@ def find(clients: Callable[[str], Any], settings: Settings,
     found += _named(clients, settings)
     unique = list(dict.fromkeys(found))
     return [f for f in unique if not any(k and k in f.name for k in kept)
-            and not (f.kind == "kms" and _pending_deletion(clients, f.name))]
+            and not _going(clients, f)]
 
 
 def remove(clients: Callable[[str], Any], found: list[Leftover],

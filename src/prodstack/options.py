@@ -36,11 +36,15 @@ def synth_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="TOML settings file for prodstack's own stack.")(func)
 
 
-def stack_options(func: Callable[..., Any]) -> Callable[..., Any]:
+def stack_options(func: Callable[..., Any] | None = None, *,
+                  remembered: bool = True) -> Any:
     """--env, --target, --config, --set: turned into a validated `settings` argument.
 
     Without --config, the project's `prodstack.toml` (`paths.config_file`) is read; without
-    --env and --target, the environment last deployed from this folder (`project.choose`)."""
+    --env and --target, the environment last deployed from this folder (`project.choose`),
+    unless `remembered` is false (a command that reads a deployment only when told which)."""
+    if func is None:
+        return functools.partial(stack_options, remembered=remembered)
 
     @click.option("--env", "env", default=None,
                   help=f"Environment profile: {', '.join(PROFILES)} [default: the one last "
@@ -57,7 +61,8 @@ def stack_options(func: Callable[..., Any]) -> Callable[..., Any]:
         from prodstack import project
         from prodstack.paths import settings_file
 
-        env, target, note = project.choose(env, target)
+        env, target, note = project.choose(env, target) if remembered else (
+            env or project.DEFAULT_ENV, target or project.DEFAULT_TARGET, None)
         if note:
             click.echo(f"prodstack: {note}", err=True)
         settings = load_settings(env=env, target=target,

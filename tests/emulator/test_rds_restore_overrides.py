@@ -91,3 +91,24 @@ def test_the_restored_instance_starts_without_enhanced_monitoring(aws: Client):
     assert "MonitoringRoleArn" not in restored["DBInstance"]
     [source] = rds.describe_db_instances(DBInstanceIdentifier="monitored")["DBInstances"]
     assert source["MonitoringInterval"] == 60  # the source keeps its own settings
+
+
+def test_without_a_subnet_group_the_restore_goes_to_the_default_vpc(aws: Client):
+    """The source's subnet group, deleted since (as by down), is not the restore's."""
+    ec2, rds = aws("ec2"), aws("rds")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.8.{n}.0/24",
+                                 AvailabilityZone=f"us-west-1{az}")["Subnet"]["SubnetId"]
+               for n, az in ((1, "a"), (2, "b"))]
+    rds.create_db_subnet_group(DBSubnetGroupName="gone", DBSubnetGroupDescription="gone",
+                               SubnetIds=subnets)
+    rds.create_db_instance(
+        DBInstanceIdentifier="in-gone", DBInstanceClass="db.t3.micro", Engine="postgres",
+        AllocatedStorage=20, MasterUsername="app", MasterUserPassword="not-a-secret-0",
+        DBSubnetGroupName="gone")
+    rds.create_db_snapshot(DBInstanceIdentifier="in-gone", DBSnapshotIdentifier="in-gone-s")
+    rds.delete_db_instance(DBInstanceIdentifier="in-gone", SkipFinalSnapshot=True)
+    rds.delete_db_subnet_group(DBSubnetGroupName="gone")
+    restored = rds.restore_db_instance_from_db_snapshot(
+        DBInstanceIdentifier="in-default", DBSnapshotIdentifier="in-gone-s")["DBInstance"]
+    assert restored.get("DBSubnetGroup", {}).get("VpcId") != vpc

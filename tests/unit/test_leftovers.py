@@ -75,3 +75,23 @@ def test_a_key_pending_deletion_is_not_a_leftover(clients: Any):
     assert [f.kind for f in found] == ["kms"]
     kms.schedule_key_deletion(KeyId=key["KeyMetadata"]["KeyId"], PendingWindowInDays=7)
     assert leftovers.find(clients, load_settings(env="dev")) == []
+
+
+def test_a_deleted_nat_gateway_and_a_terminated_instance_are_not_leftovers(clients: Any):
+    """EC2 lists both (and their tags) for about an hour after they are gone."""
+    ec2 = clients("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=eip, TagSpecifications=[
+        {"ResourceType": "natgateway", "Tags": TAGS}])["NatGateway"]["NatGatewayId"]
+    [instance] = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1,
+                                   TagSpecifications=[{"ResourceType": "instance",
+                                                       "Tags": TAGS}])["Instances"]
+    found = {f.name.rsplit("/", 1)[1] for f in leftovers.find(clients, load_settings(env="dev"))}
+    assert {nat, instance["InstanceId"]} <= found
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+    ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
+    ec2.release_address(AllocationId=eip)
+    found = {f.name for f in leftovers.find(clients, load_settings(env="dev"))}
+    assert not any(nat in f or instance["InstanceId"] in f for f in found), found

@@ -165,7 +165,7 @@ def _url(url: str | None, values: dict[str, Any] | None, serves_http: bool) -> T
               help="Also write the charts as PNG (needs the charts extra: matplotlib).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-@stack_options
+@stack_options(remembered=False)  # the deployment is read only when --env/--target say so
 def loadtest_cmd(settings: Settings, url: str | None, locustfile: Path | None, shape: str,
                  users: int, start: int | None, step: int | None, every: float | None,
                  duration: float | None, max_requests: int, p95_ms: float,

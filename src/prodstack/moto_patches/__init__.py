@@ -41,6 +41,7 @@ PATCHES: tuple[str, ...] = (
     "backup_restore_testing",
     "ssm_maintenance_windows",
     "cloudtrail_delete_trail",
+    "cloudtrail_describe_trails",
     "elbv2_default_scheme",
     "ec2_nat_gateway_delete",
     "cloudwatch_dashboards_global",

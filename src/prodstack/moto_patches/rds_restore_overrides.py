@@ -10,7 +10,9 @@ snapshots; `PubliclyAccessible` defaults as for CreateDBInstance: public when th
 DB subnet group, else the default VPC) has an internet gateway attached, private otherwise.
 The request has no MonitoringInterval or MonitoringRoleArn: the restored instance starts
 without Enhanced Monitoring (moto copied the source's role, which a plain `down` has deleted,
-and the strict emulator then refused the restore for a role the request never named).
+and the strict emulator then refused the restore for a role the request never named). Without
+a DBSubnetGroupName the instance goes to the default VPC, as CreateDBInstance does; moto took
+the source's subnet group (DBSubnetGroupNotFoundFault once `down` had deleted it).
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ def apply() -> None:
         source = snapshot.database
         unmonitored = copy.copy(source)
         unmonitored.monitoring_interval, unmonitored.monitoring_role_arn = 0, None
+        if not overrides.get("db_subnet_group_name"):  # AWS: the default VPC, not the source's
+            unmonitored.__dict__.update(_db_subnet_group_name=None, db_subnet_group=None)
         snapshot.database = unmonitored
         try:
             instance = restore(self, from_snapshot_id, overrides)
