@@ -29,6 +29,7 @@ from prodstack.ci_policy import (
 )
 from prodstack.ci_policy.statements import allow
 from prodstack.moto_patches._iam_request import ACTIONS
+from prodstack.profiles import PROFILES
 from prodstack.settings import Settings, load_settings
 
 ACCOUNT = "123456789012"
@@ -269,3 +270,10 @@ def test_the_out_folder_must_be_a_folder(tmp_path: Path):
     proc = run(*SETS, "--out", str(tmp_path / "taken"), home=tmp_path)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert len([ln for ln in proc.stderr.splitlines() if ln.strip()]) == 1, proc.stderr
+
+
+@pytest.mark.parametrize("env", sorted(PROFILES))
+def test_every_profile_fits_iams_limits(env: str):
+    found = policies(settings(env=env), ACCOUNT)
+    assert len(found) <= MAX_MANAGED_POLICIES
+    assert all(size(p.document) <= MAX_POLICY_CHARS for p in found)
