@@ -109,10 +109,12 @@ def statements(scope: Scope) -> list[Statement]:
               "data key for the caller"),
         allow("KmsThroughServices", ["kms:Decrypt", "kms:GenerateDataKey"],
               [scope.arn("kms", "key/*")],
-              "RDS encrypting the database's secret with the data key, and backup verify "
-              "reading that secret: through those services only",
-              {"StringEquals": {"kms:ViaService": [f"{service}.{scope.region}.amazonaws.com"
-                                                   for service in ("rds", "secretsmanager")]}}),
+              "RDS encrypting the database's secret with the data key, backup verify "
+              "reading that secret, AWS Backup's vault encrypted with it: through those "
+              "services only",
+              {"StringEquals": {"kms:ViaService": [
+                  f"{service}.{scope.region}.amazonaws.com"
+                  for service in ("backup", "rds", "secretsmanager")]}}),
         allow("KmsAliases", ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
               [scope.arn("kms", f"alias/{scope.regional}"), scope.arn("kms", "key/*")],
               "the keys' aliases, by name (an alias operation names the key too)"),
