@@ -30,6 +30,10 @@ def two_trails_one_asked(client: Client) -> tuple[list[str], list[str], list[str
 
 
 def test_describe_trails_by_name_or_arn(aws: Client):
+    # The session's emulator holds the trails of earlier tests: 5 are allowed per region.
+    cloudtrail = aws("cloudtrail")
+    for trail in cloudtrail.describe_trails()["trailList"]:
+        cloudtrail.delete_trail(Name=trail["TrailARN"])
     by_arn, by_name, every = two_trails_one_asked(aws)
     assert (by_arn, by_name) == (["first"], ["second"])
     assert {"first", "second"} <= set(every)
