@@ -18,9 +18,10 @@ list_servicequotas):
   (`iam:PolicyARN`);
 - AWS Config's recorder, delivery channel and rule actions, CloudTrail's DescribeTrails, the
   Tagging API's GetResources, IAM's ListRoles and ListInstanceProfiles, CloudWatch Logs'
-  resource policies and log delivery, CloudWatch's DescribeAlarms and ListDashboards, SNS's
-  subscription actions, SSM's DescribeParameters, CreateMaintenanceWindow and
-  GetCommandInvocation support no resource-level permissions: `*`;
+  resource policies and log delivery, CloudWatch's ListDashboards, SSM's DescribeParameters,
+  CreateMaintenanceWindow and GetCommandInvocation support no resource-level permissions: `*`;
+  so do the reads that list by prefix (DescribeAlarms, GetMetricData) and SNS's subscription
+  actions, which name a subscription, not the topic;
 - a maintenance window is named by id: the region's windows; Run Command names the instance
   (by id: the region's instances) and the AWS-owned document `AWS-RunShellScript`.
 """
@@ -154,8 +155,11 @@ def statements(scope: Scope) -> list[Statement]:
                scope.arn("ssm", "document/AWS-RunShellScript", account="")],
               "backup verify's data checks on a web instance (AWS-RunShellScript)"),
         allow("ReadAcrossTheAccount", LEFTOVERS, ["*"],
-              "down --purge's check of leftovers and deploy's gate read across the account; "
-              "these actions support no resource-level permissions"),
+              "down --purge's check of leftovers, verify and deploy's gate list and read "
+              "across the account: the Tagging API, IAM's lists and CloudTrail's "
+              "DescribeTrails support no resource-level permissions, a listing of alarms or "
+              "dashboards by prefix has no name to scope by, SNS's subscription actions name "
+              "no topic"),
         allow("QuotaElasticIps", ["servicequotas:GetServiceQuota"],
               [scope.arn("servicequotas", "ec2/L-0263D0A3")],
               "up's preflight reads the Elastic IP quota"),
