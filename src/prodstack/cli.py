@@ -36,6 +36,7 @@ class ProdstackGroup(click.Group):
 
     LAZY: ClassVar[dict[str, str]] = {"audit": "prodstack.audit.command:audit_cmd",
                                       "backup": "prodstack.backup.command:backup_group",
+                                      "ci-policy": "prodstack.ci_policy.command:ci_policy_cmd",
                                       "cost": "prodstack.cost.command:cost_cmd",
                                       "emulator": "prodstack.emulator_command:emulator_group",
                                       "init": "prodstack.scaffold.command:init_cmd",
