@@ -1,6 +1,6 @@
 """Ctrl-C at random points of `prodstack up`, typed into a pseudo-terminal as a person does.
 
-Usage: python bench/interrupts.py [--trials 10] [--env dev] [--seed N] [--latest S]
+Usage: python bench/interrupts.py [--trials 10] [--env dev] [--seed N] [--latest S] [--twice]
 
 Each trial starts from nothing (the emulator reset, the local state removed), runs `up` with
 a pseudo-terminal as its terminal, types the interrupt character at a random moment of the
@@ -72,7 +72,7 @@ def trial(n: int, env: dict[str, str], home: Path, opts: argparse.Namespace,
     run(["emulator", "reset"], env)
     logs_before = set(work.glob("logs/*-apply.log"))
     delay = rng.uniform(1.0, opts.latest)
-    twice = rng.random() < 0.5
+    twice = opts.twice or rng.random() < 0.5
     term = Terminal(["up", *e], env)
     term.wait_for(lambda: bool(set(work.glob("logs/*-apply.log")) - logs_before), 600,
                   "the apply to start")
@@ -99,6 +99,8 @@ def trial(n: int, env: dict[str, str], home: Path, opts: argparse.Namespace,
           f", {len(missing)} created but not in state, forced={forced}, next up "
           f"{again.returncode} in {converge:.0f}s, re-plan clean={clean}: "
           f"{'ok' if ok else 'FAIL'}", flush=True)
+    if not ok:  # what the person at the terminal read
+        print("  terminal: " + text[-900:], flush=True)
     if again.returncode != 0:
         print("  " + again.stderr.strip().splitlines()[-1][:400], flush=True)
     return ok
@@ -109,6 +111,8 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=10)
     parser.add_argument("--env", default="dev")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--twice", action="store_true",
+                        help="always type the interrupt twice (else half of the trials)")
     parser.add_argument("--latest", type=float, default=60.0,
                         help="the latest moment of the apply for the Ctrl-C (seconds)")
     opts = parser.parse_args()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +24,12 @@ class Cli:
     def __init__(self, home: Path) -> None:
         self.home = home
 
-    def __call__(self, *args: str, check: bool = True,
-                 timeout: int = 900) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PRODSTACK_HOME": str(self.home)}
+    def __call__(self, *args: str, check: bool = True, timeout: int = 900,
+                 env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """`env`: more environment (the CI identity's keys: tests/e2e/ci_identity.py)."""
+        full = {**os.environ, "PRODSTACK_HOME": str(self.home), **(env or {})}
         proc = subprocess.run([sys.executable, "-m", "prodstack", *args], capture_output=True,
-                              text=True, env=env, timeout=timeout, check=False)
+                              text=True, env=full, timeout=timeout, check=False)
         if check and proc.returncode != 0:
             raise AssertionError(f"prodstack {' '.join(args)} exited {proc.returncode}:\n"
                                  f"{proc.stderr[-3000:]}")

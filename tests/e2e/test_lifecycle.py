@@ -10,7 +10,8 @@ backup verify of a new snapshot (one database left) → a launch template change
 Terraform rolls through the instance refresh → clean re-plan → deploy --rollback → down
 (keeps the final snapshot, the data, the audit data, the vault with its recovery point and
 their keys) → the kept final snapshot restores → down --purge removes them and leaves
-nothing. If a test in between fails, the fixture still purges.
+nothing. If a test in between fails, the fixture still purges. Every prodstack command runs
+as the CI role of docs/ci.md (its policy and nothing else) and is refused nowhere.
 """
 from __future__ import annotations
 
@@ -24,16 +25,19 @@ import pytest
 from botocore.exceptions import ClientError
 
 from prodstack.catalog import CATALOG
+from prodstack.config.load import load_settings
 from prodstack.runtime import emulator
+from tests.e2e.ci_identity import CiRole
 from tests.e2e.conftest import Cli, boto
 
 pytestmark = pytest.mark.e2e
 SETS: list[str] = []  # settings in force: the instance type changes half-way
+CI: list[CiRole] = []  # the role prodstack runs as (tests/e2e/ci_identity.py)
 
 
 def run(cli: Cli, *args: str, check: bool = True) -> Any:
     sets = [arg for pair in SETS for arg in ("--set", pair)]
-    return cli(*args, *sets, check=check)
+    return CI[0](cli, *args, *sets, check=check)
 
 
 def replan_is_clean(cli: Cli) -> None:
@@ -44,8 +48,9 @@ def replan_is_clean(cli: Cli) -> None:
 @pytest.fixture(scope="module")
 def deployed(cli: Cli, fresh_emulator: str):
     SETS.clear()
-    cli("up")
-    outputs = json.loads(cli("outputs", "--format", "json").stdout)
+    CI[:] = [CiRole.create(fresh_emulator, load_settings())]
+    run(cli, "up")
+    outputs = json.loads(run(cli, "outputs", "--format", "json").stdout)
     yield outputs
     state = cli.home / "local-production" / "terraform.tfstate"
     if state.exists() and json.loads(state.read_text()).get("resources"):
@@ -168,11 +173,13 @@ def test_a_backup_job_makes_a_recovery_point_that_backup_verify_restores(cli, de
         "RecoveryPoints"], "the drill keeps the recovery point it restored"
 
 
-def test_a_second_environment_beside_it_is_told_what_collides_before_any_apply(cli, deployed):
+def test_a_second_environment_beside_it_is_told_what_collides_before_any_apply(
+        cli, deployed, fresh_emulator):
     """One AWS Config recorder per region and account: staging in the same account and
     region stops after its plan, naming production's recorder and the setting that reuses
-    it, with nothing applied."""
-    proc = cli("up", "--env", "staging", check=False)
+    it, with nothing applied. Staging's pipeline runs as staging's own CI role."""
+    staging = CiRole.create(fresh_emulator, load_settings(env="staging"))
+    proc = staging(cli, "up", "--env", "staging", check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     [line] = [ln for ln in proc.stderr.splitlines() if ln.startswith("prodstack: error")]
     assert "nothing was applied" in line and "'prodstack-production-recorder'" in line

@@ -5,6 +5,7 @@ allowed with them; the emulator's administrator (key `test`) stays unrestricted.
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -207,3 +208,46 @@ def test_still_needed(unpatched: Client):
                       aws_secret_access_key=key["SecretAccessKey"])
     still_needed(error(s3.list_buckets) is None, "iam_authorization",
                  "authorization of requests signed by IAM identities")
+
+
+def test_what_the_ci_role_meets_is_authorized_as_aws_does(aws: Client, emulator_url: str):
+    """The CI role's requests (docs/ci.md): a maintenance window's names are no parameters;
+    the Tagging API is `tag:`; DeleteObjects is authorized on each object; AttachRolePolicy
+    carries iam:PolicyARN; and each refusal is listed by the emulator."""
+    allowed = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    role, arn = role_session(aws, "authz-ci")
+    aws("iam").put_role_policy(RoleName="authz-ci", PolicyName="ci", PolicyDocument=policy(
+        allow(["ssm:CreateMaintenanceWindow", "tag:GetResources"], "*"),
+        allow("ssm:RegisterTargetWithMaintenanceWindow",
+              f"arn:aws:ssm:{REGION}:{ACCOUNT}:maintenancewindow/*"),
+        allow(["s3:PutObject", "s3:DeleteObject"], "arn:aws:s3:::authz-ci/*"),
+        {**allow("iam:AttachRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/authz-ci-*"),
+         "Condition": {"ArnEquals": {"iam:PolicyARN": [allowed]}}}))
+    aws("s3").create_bucket(Bucket="authz-ci", CreateBucketConfiguration={
+        "LocationConstraint": REGION})
+    aws("iam").create_role(RoleName="authz-ci-web", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Action": "sts:AssumeRole",
+         "Principal": {"Service": "ec2.amazonaws.com"}}))
+    ssm = role("ssm")
+    window = ssm.create_maintenance_window(Name="authz-ci-patching", Schedule="rate(7 days)",
+                                           Duration=2, Cutoff=1,
+                                           AllowUnassociatedTargets=False)["WindowId"]
+    assert error(lambda: ssm.register_target_with_maintenance_window(
+        WindowId=window, Name="web-tier", ResourceType="INSTANCE",
+        Targets=[{"Key": "tag:tier", "Values": ["web"]}])) is None
+    assert error(lambda: role("resourcegroupstaggingapi").get_resources()) is None
+    s3 = role("s3")
+    s3.put_object(Bucket="authz-ci", Key="a.txt", Body=b"a")
+    deleted = s3.delete_objects(Bucket="authz-ci", Delete={"Objects": [{"Key": "a.txt"}]})
+    assert not deleted.get("Errors"), deleted
+    iam = role("iam")
+    assert error(lambda: iam.attach_role_policy(RoleName="authz-ci-web",
+                                                PolicyArn=allowed)) is None
+    refused = error(lambda: iam.attach_role_policy(
+        RoleName="authz-ci-web", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"))
+    assert refused and refused[0] == "AccessDenied"
+    listed = json.loads(urllib.request.urlopen(
+        f"{emulator_url}/moto-api/prodstack/access-denied", timeout=30).read())["refusals"]
+    assert {"principal": arn, "action": "iam:AttachRolePolicy",
+            "resource": f"arn:aws:iam::{ACCOUNT}:role/authz-ci-web"}.items() <= next(
+        r for r in listed if r["principal"] == arn).items()

@@ -36,6 +36,7 @@ class ProdstackGroup(click.Group):
     LAZY: ClassVar[dict[str, str]] = {"audit": "prodstack.cli.audit:audit_cmd",
                                       "backup": "prodstack.cli.backup:backup_group",
                                       "cost": "prodstack.cli.cost:cost_cmd",
+                                      "ci-policy": "prodstack.cli.ci_policy:ci_policy_cmd",
                                       "emulator": "prodstack.cli.emulator:emulator_group",
                                       "init": "prodstack.cli.init:init_cmd",
                                       "loadtest": "prodstack.cli.loadtest:loadtest_cmd",

@@ -30,6 +30,7 @@ STACK_KEYS = (DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN, DATA_BUCKET, AWS_REGION,
 APP_USER_DATA_FILE = "/var/lib/prodstack/app-user-data"  # the user's script, run by the bootstrap
 EXTRA_FILE_PREFIX = "extra_"  # the user's Terraform files in the working folder
 LOCALS_NAME = "prodstack"  # `local.prodstack.vpc_id`, … (see stack.outputs.LOCALS)
+WAF_LOG_PREFIX = "aws-waf-logs-"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,13 @@ class Names:
     def bucket(self, role: str, account_id: str) -> str:
         """S3 bucket names are global to all of AWS: account and region make them unique."""
         return f"{self.prefix}-{role}-{account_id}-{self.region}"
+
+    @property
+    def ci_role(self) -> str:
+        """`prodstack-ci-production-us-west-1`: the CI role of docs/ci.md and the prefix of its
+        policies. Outside `account_wide("*")` on purpose: the role may change the stack's
+        roles, never its own."""
+        return f"{self.project}-ci-{self.env}-{self.region}"
 
     @property
     def trail(self) -> str:
@@ -115,4 +123,38 @@ class Names:
 
     @property
     def log_group_prefix(self) -> str:
+        """`/prodstack/production`: the instances' and the extensions' log groups."""
         return f"/{self.project}/{self.env}"
+
+    @property
+    def flow_log_group(self) -> str:
+        return f"/{self.prefix}/vpc-flow-logs"
+
+    @property
+    def trail_log_group(self) -> str:
+        return f"/{self.prefix}/cloudtrail"
+
+    @property
+    def waf_log_group(self) -> str:
+        """WAF logs only to a log group whose name starts with `aws-waf-logs-` (AWS WAF
+        developer guide, "Sending web ACL traffic logs to a CloudWatch Logs log group")."""
+        return f"{WAF_LOG_PREFIX}{self.prefix}"
+
+    @property
+    def db_identifier(self) -> str:
+        return self.regional("db")
+
+    @property
+    def db_log_group_prefix(self) -> str:
+        """`/aws/rds/instance/<db>`: RDS exports the database's logs under this path (RDS
+        user guide, "Publishing database logs to Amazon CloudWatch Logs")."""
+        return f"/aws/rds/instance/{self.db_identifier}"
+
+    def db_log_group(self, log: str) -> str:
+        return f"{self.db_log_group_prefix}/{log}"
+
+    @property
+    def log_group_patterns(self) -> tuple[str, ...]:
+        """Every log group of the deployment, as IAM name patterns."""
+        return (self.flow_log_group, self.trail_log_group, self.waf_log_group,
+                f"{self.db_log_group_prefix}/*", f"{self.log_group_prefix}/*")

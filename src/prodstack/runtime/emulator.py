@@ -241,3 +241,14 @@ def run_backup_plan(url: str, plan_id: str, region: str, rule: str | None = None
     except urllib.error.HTTPError as exc:
         raise UserError(f"the emulator at {url} did not run backup plan {plan_id}: "
                         f"{exc.read().decode(errors='replace')}") from None
+
+
+def refusals(url: str) -> list[dict[str, str]]:
+    """Every request the emulator at `url` refused an IAM identity since it started
+    (principal, action, resource, message: `prodstack.moto_patches.iam_authorization`)."""
+    try:
+        with urllib.request.urlopen(f"{url}/moto-api/prodstack/access-denied",
+                                    timeout=30) as answer:
+            return list(json.loads(answer.read())["refusals"])
+    except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+        raise UserError(f"the emulator at {url} did not list its refusals: {exc}") from None

@@ -12,7 +12,9 @@ an S3 bucket's policy, a KMS key's policy, a Secrets Manager secret's policy.
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 import struct
 from typing import Any
 
@@ -24,7 +26,7 @@ from prodstack.catalog.policies import Document, parse
 from prodstack.runtime.moto_patches import _kms_state
 
 # SigV4 signing names whose IAM prefix differs.
-PREFIXES = {"monitoring": "cloudwatch", "email": "ses"}
+PREFIXES = {"monitoring": "cloudwatch", "email": "ses", "tagging": "tag"}
 # API names whose IAM action differs.
 ACTIONS = {"lambda:Invoke": "lambda:InvokeFunction", **{f"s3:{api}": f"s3:{iam}" for api, iam in (
     ("ListObjects", "ListBucket"), ("ListObjectsV2", "ListBucket"), ("HeadBucket", "ListBucket"),
@@ -85,7 +87,11 @@ def _kms(p: dict[str, Any], account: str, region: str) -> list[str]:
     return [key.arn] if key is not None else []
 
 
-def _ssm(p: dict[str, Any], account: str, region: str) -> list[str]:
+def _ssm(p: dict[str, Any], account: str, region: str, action: str) -> list[str]:
+    """Parameters, for the parameter actions only: a maintenance window's, its target's or
+    task's, or a document's `Name` names no parameter."""
+    if "Parameter" not in action:
+        return []
     names = [p["Name"]] if p.get("Name") else list(p.get("Names") or [])
     names += [p["Path"]] if p.get("Path") else []
     return [f"arn:aws:ssm:{region}:{account}:parameter/{n.lstrip('/')}" for n in names]
@@ -102,16 +108,32 @@ def _secret(p: dict[str, Any], account: str, region: str) -> list[str]:
                                                f"secret:{ref}"]
 
 
+def _deleted_keys(body: Any) -> list[str]:
+    """The object keys of a DeleteObjects request's XML body (none for any other request)."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
+    if not text.lstrip().startswith("<Delete"):
+        return []
+    return [html.unescape(key) for key in re.findall(r"<Key>(.*?)</Key>", text, re.S)]
+
+
 def resources(prefix: str, response: Any, account: str, region: str,
               given: str) -> tuple[str, ...] | None:
     """The ARNs the request acts on; None when the emulator cannot tell."""
     if prefix == "s3":
-        return (given,) if given and given != "arn:aws:s3:::*" else None
+        if not given or given == "arn:aws:s3:::*":
+            return None
+        keys = _deleted_keys(getattr(response, "body", b""))
+        if keys and "/" not in given.split(":::")[-1]:
+            # DeleteObjects (moto calls it DeleteObject, on the bucket): AWS authorizes
+            # s3:DeleteObject on each object the request names (S3 API reference,
+            # DeleteObjects), not on the bucket.
+            return tuple(f"{given}/{key}" for key in keys)
+        return (given,)
     p = params(response)
     arn = f"{region}:{account}"
     found: list[str] = {
         "kms": lambda: _kms(p, account, region),
-        "ssm": lambda: _ssm(p, account, region),
+        "ssm": lambda: _ssm(p, account, region, str(response._get_action())),
         "secretsmanager": lambda: _secret(p, account, region),
         "sqs": lambda: [f"arn:aws:sqs:{arn}:{p['QueueUrl'].rstrip('/').rsplit('/', 1)[-1]}"]
         if p.get("QueueUrl") else [],

@@ -25,19 +25,26 @@ local target and its Terraform provider) or any key the emulator never issued ar
 restricted. sts:GetCallerIdentity is always allowed. Signatures are not verified. The
 request's context: aws:SecureTransport is true (the emulator stands for an HTTPS endpoint),
 aws:RequestedRegion, aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType, aws:userid,
-and S3's x-amz-server-side-encryption headers; any other key is absent. Where the emulator
+S3's x-amz-server-side-encryption headers and IAM's iam:PolicyARN (the managed policy an
+Attach/DetachRolePolicy names); any other key is absent. Where the emulator
 cannot tell (a resource it does not name, a condition operator it does not evaluate), the
 request is let through: a refusal must never fire on what AWS would allow.
+
+Recorded: `GET /moto-api/prodstack/access-denied` answers {"refusals": [{"principal",
+"action", "resource", "message"}]} for every request refused since start, so that a run whose
+program swallows an AccessDenied (a best-effort step) still shows it.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError, _RESTError
 from moto.core.utils import get_service_model
+from moto.moto_api._internal import urls as moto_api_urls
 
 from prodstack.catalog.policies import Document, Request, applies
 from prodstack.runtime.moto_patches import _iam_caller, _iam_request
@@ -62,6 +69,8 @@ REFUSES = (
      "https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html"),
 )
 ALWAYS = {"sts:GetCallerIdentity"}
+ROUTE = "{0}/moto-api/prodstack/access-denied"
+REFUSALS: list[dict[str, str]] = []
 
 
 def _hits(docs: list[Document], request: Request) -> tuple[bool, bool]:
@@ -165,6 +174,9 @@ def authorize(response: Any, resource: str) -> None:
     headers = response.headers
     context = {**caller.context, "aws:SecureTransport": "true", "aws:RequestedRegion": region,
                "aws:PrincipalAccount": caller.account, "aws:PrincipalType": caller.kind}
+    policy_arn = _iam_request.params(response).get("PolicyArn") if prefix == "iam" else None
+    if policy_arn:  # Attach/DetachRolePolicy, …: the managed policy asked for
+        context["iam:PolicyARN"] = policy_arn
     for header in ("x-amz-server-side-encryption",
                    "x-amz-server-side-encryption-aws-kms-key-id"):
         if headers.get(header):
@@ -183,8 +195,15 @@ def authorize(response: Any, resource: str) -> None:
             where = f" on resource: {on[0]}" if on else ""
             if prefix == "s3" and on and service == "s3":
                 where = f' on resource: "{on[0]}"'
-            raise refusal(response, f"User: {caller.arn} is not authorized to perform: "
-                                    f"{wanted}{where} {why}")
+            message = (f"User: {caller.arn} is not authorized to perform: {wanted}{where} "
+                       f"{why}")
+            REFUSALS.append({"principal": caller.arn, "action": wanted,
+                             "resource": on[0] if on else "", "message": message})
+            raise refusal(response, message)
+
+
+def refusals_response(request: Any, full_url: str, headers: Any) -> tuple[int, dict, str]:
+    return 200, {"Content-Type": "application/json"}, json.dumps({"refusals": REFUSALS})
 
 
 def apply() -> None:
@@ -194,3 +213,4 @@ def apply() -> None:
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = (  # type: ignore[method-assign]
         authenticate_and_authorize)
+    moto_api_urls.url_paths[ROUTE] = refusals_response

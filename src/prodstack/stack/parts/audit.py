@@ -44,11 +44,11 @@ def build(ctx: Context, r: Base, keys: Keys, storage: Storage) -> Audit:
 def _trail(ctx: Context, r: Base, keys: Keys, storage: Storage) -> tuple[Block, Block]:
     doc = ctx.doc
     group = doc.resource(
-        "aws_cloudwatch_log_group", "trail", name=f"/{ctx.names.prefix}/cloudtrail",
+        "aws_cloudwatch_log_group", "trail", name=ctx.names.trail_log_group,
         retention_in_days=max(ctx.profile.log_retention_days, 90), kms_key_id=keys.logs.arn,
         tags=ctx.tags("trail"),
     )
-    group_arn = r.log_group_arn(f"/{ctx.names.prefix}/cloudtrail")
+    group_arn = r.log_group_arn(ctx.names.trail_log_group)
     # No source condition: CloudTrail's guide ("Confused deputy prevention", "Sending events
     # to CloudWatch Logs") says the role it assumes to deliver to CloudWatch Logs does not
     # support aws:SourceArn or aws:SourceAccount; with one, CreateTrail fails with

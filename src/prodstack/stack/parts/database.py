@@ -68,7 +68,7 @@ def build(ctx: Context, r: Base, keys: Keys, net: Network) -> Database:
     # RDS would create the exported log groups itself: unencrypted and kept forever.
     groups = [doc.resource(
         "aws_cloudwatch_log_group", f"rds_{log}",
-        name=f"/aws/rds/instance/{ctx.name('db')}/{log}",
+        name=ctx.names.db_log_group(log),
         retention_in_days=p.log_retention_days, kms_key_id=keys.logs.arn,
         tags=ctx.tags(f"db-{log}")) for log in LOG_EXPORTS]
     instance = doc.resource(

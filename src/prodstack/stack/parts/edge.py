@@ -25,7 +25,6 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 COLOURS = ("blue", "green")
 LIVE_COLOUR = "blue"
 RATE_LIMIT_PER_5_MIN = 2000
-WAF_LOG_PREFIX = "aws-waf-logs-"
 MANAGED_RULE_GROUPS = (
     "AWSManagedRulesCommonRuleSet",
     "AWSManagedRulesKnownBadInputsRuleSet",
@@ -169,7 +168,7 @@ def _waf(ctx: Context, r: Base, keys: Keys, alb: Block) -> Block:
     )
     doc.resource("aws_wafv2_web_acl_association", "web", resource_arn=alb.arn,
                  web_acl_arn=acl.arn)
-    name = f"{WAF_LOG_PREFIX}{ctx.names.prefix}"  # WAF accepts no other group name
+    name = ctx.names.waf_log_group  # WAF accepts no other group name
     group = doc.resource(
         "aws_cloudwatch_log_group", "waf", name=name,
         retention_in_days=ctx.profile.log_retention_days, kms_key_id=keys.logs.arn,

@@ -128,7 +128,7 @@ def build(ctx: Context, r: Base, keys: Keys) -> Network:
 
 def _flow_logs(ctx: Context, r: Base, keys: Keys, vpc: Block) -> Block:
     doc = ctx.doc
-    name = f"/{ctx.names.prefix}/vpc-flow-logs"
+    name = ctx.names.flow_log_group
     group = doc.resource(
         "aws_cloudwatch_log_group", "flow_logs", name=name,
         retention_in_days=ctx.profile.log_retention_days, kms_key_id=keys.logs.arn,
