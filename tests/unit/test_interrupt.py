@@ -156,3 +156,26 @@ def test_what_the_state_read_back_does_not_hold_is_named(tmp_path: Path):
 def test_an_interrupted_plan_changed_nothing(tmp_path: Path):
     assert interrupt.message("plan", _progress(), None, [], tmp_path / "p.log").startswith(
         "interrupted while planning: nothing was changed")
+
+
+def test_after_an_interrupt_a_later_one_cannot_cut_the_report_short(capsys):
+    """A second Ctrl-C typed just after Terraform saved and exited lands while prodstack
+    reports what the state holds: it is answered, and the report goes on."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with pytest.raises(KeyboardInterrupt), interrupt.interruptible(lambda since: "waiting"):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)  # the handler raises here
+        os.kill(os.getpid(), signal.SIGINT)  # after the run: no KeyboardInterrupt
+        time.sleep(0.2)
+        assert "already stopping" in capsys.readouterr().err
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def test_without_an_interrupt_the_handlers_are_given_back():
+    before = signal.getsignal(signal.SIGINT)
+    with interrupt.interruptible(lambda since: "waiting"):
+        pass
+    assert signal.getsignal(signal.SIGINT) is before

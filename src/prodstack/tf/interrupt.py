@@ -67,7 +67,8 @@ def interruptible(what: Callable[[float], str]) -> Iterator[None]:
     """While Terraform runs: the first SIGINT or SIGTERM raises KeyboardInterrupt (the runner
     then passes one interrupt on and waits), and at once makes every later one print
     `what(since)`, what prodstack waits for, instead: two Ctrl-C typed in a row cannot cut
-    the wait short. Outside the main thread there is nothing to handle."""
+    the wait short, nor the report that follows (after an interrupt, later ones are only
+    answered until the process exits). Outside the main thread there is nothing to handle."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -84,12 +85,19 @@ def interruptible(what: Callable[[float], str]) -> Iterator[None]:
             signal.signal(sig, tell)
         raise KeyboardInterrupt
 
+    def late(signum: int, frame: object) -> None:
+        del signum, frame
+        print("\nprodstack: already stopping: it says what Terraform saved, then exits",
+              file=sys.stderr, flush=True)
+
     previous = {sig: signal.signal(sig, first) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
         for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            # Once interrupted, the command only reports and exits: a later Ctrl-C must not
+            # cut that short (the line that says what the state holds would be lost).
+            signal.signal(sig, late if since[0] else handler)
 
 
 def _names(addresses: list[str]) -> str:
