@@ -79,7 +79,8 @@ def _trails(cloudtrail: Any, region: str) -> list[str]:
     named = [t["Name"] if t.get("HomeRegion", region) == region
              else f"{t['Name']} (multi-region, from {t['HomeRegion']})" for t in trails]
     return [f"{region} already has {len(trails)} trails, CloudTrail's limit per region "
-            f"({', '.join(named)}): delete one, or share one trail for the account"]
+            f"({', '.join(named)}): delete one (prodstack makes a trail of its own; it cannot "
+            "yet use one the account already has)"]
 
 
 def _addresses(ec2: Any, region: str, needed: int, limit: int) -> list[str]:
