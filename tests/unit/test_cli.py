@@ -86,7 +86,7 @@ def test_synth_writes_main_and_backend(tmp_path):
     assert "aws_vpc" in json.loads((out / "main.tf.json").read_text())["resource"]
 
 
-def test_an_aws_api_error_is_one_line(monkeypatch, capsys):
+def test_an_aws_api_error_is_one_line(monkeypatch, capsys, tmp_path):
     from botocore.exceptions import ClientError
 
     from prodstack import cli
@@ -98,6 +98,7 @@ def test_an_aws_api_error_is_one_line(monkeypatch, capsys):
     # the command imports it when it runs
     monkeypatch.setattr("prodstack.ops.workflow.outputs", lambda _ws: refuse())
     monkeypatch.setattr("sys.argv", ["prodstack", "outputs"])
+    monkeypatch.setenv("PRODSTACK_HOME", str(tmp_path))  # no environment remembered elsewhere
     with pytest.raises(SystemExit) as exit_:
         cli.main()
     assert exit_.value.code == 1

@@ -118,6 +118,29 @@ def test_an_object_created_twice_on_the_emulator_is_adopted_by_name(tmp_path):
                 workflow.apply_plan(ws, tf, 150)
 
 
+def test_a_parameter_a_cut_off_run_created_is_deleted_and_created_again(tmp_path):
+    """Not imported: an imported parameter's value lands in `value`, never in the stack's
+    `insecure_value`, and every plan after would update it."""
+    import json
+
+    from prodstack.tf.progress import Diagnostic
+
+    name = "/prodstack/production/app/DATA_BUCKET"
+    doc = {"resource": {"aws_ssm_parameter": {"app_data_bucket": {"name": name}}}}
+    twice = TerraformError("apply failed", [Diagnostic(
+        "error", f"creating SSM Parameter ({name}): ParameterAlreadyExists: The parameter "
+        "already exists.", "", "aws_ssm_parameter.app_data_bucket")])
+    deleted: list[str] = []
+    ws = _ws(True, tmp_path, doc)
+    ws.clients = lambda: lambda service: SimpleNamespace(
+        delete_parameter=lambda Name: deleted.append(Name))
+    tf = FakeTerraform([twice])
+    workflow.apply_plan(ws, tf, 150)
+    assert deleted == [name] and tf.calls == [("apply", 150), ("plan", 0), ("apply", 1)]
+    imports = tmp_path / workflow.IMPORTS_FILE
+    assert not imports.exists() or json.loads(imports.read_text())["import"] == []
+
+
 def test_an_object_deleted_twice_in_a_destroy_on_the_emulator_is_destroyed_again():
     gone = ("destroy failed: deleting ELBv2 Listener (arn:…): ListenerNotFound: The specified "
             "listener does not exist.")

@@ -54,8 +54,30 @@ LOOKUPS: dict[str, Lookup] = {"aws_launch_template": _launch_template}
 NAME_IS_IMPORT_ID = frozenset({
     "aws_autoscaling_group", "aws_backup_vault", "aws_cloudtrail", "aws_cloudwatch_log_group",
     "aws_db_subnet_group", "aws_iam_instance_profile", "aws_iam_role", "aws_kms_alias",
-    "aws_ssm_parameter",
 })
+
+
+def replace_parameters(diagnostics: list[Diagnostic], doc: dict[str, Any],
+                       settings: Settings, clients: ClientFactory) -> list[str]:
+    """Parameters of the application's path that a cut-off run created and its state lacks
+    ("ParameterAlreadyExists"): deleted, so that the next apply creates them again. Not
+    imported: the provider reads an imported parameter's value into `value`, never into the
+    `insecure_value` the stack writes, so every plan after would update it."""
+    path = settings.names.app_parameter_path + "/"
+    deleted = []
+    for diag in diagnostics:
+        rtype, _, label = diag.address.partition(".")
+        text = f"{diag.summary} {diag.detail}".lower()
+        name = doc.get("resource", {}).get(rtype, {}).get(label, {}).get("name")
+        if rtype != "aws_ssm_parameter" or not isinstance(name, str) or \
+                not name.startswith(path) or not any(m in text for m in ALREADY_EXISTS):
+            continue
+        try:
+            clients("ssm").delete_parameter(Name=name)
+        except (ClientError, BotoCoreError):
+            continue
+        deleted.append(name)
+    return deleted
 
 
 

@@ -246,12 +246,20 @@ def apply_plan(ws: Workspace, tf: Terraform, total: int, destroy: bool = False,
                 exc.diagnostics, ws.stack.doc.to_dict(), ws.settings, ws.clients(),
                 emulator=ws.target.adopts_after_refused_retry,
                 state_ids=lambda: tfstate.resource_ids(tf.state_pull()))
+            replaced = [] if destroy or ws.stack is None or \
+                not ws.target.adopts_after_refused_retry else orphans.replace_parameters(
+                    exc.diagnostics, ws.stack.doc.to_dict(), ws.settings, ws.clients())
             if found:
                 orphans.add_imports(ws.workdir / IMPORTS_FILE, found)
                 ws.say(f"adopting {', '.join(found)}: created but not in state (an apply cut "
                        "off, or a create the emulator answered twice); planning and applying "
                        "again")
-            elif ws.target.refused_retry(str(exc), destroy=destroy):
+            if replaced:
+                ws.say(f"parameter(s) {', '.join(replaced)} created but not in state: deleted, "
+                       "to be created again; planning and applying again")
+            if found or replaced:
+                continue
+            if ws.target.refused_retry(str(exc), destroy=destroy):
                 ws.say(f"a retried request was refused ({exc}); planning and applying again")
             else:
                 raise

@@ -49,7 +49,7 @@ EMULATOR_DIFFERENCES: tuple[tuple[str, str], ...] = (
     ("`up` and `down` apply again (at most twice) when the emulator refuses a retried request: "
      "a rule added or revoked twice, an object deleted twice, or created twice (then adopted: "
      "by name for `orphans.NAME_IS_IMPORT_ID`, by configuration for security group rules "
-     "and routes)",
+     "and routes; the application's parameters deleted and created again)",
      "on a busy machine a request that succeeded can lose its response; the SDK's retry is then "
      "refused, and one more apply converges (the aws target never re-applies after these)"),
     ("The database's create, update and delete waits stop after minutes (`TIMEOUTS`), not "
