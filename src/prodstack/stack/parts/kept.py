@@ -1,6 +1,7 @@
 """What a plain `prodstack down` keeps, and why: everything without which data the stack held
 is lost or cannot be read again. The next `up` adopts it (import blocks); `down --purge`
-deletes it. teardown.py reads this list; the README's "down" paragraph says the same.
+deletes it. ops/teardown.py and ops/purge.py read this list; the README's "down" paragraph
+says the same.
 
 - the audit bucket (the trail's logs, under Object Lock) and the log bucket (ALB, S3 access
   and Config logs): audit data outlives the stack;
