@@ -17,7 +17,6 @@ emulator (stopped at the end).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -28,35 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.e2e.terminal import Terminal
-
-
-def created(log: Path) -> set[str]:
-    """Addresses the apply log reports created or changed."""
-    out = set()
-    for line in log.read_text(errors="replace").splitlines():
-        try:
-            msg = json.loads(line)
-        except ValueError:
-            continue
-        hook = msg.get("hook", {}) if isinstance(msg, dict) else {}
-        if msg.get("type") == "apply_complete" and hook.get("action") in ("create", "update"):
-            out.add(hook["resource"]["addr"])
-    return out
-
-
-def in_state(state: Path) -> set[str]:
-    data = json.loads(state.read_text()) if state.exists() else {}
-    found = set()
-    for res in data.get("resources", []):
-        if res.get("mode") != "managed":
-            continue
-        base = f"{res['type']}.{res['name']}"
-        for inst in res.get("instances", []):
-            key = inst.get("index_key")
-            found.add(base if key is None else f"{base}[{key}]" if isinstance(key, int)
-                      else f'{base}["{key}"]')
-    return found
+from tests.e2e.terminal import Terminal, created, in_state
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

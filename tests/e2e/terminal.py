@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import re
 import subprocess
@@ -95,3 +96,32 @@ class Terminal:
         with contextlib.suppress(OSError):
             os.close(self._master)
         return code
+
+
+def created(log: Path) -> set[str]:
+    """Addresses the apply log reports created or changed."""
+    out = set()
+    for line in log.read_text(errors="replace").splitlines():
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        hook = msg.get("hook", {}) if isinstance(msg, dict) else {}
+        if msg.get("type") == "apply_complete" and hook.get("action") in ("create", "update"):
+            out.add(hook["resource"]["addr"])
+    return out
+
+
+def in_state(state: Path) -> set[str]:
+    """Addresses the state file holds (none when it does not exist)."""
+    data = json.loads(state.read_text()) if state.exists() else {}
+    found = set()
+    for res in data.get("resources", []):
+        if res.get("mode") != "managed":
+            continue
+        base = f"{res['type']}.{res['name']}"
+        for inst in res.get("instances", []):
+            key = inst.get("index_key")
+            found.add(base if key is None else f"{base}[{key}]" if isinstance(key, int)
+                      else f'{base}["{key}"]')
+    return found

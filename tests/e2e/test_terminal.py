@@ -31,7 +31,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.e2e.terminal import Terminal
+from tests.e2e.terminal import Terminal, created, in_state
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
@@ -118,31 +118,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
             proj("emulator", "stop", check=False)
 
 
-def _created(log: Path) -> set[str]:
-    out = set()
-    for line in log.read_text(errors="replace").splitlines():
-        try:
-            msg = json.loads(line)
-        except ValueError:
-            continue
-        hook = msg.get("hook", {}) if isinstance(msg, dict) else {}
-        if msg.get("type") == "apply_complete" and hook.get("action") in ("create", "update"):
-            out.add(hook["resource"]["addr"])
-    return out
-
-
-def _in_state(state: Path) -> set[str]:
-    found = set()
-    for res in json.loads(state.read_text()).get("resources", []):
-        if res.get("mode") == "managed":
-            base = f"{res['type']}.{res['name']}"
-            for inst in res.get("instances", []):
-                key = inst.get("index_key")
-                found.add(base if key is None else f"{base}[{key}]" if isinstance(key, int)
-                          else f'{base}["{key}"]')
-    return found
-
-
 def _completed(log_glob: str, work: Path, at_least: int) -> bool:
     logs = sorted(work.glob(log_glob))
     return bool(logs) and logs[-1].read_text(errors="replace").count(
@@ -168,7 +143,7 @@ def test_init_then_ctrl_c_during_up_keeps_the_state_and_up_converges(project: Pr
     assert "Two interrupts received" not in log.read_text(), "Terraform got two interrupts"
     assert "Terraform finishes what is in flight and saves the state" in text
     assert "saved the state (read back:" in text, text[-3000:]
-    missing = _created(log) - _in_state(project.work / "terraform.tfstate")
+    missing = created(log) - in_state(project.work / "terraform.tfstate")
     assert not missing, f"said saved, but the state lacks {sorted(missing)}"
     again = project("up", "--env", "dev")
     assert "built: dev on local" in again.stderr and "prodstack verify" in again.stderr
